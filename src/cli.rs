@@ -1,0 +1,219 @@
+//! Command-line surface. Exit codes everywhere: 0 ok, 1 findings or drift,
+//! 2 usage errors or unreadable input.
+
+use crate::diagnostic::Diagnostic;
+use crate::generate;
+use crate::spec::{Spec, loader};
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rbgen",
+    version,
+    about = "Compile incident runbooks (TOML) into checked bash scripts, a runbook book and drill sheets"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compile the spec into generated/ (scripts, book, print page, drill sheets)
+    Build {
+        /// Spec directory (default: `spec/`, searched from the current directory upward)
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Output directory (default: `generated/` beside the spec directory)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write nothing; exit 1 and show a diff if the output directory is stale
+        #[arg(long)]
+        check: bool,
+        /// Directory of templates overriding the built-in ones (`script.sh.tera`, …)
+        #[arg(long)]
+        templates: Option<PathBuf>,
+    },
+    /// Write the example spec (Patroni multi-region runbooks) into a new directory
+    Init {
+        /// Directory to create
+        #[arg(default_value = "spec")]
+        dir: PathBuf,
+    },
+    /// Print the JSON Schema of the spec files
+    Schema,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Build {
+            spec,
+            out,
+            check,
+            templates,
+        } => build(spec, out, check, templates),
+        Command::Init { dir } => init(&dir),
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&crate::spec::schema::schema())?
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// Colour only for a terminal, and never when NO_COLOR is set.
+pub fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+pub fn print_diagnostics(diags: &[Diagnostic]) {
+    let color = use_color();
+    for d in diags {
+        eprintln!("{}\n", d.render_human(color));
+    }
+}
+
+/// Find the spec directory: `--spec`, else `spec/` from here upward.
+pub fn spec_dir(arg: Option<PathBuf>) -> Result<PathBuf> {
+    match arg {
+        Some(dir) => Ok(dir),
+        None => {
+            let cwd = std::env::current_dir().context("cannot read the current directory")?;
+            loader::discover(&cwd).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no spec/rbgen.toml found in {} or any parent directory\n  help: run `rbgen init` to create one, or pass `--spec DIR`",
+                    cwd.display()
+                )
+            })
+        }
+    }
+}
+
+/// Load the spec, printing every error; `None` means exit 2.
+pub fn load_spec(dir: &Path) -> Option<Spec> {
+    match Spec::load(dir) {
+        Ok(spec) => Some(spec),
+        Err(mut errors) => {
+            crate::diagnostic::sort_dedup(&mut errors);
+            print_diagnostics(&errors);
+            eprintln!(
+                "error: the spec has {} error{}; nothing was written",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
+            None
+        }
+    }
+}
+
+fn build(
+    spec: Option<PathBuf>,
+    out: Option<PathBuf>,
+    check: bool,
+    templates: Option<PathBuf>,
+) -> Result<u8> {
+    let spec_arg = spec.clone();
+    let dir = spec_dir(spec)?;
+    let Some(spec) = load_spec(&dir) else {
+        return Ok(2);
+    };
+    let out_dir = out.clone().unwrap_or_else(|| {
+        dir.parent()
+            .map(|p| p.join("generated"))
+            .unwrap_or_else(|| PathBuf::from("generated"))
+    });
+    let output = generate::build_output(&spec, templates.as_deref())?;
+    if check {
+        let drift = generate::write::check(&out_dir, &output)?;
+        if drift.is_clean() {
+            eprintln!(
+                "{} is up to date ({} files)",
+                out_dir.display(),
+                output.len()
+            );
+            return Ok(0);
+        }
+        for (_, diff) in &drift.changed {
+            print!("{diff}");
+        }
+        for path in &drift.missing {
+            println!("missing: {}", out_dir.join(path).display());
+        }
+        for path in &drift.extra {
+            println!("extra: {}", out_dir.join(path).display());
+        }
+        let mut fix = String::from("rbgen build");
+        if let Some(s) = &spec_arg {
+            fix.push_str(&format!(" --spec {}", s.display()));
+        }
+        if let Some(o) = &out {
+            fix.push_str(&format!(" --out {}", o.display()));
+        }
+        if let Some(t) = &templates {
+            fix.push_str(&format!(" --templates {}", t.display()));
+        }
+        eprintln!(
+            "error: {} is stale: {} changed, {} missing, {} extra\n  help: run `{fix}` and commit the result",
+            out_dir.display(),
+            drift.changed.len(),
+            drift.missing.len(),
+            drift.extra.len()
+        );
+        return Ok(1);
+    }
+    generate::write::write_atomically(&out_dir, &output)?;
+    eprintln!("wrote {} files to {}", output.len(), out_dir.display());
+    Ok(0)
+}
+
+fn init(dir: &Path) -> Result<u8> {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        eprintln!(
+            "error: {} already exists and is not empty; refusing to overwrite\n  help: pass a new directory: `rbgen init my-spec`",
+            dir.display()
+        );
+        return Ok(2);
+    }
+    for (rel, text) in crate::example::EXAMPLE_SPEC {
+        let path = dir.join(rel);
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p).with_context(|| format!("cannot create {}", p.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    eprintln!(
+        "wrote the example spec ({} files) to {}\n  next: `rbgen build --spec {}`",
+        crate::example::EXAMPLE_SPEC.len(),
+        dir.display(),
+        dir.display()
+    );
+    Ok(0)
+}

@@ -1,0 +1,151 @@
+//! Diagnostics: what went wrong, where, and how to fix it.
+//!
+//! Loader errors and lint findings share one type so that one renderer draws
+//! every position the same way (`file:line:col` plus a caret under the TOML).
+
+use crate::source::Location;
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// One finding or error.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// `RB001`… for lint rules, `E-LOAD`-style names for loader errors.
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// Where; `None` only for errors about the spec directory itself.
+    pub location: Option<Location>,
+    /// The label under the caret, when it says more than the message.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+    pub runbook: Option<String>,
+    pub step: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            location: None,
+            label: None,
+            help: None,
+            runbook: None,
+            step: None,
+        }
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn at_opt(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn in_runbook(mut self, runbook: &str, step: Option<&str>) -> Self {
+        self.runbook = Some(runbook.to_string());
+        self.step = step.map(str::to_string);
+        self
+    }
+
+    /// `file:line:col`, or just the file, or nothing.
+    pub fn position(&self) -> Option<(String, usize, usize)> {
+        self.location.as_ref().map(|l| {
+            let (line, col) = l.line_col();
+            (l.file.display_path(), line, col)
+        })
+    }
+
+    /// Sort key: file, line, column, code, message.
+    pub fn sort_key(&self) -> (String, usize, usize, &'static str, String) {
+        let (file, line, col) = self.position().unwrap_or_default();
+        (file, line, col, self.code, self.message.clone())
+    }
+
+    /// rustc-style rendering with the TOML excerpt and a caret.
+    pub fn render_human(&self, color: bool) -> String {
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
+        let mut group = Group::with_title(level.primary_title(&self.message).id(self.code));
+        if let Some(loc) = &self.location {
+            let mut span = loc.span.clone();
+            if span.is_empty() {
+                // An empty span still deserves a caret.
+                span.end = (span.start + 1).min(loc.file.text.len());
+                if span.is_empty() && span.start > 0 {
+                    span.start -= 1;
+                }
+            }
+            let annotation = AnnotationKind::Primary
+                .span(span)
+                .label(self.label.as_deref());
+            group = group.element(
+                Snippet::source(loc.file.text.as_str())
+                    .path(loc.file.display_path())
+                    .fold(true)
+                    .annotation(annotation),
+            );
+        }
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(help));
+        }
+        renderer.render(&[group])
+    }
+
+    /// One line: `file:line:col: severity: message [code]`.
+    pub fn render_short(&self) -> String {
+        match self.position() {
+            Some((file, line, col)) => format!(
+                "{file}:{line}:{col}: {}: {} [{}]",
+                self.severity, self.message, self.code
+            ),
+            None => format!("{}: {} [{}]", self.severity, self.message, self.code),
+        }
+    }
+}
+
+/// Sort and remove exact duplicates (same position, code and message).
+pub fn sort_dedup(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by_key(|d| d.sort_key());
+    diags.dedup_by(|a, b| a.sort_key() == b.sort_key());
+}

@@ -1,0 +1,245 @@
+//! Bash scripts: `scripts/<env>/<id>.sh` for every runbook and drill.
+//!
+//! Spec text enters a script only through the template's `sh` filter
+//! (single-quoting), and shell code (`run`, function bodies) verbatim; the
+//! template owns everything else. See `templates/script.sh.tera`.
+
+use super::{GENERATOR, OutFile, Output};
+use crate::shell::analysis::analyse;
+use crate::shell::quote::comment_text;
+use crate::spec::model::*;
+use crate::spec::{Doc, ProcKind, Spec, parse_duration};
+use anyhow::{Result, anyhow};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> {
+    for (kind, proc) in spec.procedures() {
+        for env in spec.environments_of(&proc.doc) {
+            let context = script_context(spec, kind, proc, env);
+            let ctx = tera::Context::from_serialize(&context)
+                .map_err(|e| anyhow!("{}", super::templates::render_error(&e)))?;
+            let text = tera.render("script.sh", &ctx).map_err(|e| {
+                anyhow!(
+                    "rendering {} for {}: {}",
+                    proc.doc.id.get_ref(),
+                    env.doc.id.get_ref(),
+                    super::templates::render_error(&e)
+                )
+            })?;
+            out.insert(
+                script_path(env.doc.id.get_ref(), proc.doc.id.get_ref()),
+                OutFile {
+                    contents: text.into_bytes(),
+                    executable: true,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn script_path(env: &str, id: &str) -> String {
+    format!("scripts/{env}/{id}.sh")
+}
+
+/// Steps that exist in `env` (a step may be limited to some environments).
+pub fn steps_in<'a>(proc: &'a Procedure, env: &str) -> impl Iterator<Item = &'a Step> {
+    proc.steps.iter().filter(move |s| {
+        s.environments
+            .as_ref()
+            .is_none_or(|envs| envs.iter().any(|e| e.get_ref() == env))
+    })
+}
+
+/// A checklist's function name in the script: ids may hold `-`, bash names may not.
+fn checklist_fn(id: &str) -> String {
+    id.replace('-', "_")
+}
+
+fn script_context(
+    spec: &Spec,
+    kind: ProcKind,
+    proc: &Doc<Procedure>,
+    env: &Doc<Environment>,
+) -> Value {
+    let p = &proc.doc;
+    let env_id = env.doc.id.get_ref().as_str();
+    let steps: Vec<&Step> = steps_in(p, env_id).collect();
+    let functions = spec.functions_of(env);
+
+    // Which functions the script needs: those the steps call, transitively.
+    let mut needed: BTreeSet<&str> = BTreeSet::new();
+    let mut queue: Vec<String> = Vec::new();
+    let mut used_vars: BTreeSet<String> = BTreeSet::new();
+    for step in &steps {
+        for text in [&step.run, &step.cleanup].into_iter().flatten() {
+            let a = analyse(text.get_ref());
+            queue.extend(a.commands.into_iter().map(|(c, _)| c));
+            used_vars.extend(a.uses.into_iter().map(|u| u.name));
+        }
+    }
+    while let Some(name) = queue.pop() {
+        if let Some((key, f)) = functions.get_key_value(name.as_str()) {
+            if needed.insert(key) {
+                let a = analyse(f.function.body.get_ref());
+                queue.extend(a.commands.into_iter().map(|(c, _)| c));
+                used_vars.extend(a.uses.into_iter().map(|u| u.name));
+            }
+        }
+    }
+
+    let vars: Vec<Value> = spec
+        .vars_of(env)
+        .values()
+        .map(|v| json!({"name": v.name, "value": v.value}))
+        .collect();
+    let secrets: Vec<Value> = env
+        .doc
+        .secrets
+        .iter()
+        .filter(|(name, _)| used_vars.contains(name.get_ref()))
+        .map(|(name, desc)| {
+            let n = name.get_ref();
+            json!({
+                "name": n,
+                "description": desc.get_ref(),
+                "prompt": format!("{n} (secret, not echoed): "),
+                "missing": format!("secret {n} is not set: export it before running ({})", desc.get_ref()),
+            })
+        })
+        .collect();
+    let fns: Vec<Value> = needed
+        .iter()
+        .map(|name| {
+            let f = functions[name];
+            json!({
+                "name": name,
+                "description": comment_text(f.function.description.as_ref().map(|d| d.get_ref().as_str()).unwrap_or("")),
+                "body": f.function.body.get_ref().trim_end(),
+            })
+        })
+        .collect();
+    let params: Vec<Value> = p
+        .params
+        .iter()
+        .map(|param| {
+            let name = param.name.get_ref();
+            let flag = name.to_lowercase().replace('_', "-");
+            let example = param.example.as_ref().map(|e| format!(" (e.g. {})", e.get_ref())).unwrap_or_default();
+            json!({
+                "name": name,
+                "flag": flag,
+                "flag_usage": format!("--{flag} VALUE"),
+                "description": format!("{}{}", param.description.get_ref(), example),
+                "default": param.default.as_ref().map(|d| d.get_ref()),
+                "prompt": format!("{}{}: ", param.description.get_ref(), example),
+                "placeholder": format!("<{name}>"),
+                "missing": format!("parameter {name} is required: pass --{flag} VALUE (or export {name})"),
+            })
+        })
+        .collect();
+
+    // Checklists the script walks: `before` ones and step gates.
+    let mut lists: BTreeSet<&str> = p.before.iter().map(|c| c.get_ref().as_str()).collect();
+    lists.extend(
+        steps
+            .iter()
+            .filter_map(|s| s.gate.as_ref().map(|g| g.get_ref().as_str())),
+    );
+    let checklists: Vec<Value> = lists
+        .iter()
+        .filter_map(|id| spec.checklist(id))
+        .map(|c| {
+            let items: Vec<String> = c
+                .doc
+                .items
+                .iter()
+                .map(|i| match &i.how {
+                    Some(how) => format!("{} ({})", i.text.get_ref(), how.get_ref()),
+                    None => i.text.get_ref().clone(),
+                })
+                .collect();
+            json!({"id": c.doc.id.get_ref(), "fn": checklist_fn(c.doc.id.get_ref()), "title": c.doc.title.get_ref(), "items": items})
+        })
+        .collect();
+
+    let numbers: BTreeMap<&str, usize> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.get_ref().as_str(), i + 1))
+        .collect();
+    let step_values: Vec<Value> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let kind = *s.kind.get_ref();
+            let body = s.run.as_ref().map(|r| r.get_ref().trim_end().to_string());
+            let (line, _) = proc.file.line_col(s.id.span().start);
+            let vars: Vec<String> = s
+                .run
+                .as_ref()
+                .map(|r| analyse(r.get_ref()).used_names().into_iter().map(str::to_string).collect())
+                .unwrap_or_default();
+            let confirm = match &s.confirm {
+                Some(c) => *c.get_ref(),
+                None => kind.needs_confirmation(),
+            };
+            json!({
+                "number": i + 1,
+                "id": s.id.get_ref(),
+                "title": s.title.get_ref(),
+                "kind": kind.as_str(),
+                "source": format!("{}:{}", spec_rel(spec, &proc.file), line),
+                "body": body,
+                "command_lines": body.as_deref().map(|b| b.lines().collect::<Vec<_>>()).unwrap_or_default(),
+                "description_lines": s.description.as_ref().map(|d| d.get_ref().lines().collect::<Vec<_>>()).unwrap_or_default(),
+                "vars": vars,
+                "expect": s.expect.as_ref().map(|e| e.get_ref()),
+                "rollback": s.rollback.as_ref().map(|e| e.get_ref()),
+                "gate_fn": s.gate.as_ref().map(|g| checklist_fn(g.get_ref())),
+                "confirm": confirm,
+                "timeout": s.timeout.as_ref().and_then(|t| parse_duration(t.get_ref())),
+                "sets": s.sets.iter().map(|v| v.get_ref()).collect::<Vec<_>>(),
+                "cleanup": s.cleanup.as_ref().map(|c| c.get_ref().trim_end()),
+                "restores": s.restores.as_ref().and_then(|r| numbers.get(r.get_ref().as_str())),
+            })
+        })
+        .collect();
+
+    json!({
+        "generator": GENERATOR,
+        "project": spec.project.doc.project.name.get_ref(),
+        "proc": {
+            "id": p.id.get_ref(),
+            "kind": kind.as_str(),
+            "title": p.title.get_ref(),
+            "title_comment": comment_text(p.title.get_ref()),
+            "version": p.version.as_ref().map(|v| v.get_ref().as_str()).unwrap_or("0"),
+            "source": spec_rel(spec, &proc.file),
+        },
+        "env": {
+            "id": env_id,
+            "path": env.doc.path.iter().map(|d| d.get_ref()).collect::<Vec<_>>(),
+            "vars": vars,
+        },
+        "functions": fns,
+        "params": params,
+        "secrets": secrets,
+        "checklists": checklists,
+        "before": p.before.iter().map(|c| checklist_fn(c.get_ref())).collect::<Vec<_>>(),
+        "warnings": p.warnings.iter().map(|w| w.get_ref()).collect::<Vec<_>>(),
+        "steps": step_values,
+    })
+}
+
+/// A spec file's path relative to the spec directory: stable whatever the
+/// current directory, so builds are byte-identical from anywhere.
+pub fn spec_rel(spec: &Spec, file: &crate::source::Source) -> String {
+    let abs = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let root = abs(&spec.root);
+    let path = abs(&file.path);
+    path.strip_prefix(&root)
+        .map(|p| format!("spec/{}", p.to_string_lossy()))
+        .unwrap_or_else(|_| file.display_path())
+}

@@ -1,0 +1,250 @@
+//! Variable uses and definitions in a piece of bash, with exact byte ranges.
+//!
+//! Only expansions bash performs locally count as uses: single-quoted text
+//! (awk programs), quoted heredocs and `\$` (evaluated later, on a remote host)
+//! contain no `variable_name` nodes in tree-sitter-bash's tree, so they are
+//! skipped without special cases.
+
+use std::ops::Range;
+use tree_sitter::{Node, Parser};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarUse {
+    pub name: String,
+    /// Byte range of the name in the analysed text.
+    pub range: Range<usize>,
+    /// `${X:-d}`, `${X-d}`, `${X:=d}`, `${X:+a}`, `${X:?msg}`: the script
+    /// states what happens when X is unset, so an undefined X is not a bug.
+    pub guarded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VarDef {
+    pub name: String,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Analysis {
+    pub uses: Vec<VarUse>,
+    pub defs: Vec<VarDef>,
+    /// Names of commands run (first word of each simple command).
+    pub commands: Vec<(String, Range<usize>)>,
+    /// Functions defined by the text itself.
+    pub functions: Vec<String>,
+    /// Byte ranges tree-sitter could not parse.
+    pub syntax_errors: Vec<Range<usize>>,
+}
+
+impl Analysis {
+    /// Is `name` defined in this text before byte `offset`?
+    pub fn defined_before(&self, name: &str, offset: usize) -> bool {
+        self.defs
+            .iter()
+            .any(|d| d.name == name && d.range.start < offset)
+    }
+
+    /// Names used (deduplicated, first-use order).
+    pub fn used_names(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for u in &self.uses {
+            if !out.contains(&u.name.as_str()) {
+                out.push(&u.name);
+            }
+        }
+        out
+    }
+}
+
+thread_local! {
+    static PARSER: std::cell::RefCell<Parser> = std::cell::RefCell::new({
+        let mut parser = Parser::new();
+        parser
+            .set_language(&tree_sitter_bash::LANGUAGE.into())
+            .expect("the bundled bash grammar matches the tree-sitter version");
+        parser
+    });
+}
+
+/// Parse `text` and collect variable uses and definitions.
+pub fn analyse(text: &str) -> Analysis {
+    let tree = PARSER.with(|p| p.borrow_mut().parse(text, None));
+    let mut out = Analysis::default();
+    let Some(tree) = tree else {
+        out.syntax_errors.push(0..text.len());
+        return out;
+    };
+    visit(tree.root_node(), text, &mut out);
+    out.uses.sort_by_key(|u| u.range.start);
+    out.defs.sort_by_key(|d| d.range.start);
+    out
+}
+
+fn visit(node: Node, src: &str, out: &mut Analysis) {
+    if node.is_error() || node.is_missing() {
+        out.syntax_errors.push(node.byte_range());
+    }
+    match node.kind() {
+        "variable_name" => classify_variable(node, src, out),
+        "command" => command(node, src, out),
+        "function_definition" => {
+            if let Some(name) = node.child_by_field_name("name") {
+                out.functions.push(src[name.byte_range()].to_string());
+            }
+        }
+        _ => {}
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        visit(child, src, out);
+    }
+}
+
+/// A `variable_name` node is a definition or a use, depending on its parent.
+fn classify_variable(node: Node, src: &str, out: &mut Analysis) {
+    let name = src[node.byte_range()].to_string();
+    if name.chars().all(|c| c.is_ascii_digit()) {
+        return; // positional parameter
+    }
+    let parent = node.parent();
+    let is_def = match parent.map(|p| p.kind()) {
+        Some("variable_assignment") => parent.and_then(|p| p.child(0)) == Some(node),
+        Some("for_statement") => {
+            parent.and_then(|p| p.child_by_field_name("variable")) == Some(node)
+        }
+        // `local X`, `declare -a X`, `export X`, `readonly X`
+        Some("declaration_command") => true,
+        // `unset X` names a variable without expanding it.
+        Some("unset_command") => true,
+        _ => false,
+    };
+    if is_def {
+        out.defs.push(VarDef {
+            name,
+            range: node.byte_range(),
+        });
+        return;
+    }
+    // In `${ARR[@]}` the name sits in a subscript inside the expansion.
+    let mut expansion = parent;
+    if expansion.is_some_and(|p| p.kind() == "subscript") {
+        expansion = expansion.and_then(|p| p.parent());
+    }
+    let guarded = expansion.is_some_and(|p| {
+        p.kind() == "expansion" && {
+            let mut cursor = p.walk();
+            let guarded = p
+                .children(&mut cursor)
+                .any(|c| matches!(c.kind(), ":-" | "-" | ":=" | "=" | ":+" | "+" | ":?" | "?"));
+            guarded
+        }
+    });
+    out.uses.push(VarUse {
+        name,
+        range: node.byte_range(),
+        guarded,
+    });
+}
+
+/// `read`, `mapfile`, `printf -v` define variables through plain words.
+fn command(node: Node, src: &str, out: &mut Analysis) {
+    let Some(name_node) = node.child_by_field_name("name") else {
+        return;
+    };
+    let name = src[name_node.byte_range()].to_string();
+    out.commands.push((name.clone(), name_node.byte_range()));
+    let mut cursor = node.walk();
+    let args: Vec<Node> = node
+        .children_by_field_name("argument", &mut cursor)
+        .collect();
+    let word = |n: &Node| (n.kind() == "word").then(|| &src[n.byte_range()]);
+    match name.as_str() {
+        "read" => {
+            let mut skip_next = false;
+            for arg in &args {
+                let Some(w) = word(arg) else { continue };
+                if skip_next {
+                    skip_next = false;
+                    continue;
+                }
+                if w.starts_with('-') {
+                    // Options that take a value; `-a NAME` defines an array.
+                    if w == "-a" {
+                        continue;
+                    }
+                    skip_next = matches!(w, "-p" | "-d" | "-t" | "-n" | "-N" | "-u" | "-i");
+                    continue;
+                }
+                out.defs.push(VarDef {
+                    name: w.to_string(),
+                    range: arg.byte_range(),
+                });
+            }
+        }
+        "mapfile" | "readarray" => {
+            if let Some(last) = args
+                .last()
+                .filter(|a| word(a).is_some_and(|w| !w.starts_with('-')))
+            {
+                out.defs.push(VarDef {
+                    name: src[last.byte_range()].to_string(),
+                    range: last.byte_range(),
+                });
+            }
+        }
+        "printf" => {
+            if let Some(i) = args.iter().position(|a| word(a) == Some("-v")) {
+                if let Some(v) = args.get(i + 1) {
+                    out.defs.push(VarDef {
+                        name: src[v.byte_range()].to_string(),
+                        range: v.byte_range(),
+                    });
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uses(text: &str) -> Vec<String> {
+        analyse(text).uses.into_iter().map(|u| u.name).collect()
+    }
+
+    #[test]
+    fn single_quotes_escaped_dollars_and_quoted_heredocs_are_not_uses() {
+        assert!(uses("awk '{print $4}'").is_empty());
+        assert!(uses("ssh h \"kill -9 \\$(pgrep -f patroni)\"").is_empty());
+        assert!(uses("cat <<'EOF'\n$X\nEOF\n").is_empty());
+        assert_eq!(uses("cat <<EOF\n$X\nEOF\n"), ["X"]);
+    }
+
+    #[test]
+    fn finds_uses_in_arithmetic_and_defaults() {
+        let a = analyse("echo $((END - START)) ${X:-d}");
+        let names: Vec<_> = a
+            .uses
+            .iter()
+            .map(|u| (u.name.as_str(), u.guarded))
+            .collect();
+        assert_eq!(names, [("END", false), ("START", false), ("X", true)]);
+    }
+
+    #[test]
+    fn definitions_from_assignment_for_local_and_read() {
+        let a =
+            analyse("A=1\nfor N in x; do local B; done\nread -r -p 'q' C D\nprintf -v E '%s' 1");
+        let defs: Vec<_> = a.defs.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(defs, ["A", "N", "B", "C", "D", "E"]);
+    }
+
+    #[test]
+    fn use_position_is_exact() {
+        let text = "echo \"x $NODE\"";
+        let a = analyse(text);
+        assert_eq!(&text[a.uses[0].range.clone()], "NODE");
+    }
+}

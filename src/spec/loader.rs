@@ -1,0 +1,271 @@
+//! Reading the spec directory: discovery, TOML parsing, and turning serde's
+//! errors into positioned diagnostics with a fix hint.
+
+use super::model::*;
+use super::{Doc, Spec};
+use crate::diagnostic::Diagnostic;
+use crate::source::{Location, Source, SourceFile};
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+
+/// Find `spec/` from `start` upward, like cargo finds `Cargo.toml`.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join("spec"))
+        .find(|candidate| candidate.join("rbgen.toml").is_file())
+}
+
+/// The sub-directories of a spec and what each holds.
+const KIND_DIRS: [&str; 4] = ["environments", "checklists", "runbooks", "drills"];
+const ROOT_FILES: [&str; 4] = [
+    "rbgen.toml",
+    "common.toml",
+    "decision-tree.toml",
+    "postmortem.toml",
+];
+
+/// Load every file of the spec. All problems found are returned together; a
+/// spec is returned only when every file parsed.
+pub fn load(root: &Path) -> Result<Spec, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    if !root.is_dir() {
+        return Err(vec![
+            Diagnostic::error(
+                "spec-io",
+                format!("spec directory `{}` not found", root.display()),
+            )
+            .help("run `rbgen init spec` to create one, or pass `--spec DIR`"),
+        ]);
+    }
+    check_stray_files(root, &mut errors);
+
+    let project = read_doc::<ProjectFile>(&root.join("rbgen.toml"), true, &mut errors);
+    let common = read_doc::<Common>(&root.join("common.toml"), false, &mut errors);
+    let decision_tree =
+        read_doc::<DecisionTree>(&root.join("decision-tree.toml"), false, &mut errors);
+    let postmortem = read_doc::<Postmortem>(&root.join("postmortem.toml"), false, &mut errors);
+
+    let environments = read_dir::<Environment>(root, "environments", &mut errors);
+    let checklists = read_dir::<Checklist>(root, "checklists", &mut errors);
+    let runbooks = read_dir::<Procedure>(root, "runbooks", &mut errors);
+    let drills = read_dir::<Procedure>(root, "drills", &mut errors);
+
+    match project {
+        Some(project) if errors.is_empty() => Ok(Spec {
+            root: root.to_path_buf(),
+            project,
+            common,
+            environments,
+            checklists,
+            runbooks,
+            drills,
+            decision_tree,
+            postmortem,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// A `.toml` file where rbgen does not look is almost always a mistake (a
+/// runbook saved one directory too high): say so rather than ignore it.
+fn check_stray_files(root: &Path, errors: &mut Vec<Diagnostic>) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    let mut names: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    names.sort();
+    for path in names {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if path.extension().is_some_and(|e| e == "toml") && !ROOT_FILES.contains(&name.as_ref()) {
+            errors.push(
+                Diagnostic::error(
+                    "spec-io",
+                    format!("unexpected file `{}` in the spec root", path.display()),
+                )
+                .help(format!(
+                    "the spec root holds only {}; runbooks go in `runbooks/`, drills in `drills/`",
+                    ROOT_FILES.join(", ")
+                )),
+            );
+        }
+    }
+}
+
+fn read_dir<T: DeserializeOwned>(
+    root: &Path,
+    dir: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Doc<T>> {
+    debug_assert!(KIND_DIRS.contains(&dir));
+    let path = root.join(dir);
+    if !path.exists() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    // follow_links(false): a symlink loop must not hang or crash the build.
+    for entry in walkdir::WalkDir::new(&path)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(entry) => {
+                let p = entry.path();
+                if p.extension().is_some_and(|e| e == "toml") {
+                    files.push(p.to_path_buf());
+                }
+            }
+            Err(err) => errors.push(
+                Diagnostic::error(
+                    "spec-io",
+                    format!("cannot list `{}`: {err}", path.display()),
+                )
+                .help("check the directory's permissions and symlinks"),
+            ),
+        }
+    }
+    files
+        .iter()
+        .filter_map(|file| read_doc::<T>(file, true, errors))
+        .collect()
+}
+
+/// Read and parse one file; `None` (with errors pushed) when it cannot be used.
+fn read_doc<T: DeserializeOwned>(
+    path: &Path,
+    required: bool,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Doc<T>> {
+    let shown = display_path(path);
+    if !path.exists() {
+        if required {
+            errors.push(
+                Diagnostic::error("spec-io", format!("`{}` is missing", shown.display())).help(
+                    "every spec needs `rbgen.toml`; `rbgen init DIR` writes a complete example",
+                ),
+            );
+        }
+        return None;
+    }
+    if path.is_dir() {
+        errors.push(
+            Diagnostic::error(
+                "spec-io",
+                format!("`{}` is a directory, not a file", shown.display()),
+            )
+            .help("rename or remove it"),
+        );
+        return None;
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            errors.push(
+                Diagnostic::error(
+                    "spec-io",
+                    format!("cannot read `{}`: {err}", shown.display()),
+                )
+                .help("check that the file exists and is readable"),
+            );
+            return None;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let offset = err.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let file = SourceFile::new(shown, lossy);
+            let prefix = String::from_utf8_lossy(&err.as_bytes()[..offset]).len();
+            errors.push(
+                Diagnostic::error("spec-syntax", "file is not valid UTF-8")
+                    .at(Location::new(&file, prefix..prefix + 1))
+                    .help("TOML files must be UTF-8; re-save the file as UTF-8"),
+            );
+            return None;
+        }
+    };
+    // A UTF-8 byte order mark is harmless: editors on Windows add it.
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    let file = SourceFile::new(shown, text);
+    match toml::from_str::<T>(&file.text) {
+        Ok(doc) => Some(Doc { file, doc }),
+        Err(err) => {
+            errors.push(toml_error(&file, &err));
+            None
+        }
+    }
+}
+
+/// Paths are shown relative to the current directory when they are below it.
+fn display_path(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// Classify a TOML/serde error and add a hint; unknown keys get "did you mean".
+pub fn toml_error(file: &Source, err: &toml::de::Error) -> Diagnostic {
+    let message = err.message().trim().to_string();
+    let span = err.span().unwrap_or(0..0);
+    let (code, help) = if let Some(rest) = message.strip_prefix("unknown field ") {
+        (
+            "spec-unknown-key",
+            Some(did_you_mean(rest, "remove the key, or fix its spelling")),
+        )
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        (
+            "spec-type",
+            Some(did_you_mean(rest, "use one of the listed values")),
+        )
+    } else if message.starts_with("missing field") {
+        (
+            "spec-missing",
+            Some(
+                "add the missing key; `docs/spec.md` shows a complete example of every table"
+                    .to_string(),
+            ),
+        )
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        ("spec-type", Some("change the value to the expected type (strings need quotes; prefer '''…''' for shell)".to_string()))
+    } else if message.starts_with("duplicate key") {
+        (
+            "spec-duplicate",
+            Some("remove one of the two definitions".to_string()),
+        )
+    } else {
+        (
+            "spec-syntax",
+            Some("fix the TOML syntax at this position (see https://toml.io)".to_string()),
+        )
+    };
+    let mut diag = Diagnostic::error(code, message).at(Location::new(file, span));
+    diag.help = help;
+    diag
+}
+
+/// From "`titel`, expected one of `id`, `title`" suggest the closest name.
+fn did_you_mean(rest: &str, fallback: &str) -> String {
+    let mut names = rest.split('`').skip(1).step_by(2);
+    let Some(wrong) = names.next() else {
+        return fallback.to_string();
+    };
+    let expected: Vec<&str> = names.collect();
+    closest(wrong, expected.iter().copied())
+        .map(|name| format!("did you mean `{name}`?"))
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+/// The candidate closest to `wrong` by edit distance, if it is close enough.
+pub fn closest<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::levenshtein(wrong, c), c))
+        .filter(|(d, c)| *d <= (c.len().max(wrong.len()) / 3).max(2))
+        .min()
+        .map(|(_, c)| c)
+}

@@ -1,0 +1,388 @@
+//! The spec as written: one serde struct per file kind.
+//!
+//! Every struct rejects unknown keys, and every value that a diagnostic may
+//! point at is `Spanned`, so positions survive from loading to linting.
+//! Documentation of each field lives in `docs/spec.md`; the JSON Schema printed
+//! by `rbgen schema` is derived from these types.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A spanned string; `schemars` sees it as a plain string.
+pub type S = Spanned<String>;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    pub project: Project,
+    #[serde(default)]
+    pub promotion: Promotion,
+    #[serde(default)]
+    pub lint: LintConfig,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    #[schemars(with = "String")]
+    pub name: S,
+    #[schemars(with = "String")]
+    pub version: S,
+    #[schemars(with = "Option<String>")]
+    pub owner: Option<S>,
+    #[serde(default = "ninety")]
+    pub review_interval_days: u32,
+    #[serde(default = "ninety")]
+    pub drill_cadence_days: u32,
+}
+
+fn ninety() -> u32 {
+    90
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Promotion {
+    /// `checklist-id.item-id` of every check a promotion gate must hold.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub required_checks: Vec<S>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LintConfig {
+    /// Rule code → "error" | "warning" | "off".
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub severity: BTreeMap<S, S>,
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    #[schemars(with = "String")]
+    pub code: S,
+    #[schemars(with = "String")]
+    pub runbook: S,
+    #[schemars(with = "Option<String>")]
+    pub step: Option<S>,
+    #[schemars(with = "String")]
+    pub reason: S,
+}
+
+/// `common.toml`: what every environment shares.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Common {
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub vars: BTreeMap<S, S>,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Function>")]
+    pub functions: BTreeMap<S, Function>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Function {
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Bash; the function's body without the surrounding braces.
+    #[schemars(with = "String")]
+    pub body: S,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub title: S,
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+    /// Directories prepended to PATH by the generated scripts.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub path: Vec<S>,
+    /// Tool name → deployed version (`patroni`, `postgresql`, `etcd`).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub tools: BTreeMap<S, S>,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub vars: BTreeMap<S, S>,
+    /// Name → description; the value is read from the operator's environment.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub secrets: BTreeMap<S, S>,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Group>")]
+    pub groups: BTreeMap<S, Group>,
+    #[serde(default)]
+    pub nodes: Vec<Node>,
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, Function>")]
+    pub functions: BTreeMap<S, Function>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Variable exported with the space-separated hosts of the group.
+    #[schemars(with = "String")]
+    pub var: S,
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    #[schemars(with = "String")]
+    pub name: S,
+    #[schemars(with = "String")]
+    pub host: S,
+    #[schemars(with = "Option<String>")]
+    pub site: Option<S>,
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub groups: Vec<S>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub title: S,
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+    pub items: Vec<ChecklistItem>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistItem {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub text: S,
+    /// How to verify the item.
+    #[schemars(with = "Option<String>")]
+    pub how: Option<S>,
+}
+
+/// A runbook (`runbooks/*.toml`) or a drill (`drills/*.toml`). Both compile to
+/// the same kind of script; the drill-only fields are rejected in runbooks by
+/// the loader.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Procedure {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub title: S,
+    #[schemars(with = "Option<String>")]
+    pub version: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub last_reviewed: Option<Spanned<toml::value::Datetime>>,
+    #[schemars(with = "Option<String>")]
+    pub owner: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub trigger: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub summary: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub rto: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub rpo: Option<S>,
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub warnings: Vec<S>,
+    /// Checklists acknowledged before the first step.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub before: Vec<S>,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub environments: Option<Vec<S>>,
+    /// Tool name → minimum version.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub requires: BTreeMap<S, S>,
+    #[serde(default)]
+    pub params: Vec<Param>,
+    pub steps: Vec<Step>,
+
+    // Drill-only fields.
+    #[schemars(with = "Option<u32>")]
+    pub scenario: Option<Spanned<u32>>,
+    #[schemars(with = "Option<String>")]
+    pub goal: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub last_performed: Option<Spanned<toml::value::Datetime>>,
+    #[schemars(with = "Option<u32>")]
+    pub cadence_days: Option<Spanned<u32>>,
+    #[schemars(with = "Option<String>")]
+    pub preparation: Option<S>,
+    #[schemars(with = "Option<bool>")]
+    pub is_preparation: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Param {
+    #[schemars(with = "String")]
+    pub name: S,
+    #[schemars(with = "String")]
+    pub description: S,
+    #[schemars(with = "Option<String>")]
+    pub example: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub default: Option<S>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Probe,
+    Change,
+    Destructive,
+    Promotion,
+    Fault,
+    Wait,
+    Manual,
+}
+
+impl StepKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Probe => "probe",
+            StepKind::Change => "change",
+            StepKind::Destructive => "destructive",
+            StepKind::Promotion => "promotion",
+            StepKind::Fault => "fault",
+            StepKind::Wait => "wait",
+            StepKind::Manual => "manual",
+        }
+    }
+
+    /// Kinds that always ask before running.
+    pub fn needs_confirmation(self) -> bool {
+        matches!(
+            self,
+            StepKind::Destructive | StepKind::Promotion | StepKind::Fault
+        )
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub title: S,
+    #[schemars(with = "StepKind")]
+    pub kind: Spanned<StepKind>,
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub run: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub expect: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub gate: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub rollback: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub cleanup: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub restores: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub timeout: Option<S>,
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub sets: Vec<S>,
+    #[schemars(with = "Option<bool>")]
+    pub confirm: Option<Spanned<bool>>,
+    #[schemars(with = "Option<Vec<String>>")]
+    pub environments: Option<Vec<S>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub item: S,
+    #[schemars(with = "String")]
+    pub target: S,
+    #[schemars(with = "f64")]
+    pub max_seconds: Spanned<f64>,
+    #[schemars(with = "Option<String>")]
+    pub from: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub to: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub mark: Option<S>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionTree {
+    #[schemars(with = "String")]
+    pub start: S,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub text: S,
+    #[schemars(with = "Option<String>")]
+    pub help: Option<S>,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Answer {
+    #[schemars(with = "String")]
+    pub answer: S,
+    #[schemars(with = "Option<String>")]
+    pub next: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub runbook: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub action: Option<S>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Postmortem {
+    #[schemars(with = "String")]
+    pub title: S,
+    #[schemars(with = "Option<String>")]
+    pub description: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub checks_runbook: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub checklist: Option<S>,
+    #[schemars(with = "String")]
+    pub template: S,
+}
