@@ -1,0 +1,79 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures() -> PathBuf {
+    root().join("tests/fixtures")
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A project directory holding a copy of the mini fixture spec at `spec/`,
+/// with the files of `overlay` (a directory under tests/fixtures) laid over it.
+/// A file named `REMOVE` in the overlay lists spec files to delete.
+pub fn mini_project(overlay: Option<&Path>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec");
+    copy_dir(&fixtures().join("mini/spec"), &spec);
+    if let Some(overlay) = overlay {
+        for entry in walkdir::WalkDir::new(overlay).min_depth(1) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(overlay).unwrap();
+            if entry.file_type().is_dir() || rel == Path::new("expected.txt") {
+                continue;
+            }
+            if rel == Path::new("REMOVE") {
+                for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                    std::fs::remove_file(spec.join(line.trim())).unwrap();
+                }
+                continue;
+            }
+            let dest = spec.join(rel);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+    dir
+}
+
+pub fn rbgen() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("rbgen").unwrap();
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Every file under `dir` with its bytes, for before/after comparisons.
+pub fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    if !dir.exists() {
+        return out;
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            out.push((entry.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(entry.path()).unwrap()));
+        }
+    }
+    out
+}
+
+/// Whether to rewrite expected-output files instead of comparing.
+pub fn bless() -> bool {
+    std::env::var_os("RBGEN_BLESS").is_some()
+}
