@@ -1,6 +1,10 @@
 //! Generators: each turns the spec into files under the output directory.
 
 pub mod bash;
+pub mod book;
+pub mod markdown;
+pub mod manifest;
+pub mod print;
 pub mod templates;
 pub mod write;
 
@@ -27,5 +31,7 @@ pub fn build_output(spec: &Spec, templates: Option<&Path>) -> Result<Output> {
     let tera = templates::load(templates)?;
     let mut out = Output::new();
     bash::generate(spec, &tera, &mut out)?;
+    book::generate(spec, &tera, &mut out)?;
+    manifest::generate(spec, &mut out)?;
     Ok(out)
 }

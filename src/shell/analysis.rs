@@ -30,6 +30,8 @@ pub struct Analysis {
     pub defs: Vec<VarDef>,
     /// Names of commands run (first word of each simple command).
     pub commands: Vec<(String, Range<usize>)>,
+    /// Each simple command: its name and the byte range of the whole command.
+    pub invocations: Vec<(String, Range<usize>)>,
     /// Functions defined by the text itself.
     pub functions: Vec<String>,
     /// Byte ranges tree-sitter could not parse.
@@ -153,6 +155,7 @@ fn command(node: Node, src: &str, out: &mut Analysis) {
     };
     let name = src[name_node.byte_range()].to_string();
     out.commands.push((name.clone(), name_node.byte_range()));
+    out.invocations.push((name.clone(), node.byte_range()));
     let mut cursor = node.walk();
     let args: Vec<Node> = node
         .children_by_field_name("argument", &mut cursor)

@@ -1,0 +1,374 @@
+//! The runbook book (`book/`, mdBook source), the drill record sheets
+//! (`drills/<id>.md`) and the printable single page (`print/runbooks.html`).
+//!
+//! All three are rendered from the same context by tera templates; the print
+//! page is the book's Markdown turned into one HTML file by pulldown-cmark.
+
+use super::{GENERATOR, OutFile, Output};
+use crate::shell::analysis::analyse;
+use crate::spec::model::*;
+use crate::spec::{Doc, ProcKind, Spec};
+use anyhow::{Result, anyhow};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn render(tera: &tera::Tera, name: &str, ctx: &Value) -> Result<String> {
+    let ctx = tera::Context::from_serialize(ctx).map_err(|e| anyhow!("{}", super::templates::render_error(&e)))?;
+    tera.render(name, &ctx)
+        .map_err(|e| anyhow!("template {name}.tera: {}", super::templates::render_error(&e)))
+}
+
+fn text(file: &mut Output, path: String, contents: String) {
+    file.insert(path, OutFile { contents: contents.into_bytes(), executable: false });
+}
+
+pub fn proc_file(kind: ProcKind, id: &str) -> String {
+    match kind {
+        ProcKind::Runbook => format!("runbooks/{id}.md"),
+        ProcKind::Drill => format!("drills/{id}.md"),
+    }
+}
+
+fn opt(s: &Option<S>) -> Option<&str> {
+    s.as_ref().map(|v| v.get_ref().as_str())
+}
+
+fn date(d: &Option<toml::Spanned<toml::value::Datetime>>) -> String {
+    d.as_ref().map(|d| d.get_ref().to_string()).unwrap_or_else(|| "never".to_string())
+}
+
+fn checklist_value(spec: &Spec, id: &str) -> Value {
+    match spec.checklist(id) {
+        Some(c) => json!({
+            "id": id,
+            "title": c.doc.title.get_ref(),
+            "description": opt(&c.doc.description),
+            "items": c.doc.items.iter().map(|i| json!({"id": i.id.get_ref(), "text": i.text.get_ref(), "how": opt(&i.how)})).collect::<Vec<_>>(),
+        }),
+        None => json!({"id": id, "title": id, "items": []}),
+    }
+}
+
+fn step_marker(kind: StepKind) -> Option<&'static str> {
+    match kind {
+        StepKind::Destructive => Some("**[DESTRUCTIVE]**"),
+        StepKind::Promotion => Some("**[PROMOTION]**"),
+        StepKind::Fault => Some("**[FAULT]**"),
+        _ => None,
+    }
+}
+
+fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
+    let p = &doc.doc;
+    let id = p.id.get_ref();
+    let envs = spec.environments_of(p);
+    let steps: Vec<Value> = p
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            json!({
+                "number": i + 1,
+                "id": s.id.get_ref(),
+                "title": s.title.get_ref(),
+                "kind": s.kind.get_ref().as_str(),
+                "marker": step_marker(*s.kind.get_ref()),
+                "description": opt(&s.description),
+                "run": s.run.as_ref().map(|r| r.get_ref().trim_end()),
+                "expect": opt(&s.expect),
+                "rollback": opt(&s.rollback),
+                "cleanup": s.cleanup.as_ref().map(|r| r.get_ref().trim_end()),
+                "timeout": opt(&s.timeout),
+                "gate": s.gate.as_ref().map(|g| checklist_value(spec, g.get_ref())),
+                "environments": s.environments.as_ref().map(|e| e.iter().map(|x| x.get_ref().as_str()).collect::<Vec<_>>().join(", ")),
+            })
+        })
+        .collect();
+    let is_prep = p.is_preparation.as_ref().is_some_and(|b| *b.get_ref());
+    json!({
+        "id": id,
+        "kind": kind.as_str(),
+        "file": proc_file(kind, id),
+        "sheet": (kind == ProcKind::Drill && !is_prep).then(|| format!("drills/{id}-record-sheet.md")),
+        "title": p.title.get_ref(),
+        "version": opt(&p.version).unwrap_or("unversioned"),
+        "last_reviewed": date(&p.last_reviewed),
+        "last_performed": date(&p.last_performed),
+        "cadence_days": p.cadence_days.as_ref().map(|c| *c.get_ref()).unwrap_or(spec.project.doc.project.drill_cadence_days),
+        "owner": opt(&p.owner).or(opt(&spec.project.doc.project.owner)).unwrap_or("unassigned"),
+        "trigger": opt(&p.trigger),
+        "summary": opt(&p.summary),
+        "goal": opt(&p.goal),
+        "rto": opt(&p.rto),
+        "rpo": opt(&p.rpo),
+        "warnings": p.warnings.iter().map(|w| w.get_ref()).collect::<Vec<_>>(),
+        "before": p.before.iter().map(|c| checklist_value(spec, c.get_ref())).collect::<Vec<_>>(),
+        "requires": p.requires.iter().map(|(t, v)| json!({"tool": t.get_ref(), "version": v.get_ref()})).collect::<Vec<_>>(),
+        "params": p.params.iter().map(|a| json!({"flag": a.name.get_ref().to_lowercase().replace('_', "-"), "description": a.description.get_ref(), "default": opt(&a.default)})).collect::<Vec<_>>(),
+        "scripts": envs.iter().map(|e| format!("generated/{}", super::bash::script_path(e.doc.id.get_ref(), id))).collect::<Vec<_>>(),
+        "preparation": opt(&p.preparation),
+        "preparation_file": opt(&p.preparation).map(|id| format!("../drills/{id}.md")),
+        "targets": p.targets.iter().map(|t| json!({"id": t.id.get_ref(), "item": t.item.get_ref(), "target": t.target.get_ref(), "max_seconds": *t.max_seconds.get_ref()})).collect::<Vec<_>>(),
+        "scenario": p.scenario.as_ref().map(|s| *s.get_ref()),
+        "steps": steps,
+    })
+}
+
+/// The decision tree as Mermaid and as a plain indented text tree.
+fn tree_value(spec: &Spec) -> Value {
+    let Some(tree) = &spec.decision_tree else {
+        return json!({"mermaid": "flowchart TD\n  none[\"No decision tree in the spec\"]", "text": "(no decision tree)", "questions": []});
+    };
+    let questions: BTreeMap<&str, &Question> = tree.doc.questions.iter().map(|q| (q.id.get_ref().as_str(), q)).collect();
+    let title_of = |id: &str| spec.procedure(id).map(|(_, d)| d.doc.title.get_ref().clone()).unwrap_or_else(|| id.to_string());
+    let label = |s: &str| s.replace('"', "#quot;").replace('\n', " ");
+    let mut mermaid = String::from("flowchart TD\n");
+    for q in &tree.doc.questions {
+        let qid = q.id.get_ref().replace('-', "_");
+        mermaid.push_str(&format!("  q_{qid}{{\"{}\"}}\n", label(q.text.get_ref())));
+        for (i, a) in q.answers.iter().enumerate() {
+            let target = if let Some(next) = &a.next {
+                format!("q_{}", next.get_ref().replace('-', "_"))
+            } else if let Some(rb) = &a.runbook {
+                let node = format!("r_{}", rb.get_ref().replace('-', "_"));
+                mermaid.push_str(&format!("  {node}[\"{}\"]\n", label(&title_of(rb.get_ref()))));
+                node
+            } else {
+                let node = format!("a_{qid}_{i}");
+                mermaid.push_str(&format!("  {node}([\"{}\"])\n", label(opt(&a.action).unwrap_or(""))));
+                node
+            };
+            mermaid.push_str(&format!("  q_{qid} -- \"{}\" --> {target}\n", label(a.answer.get_ref())));
+        }
+    }
+    let mut text = String::new();
+    let start = tree.doc.start.get_ref().as_str();
+    if let Some(q) = questions.get(start) {
+        text.push_str(q.text.get_ref());
+        text.push('\n');
+        text_tree(q, &questions, &title_of, "", &mut vec![start], &mut text);
+    }
+    let qs: Vec<Value> = tree
+        .doc
+        .questions
+        .iter()
+        .map(|q| {
+            json!({
+                "id": q.id.get_ref(),
+                "text": q.text.get_ref(),
+                "help": opt(&q.help),
+                "answers": q.answers.iter().map(|a| {
+                    let rb = a.runbook.as_ref().map(|r| r.get_ref().as_str());
+                    json!({
+                        "answer": a.answer.get_ref(),
+                        "next": opt(&a.next),
+                        "next_text": a.next.as_ref().and_then(|n| questions.get(n.get_ref().as_str())).map(|q| q.text.get_ref()),
+                        "target": rb.map(|r| title_of(r)),
+                        "file": rb.and_then(|r| spec.procedure(r)).map(|(k, d)| proc_file(k, d.doc.id.get_ref())),
+                        "action": opt(&a.action),
+                    })
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({"mermaid": mermaid.trim_end(), "text": text.trim_end(), "questions": qs})
+}
+
+fn text_tree<'a>(
+    q: &'a Question,
+    questions: &BTreeMap<&'a str, &'a Question>,
+    title_of: &dyn Fn(&str) -> String,
+    indent: &str,
+    path: &mut Vec<&'a str>,
+    out: &mut String,
+) {
+    for (i, a) in q.answers.iter().enumerate() {
+        let last = i + 1 == q.answers.len();
+        let (branch, child_indent) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
+        let answer = a.answer.get_ref();
+        if let Some(next) = &a.next {
+            let id = next.get_ref().as_str();
+            match questions.get(id) {
+                Some(nq) if !path.contains(&id) => {
+                    out.push_str(&format!("{indent}{branch}{answer} → {}\n", nq.text.get_ref()));
+                    path.push(id);
+                    text_tree(nq, questions, title_of, &format!("{indent}{child_indent}"), path, out);
+                    path.pop();
+                }
+                _ => out.push_str(&format!("{indent}{branch}{answer} → (back to: {id})\n")),
+            }
+        } else if let Some(rb) = &a.runbook {
+            out.push_str(&format!("{indent}{branch}{answer} → RUN: {}\n", title_of(rb.get_ref())));
+        } else {
+            out.push_str(&format!("{indent}{branch}{answer} → {}\n", opt(&a.action).unwrap_or("")));
+        }
+    }
+}
+
+/// Distinct patronictl / etcdctl / psql commands and where each is used.
+fn cheatsheet_value(spec: &Spec) -> Value {
+    const TOOLS: [&str; 3] = ["patronictl", "etcdctl", "psql"];
+    let mut by_tool: BTreeMap<&str, BTreeMap<String, Vec<Value>>> = BTreeMap::new();
+    let mut seen_use: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for (kind, doc) in spec.procedures() {
+        for (i, step) in doc.doc.steps.iter().enumerate() {
+            let Some(run) = &step.run else { continue };
+            let text = run.get_ref();
+            for (name, range) in analyse(text).invocations {
+                let Some(tool) = TOOLS.iter().find(|t| **t == name) else { continue };
+                let command = text[range].split_whitespace().collect::<Vec<_>>().join(" ").replace(" \\ ", " ");
+                let key = (command.clone(), doc.doc.id.get_ref().clone(), step.id.get_ref().clone());
+                if !seen_use.insert(key) {
+                    continue;
+                }
+                by_tool.entry(tool).or_default().entry(command).or_default().push(json!({
+                    "title": doc.doc.title.get_ref(),
+                    "step": i + 1,
+                    "file": format!("{}#step-{}-{}", proc_file(kind, doc.doc.id.get_ref()), i + 1, slug(step.title.get_ref())),
+                }));
+            }
+        }
+    }
+    let tools: Vec<Value> = TOOLS
+        .iter()
+        .filter_map(|t| by_tool.get(t).map(|cmds| (t, cmds)))
+        .map(|(t, cmds)| json!({"name": t, "commands": cmds.iter().map(|(c, u)| json!({"command": c, "used_in": u})).collect::<Vec<_>>()}))
+        .collect();
+    json!(tools)
+}
+
+/// mdBook's heading anchors: lower-case, spaces to `-`, punctuation dropped.
+pub fn slug(title: &str) -> String {
+    title
+        .chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() {
+                Some(c.to_lowercase().next().unwrap_or(c))
+            } else if c == ' ' || c == '-' || c == '_' {
+                Some(if c == '_' { '_' } else { '-' })
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn environments_value(spec: &Spec) -> Value {
+    let envs: Vec<Value> = spec
+        .environments
+        .iter()
+        .map(|env| {
+            let e = &env.doc;
+            let mut sites: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+            for n in &e.nodes {
+                let site = opt(&n.site).unwrap_or("(no site)").to_string();
+                sites.entry(site).or_default().push(json!({
+                    "name": n.name.get_ref(),
+                    "host": n.host.get_ref(),
+                    "groups": n.groups.iter().map(|g| g.get_ref().as_str()).collect::<Vec<_>>().join(", "),
+                }));
+            }
+            json!({
+                "id": e.id.get_ref(),
+                "title": e.title.get_ref(),
+                "description": opt(&e.description),
+                "tools": e.tools.iter().map(|(k, v)| json!({"name": k.get_ref(), "version": v.get_ref()})).collect::<Vec<_>>(),
+                "sites": sites.into_iter().map(|(name, nodes)| json!({"name": name, "nodes": nodes})).collect::<Vec<_>>(),
+                "vars": spec.vars_of(env).values().map(|v| json!({"name": v.name, "value": v.value})).collect::<Vec<_>>(),
+                "secrets": e.secrets.iter().map(|(k, v)| json!({"name": k.get_ref(), "description": v.get_ref()})).collect::<Vec<_>>(),
+                "functions": spec.functions_of(env).values().map(|f| json!({
+                    "name": f.name,
+                    "args": f.function.args.join(" "),
+                    "description": opt(&f.function.description).unwrap_or(""),
+                    "body": f.function.body.get_ref().trim_end(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!(envs)
+}
+
+/// A blank record sheet: the rows of the drill's targets with empty actuals.
+pub fn blank_sheet(p: &Procedure) -> Value {
+    json!({
+        "date": "YYYY-MM-DD HH:MM ~ HH:MM",
+        "participants": "DBA, infrastructure engineer names",
+        "environment": "",
+        "next_date": "YYYY-MM-DD",
+        "issues": [],
+        "rows": p.targets.iter().map(|t| json!({"item": t.item.get_ref(), "target": t.target.get_ref(), "actual": "", "achieved": "OK/NG"})).collect::<Vec<_>>(),
+    })
+}
+
+pub fn scenarios_value(spec: &Spec) -> Value {
+    let mut s: Vec<(u32, Value)> = spec
+        .drills
+        .iter()
+        .filter_map(|d| d.doc.scenario.as_ref().map(|n| (*n.get_ref(), json!({"id": d.doc.id.get_ref(), "number": *n.get_ref(), "title": d.doc.title.get_ref()}))))
+        .collect();
+    s.sort_by_key(|(n, _)| *n);
+    json!(s.into_iter().map(|(_, v)| v).collect::<Vec<_>>())
+}
+
+pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> {
+    let project = &spec.project.doc.project;
+    let runbooks: Vec<Value> = spec.runbooks.iter().map(|d| proc_value(spec, ProcKind::Runbook, d)).collect();
+    let drills: Vec<Value> = spec.drills.iter().map(|d| proc_value(spec, ProcKind::Drill, d)).collect();
+    let scenarios = scenarios_value(spec);
+    let mut checklists: Vec<Value> = spec.checklists.iter().map(|c| checklist_value(spec, c.doc.id.get_ref())).collect();
+    for c in &mut checklists {
+        let id = c["id"].as_str().unwrap_or_default().to_string();
+        let used_by: Vec<Value> = spec
+            .procedures()
+            .filter(|(_, d)| {
+                d.doc.before.iter().any(|b| b.get_ref() == &id) || d.doc.steps.iter().any(|s| s.gate.as_ref().is_some_and(|g| g.get_ref() == &id))
+            })
+            .map(|(k, d)| json!({"title": d.doc.title.get_ref(), "file": proc_file(k, d.doc.id.get_ref())}))
+            .collect();
+        c["used_by"] = json!(used_by);
+    }
+    let postmortem = spec.postmortem.as_ref().map(|pm| {
+        json!({
+            "title": pm.doc.title.get_ref(),
+            "description": opt(&pm.doc.description),
+            "template": pm.doc.template.get_ref(),
+            "checks": opt(&pm.doc.checks_runbook).and_then(|id| spec.procedure(id)).map(|(k, d)| json!({"id": d.doc.id.get_ref(), "title": d.doc.title.get_ref(), "file": proc_file(k, d.doc.id.get_ref())})),
+            "checklist": opt(&pm.doc.checklist).map(|id| checklist_value(spec, id)),
+        })
+    });
+    let base = json!({
+        "generator": GENERATOR,
+        "project": {"name": project.name.get_ref(), "version": project.version.get_ref()},
+        "runbooks": runbooks,
+        "drills": drills,
+        "postmortem_file": "postmortem.md",
+    });
+    let mut pages: Vec<(String, String)> = Vec::new();
+    pages.push(("SUMMARY.md".into(), render(tera, "book/SUMMARY.md", &base)?));
+    pages.push(("index.md".into(), render(tera, "book/index.md", &base)?));
+    pages.push(("environments.md".into(), render(tera, "book/environments.md", &json!({"environments": environments_value(spec)}))?));
+    pages.push(("decision-tree.md".into(), render(tera, "book/decision-tree.md", &json!({"tree": tree_value(spec)}))?));
+    pages.push(("checklists.md".into(), render(tera, "book/checklists.md", &json!({"checklists": checklists}))?));
+    for p in base["runbooks"].as_array().into_iter().flatten().chain(base["drills"].as_array().into_iter().flatten()) {
+        let file = p["file"].as_str().unwrap_or_default().to_string();
+        pages.push((file, render(tera, "book/procedure.md", &json!({"p": p}))?));
+        if let Some(sheet_file) = p["sheet"].as_str() {
+            let id = p["id"].as_str().unwrap_or_default();
+            let doc = spec.drills.iter().find(|d| d.doc.id.get_ref() == id).map(|d| &d.doc);
+            let sheet = doc.map(blank_sheet).unwrap_or(Value::Null);
+            let md = render(tera, "drill-sheet.md", &json!({"p": p, "sheet": sheet, "scenarios": scenarios}))?;
+            text(out, format!("drills/{id}.md"), md.clone());
+            pages.push((sheet_file.to_string(), format!("# Record sheet: {}\n\n{md}", super::markdown::inline(p["title"].as_str().unwrap_or_default()))));
+        }
+    }
+    let pm = postmortem.unwrap_or_else(|| json!({"title": "Post-mortem", "template": "", "description": null, "checks": null, "checklist": null}));
+    pages.push(("postmortem.md".into(), render(tera, "book/postmortem.md", &json!({"pm": pm}))?));
+    pages.push(("cheatsheet.md".into(), render(tera, "book/cheatsheet.md", &json!({"tools": cheatsheet_value(spec)}))?));
+
+    let html = super::print::render(tera, &base, &pages)?;
+    text(out, "print/runbooks.html".into(), html);
+    for (path, md) in pages {
+        text(out, format!("book/{path}"), md);
+    }
+    Ok(())
+}
