@@ -46,6 +46,45 @@ pub enum Command {
     },
     /// Print the JSON Schema of the spec files
     Schema,
+    /// Check the spec: undefined variables, stale versions, ungated promotions and more
+    Lint {
+        /// Spec directory (default: `spec/`, searched upward)
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// `--deny warnings`: exit 1 on warnings too
+        #[arg(long, value_name = "warnings")]
+        deny: Option<Deny>,
+        /// Today's date for the staleness rules (default: the clock), e.g. 2026-11-26
+        #[arg(long)]
+        today: Option<String>,
+        /// Skip RB014 (ShellCheck)
+        #[arg(long)]
+        no_shellcheck: bool,
+        /// Generated directory whose manifest.json RB006 compares against (default: `generated/` beside the spec)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print a lint rule's documentation (`rbgen explain RB003`), or list the rules
+    Explain {
+        /// Rule code or name; omit to list every rule
+        code: Option<String>,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deny {
+    Warnings,
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +114,15 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
         } => build(spec, out, check, templates),
         Command::Init { dir } => init(&dir),
+        Command::Lint {
+            spec,
+            format,
+            deny,
+            today,
+            no_shellcheck,
+            out,
+        } => lint(spec, format, deny.is_some(), today, !no_shellcheck, out),
+        Command::Explain { code } => explain(code.as_deref()),
         Command::Schema => {
             println!(
                 "{}",
@@ -216,4 +264,113 @@ fn init(dir: &Path) -> Result<u8> {
         dir.display()
     );
     Ok(0)
+}
+
+fn print_findings(diags: &[Diagnostic], format: Format) {
+    use crate::lint::output;
+    match format {
+        Format::Human => print_diagnostics(diags),
+        Format::Json => print!("{}", output::json_lines(diags)),
+        Format::Sarif => print!("{}", output::sarif(diags)),
+        Format::Github => print!("{}", output::github(diags)),
+    }
+}
+
+fn lint(
+    spec: Option<PathBuf>,
+    format: Format,
+    deny_warnings: bool,
+    today: Option<String>,
+    shellcheck: bool,
+    out: Option<PathBuf>,
+) -> Result<u8> {
+    let dir = spec_dir(spec)?;
+    let spec = match Spec::load(&dir) {
+        Ok(spec) => spec,
+        Err(mut errors) => {
+            crate::diagnostic::sort_dedup(&mut errors);
+            print_findings(&errors, format);
+            if format == Format::Human {
+                eprintln!(
+                    "error: the spec could not be read ({} error{})",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                );
+            }
+            return Ok(2);
+        }
+    };
+    let today = match today {
+        Some(t) => t
+            .parse::<jiff::civil::Date>()
+            .map_err(|e| anyhow::anyhow!("--today {t}: {e} (use YYYY-MM-DD)"))?,
+        None => jiff::ZonedDateTime::now().date(),
+    };
+    let mut ctx = crate::lint::LintContext::new(&spec, today);
+    let out_dir = out.unwrap_or_else(|| {
+        dir.parent()
+            .map(|p| p.join("generated"))
+            .unwrap_or_else(|| PathBuf::from("generated"))
+    });
+    ctx.manifest = std::fs::read(out_dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    ctx.shellcheck = shellcheck;
+    ctx.cache_dir = crate::lint::shellcheck::default_cache_dir();
+    ctx.strict = deny_warnings || std::env::var("CI").as_deref() == Ok("true");
+    let findings = crate::lint::run(&ctx);
+    print_findings(&findings, format);
+    let errors = findings
+        .iter()
+        .filter(|d| d.severity == crate::diagnostic::Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    if format == Format::Human {
+        if findings.is_empty() {
+            eprintln!("rbgen lint: no findings");
+        } else {
+            eprintln!("rbgen lint: {errors} error(s), {warnings} warning(s)");
+        }
+    }
+    Ok(if errors > 0 || (deny_warnings && warnings > 0) {
+        1
+    } else {
+        0
+    })
+}
+
+fn explain(code: Option<&str>) -> Result<u8> {
+    use crate::lint::registry;
+    match code {
+        None => {
+            for r in registry::RULES {
+                println!("{}  {:<26} {}", r.code(), r.name(), r.default_severity());
+            }
+            Ok(0)
+        }
+        Some(code) => match registry::rule(code) {
+            Some(r) => {
+                println!(
+                    "{} {} ({} by default{})\n",
+                    r.code(),
+                    r.name(),
+                    r.default_severity(),
+                    if r.waivable() {
+                        ""
+                    } else {
+                        "; cannot be waived"
+                    }
+                );
+                println!("{}", crate::lint::doc_text(r.doc()));
+                Ok(0)
+            }
+            None => {
+                eprintln!(
+                    "error: no rule `{code}`\n  help: `rbgen explain` lists the rules (RB001 to RB{:03})",
+                    registry::RULES.len()
+                );
+                Ok(2)
+            }
+        },
+    }
 }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod generate;
+pub mod lint;
 pub mod shell;
 pub mod source;
 pub mod spec;

@@ -9,9 +9,15 @@ use std::process::Command;
 /// Tools the tests need. Locally a missing tool skips with a message; under
 /// CI=true it fails, so a CI machine without ShellCheck cannot pass silently.
 fn have(tool: &str) -> bool {
-    let found = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    let found = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "{tool} is required under CI=true");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is required under CI=true"
+        );
         eprintln!("SKIPPED: {tool} is not installed");
     }
     found
@@ -31,10 +37,19 @@ fn assert_scripts_clean(dir: &Path) {
     assert!(!scripts.is_empty(), "no scripts under {}", dir.display());
     for script in &scripts {
         let out = Command::new("bash").arg("-n").arg(script).output().unwrap();
-        assert!(out.status.success(), "bash -n {}: {}", script.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "bash -n {}: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     if have("shellcheck") {
-        let out = Command::new("shellcheck").args(["-s", "bash", "-f", "gcc"]).args(&scripts).output().unwrap();
+        let out = Command::new("shellcheck")
+            .args(["-s", "bash", "-f", "gcc"])
+            .args(&scripts)
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "ShellCheck findings in generated scripts:\n{}",
@@ -59,14 +74,24 @@ fn every_script_of_the_example_spec_passes_bash_n_and_shellcheck() {
 #[test]
 fn every_script_of_the_mini_fixture_passes_bash_n_and_shellcheck() {
     let project = mini_project(None);
-    rbgen().current_dir(project.path()).arg("build").assert().success();
+    rbgen()
+        .current_dir(project.path())
+        .arg("build")
+        .assert()
+        .success();
     assert_scripts_clean(&project.path().join("generated"));
 }
 
 #[test]
 fn example_spec_has_every_runbook_and_drill_in_both_environments() {
     let out = tempfile::tempdir().unwrap();
-    rbgen().args(["build", "--spec"]).arg(root().join("spec")).arg("--out").arg(out.path()).assert().success();
+    rbgen()
+        .args(["build", "--spec"])
+        .arg(root().join("spec"))
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
     for env in ["production", "lab"] {
         for id in [
             "a-single-node-failure",
@@ -90,7 +115,11 @@ fn example_spec_has_every_runbook_and_drill_in_both_environments() {
 #[test]
 fn builds_are_byte_identical_and_stale_files_are_removed() {
     let project = mini_project(None);
-    rbgen().current_dir(project.path()).arg("build").assert().success();
+    rbgen()
+        .current_dir(project.path())
+        .arg("build")
+        .assert()
+        .success();
     let generated = project.path().join("generated");
     let first = snapshot_tree(&generated);
     std::fs::write(generated.join("scripts/lab/removed-runbook.sh"), "stale").unwrap();
@@ -107,9 +136,17 @@ fn builds_are_byte_identical_and_stale_files_are_removed() {
 #[test]
 fn check_passes_on_a_fresh_build_and_reports_drift_with_the_fix() {
     let project = mini_project(None);
-    rbgen().current_dir(project.path()).arg("build").assert().success();
+    rbgen()
+        .current_dir(project.path())
+        .arg("build")
+        .assert()
+        .success();
     let generated = project.path().join("generated");
-    rbgen().current_dir(project.path()).args(["build", "--check"]).assert().code(0);
+    rbgen()
+        .current_dir(project.path())
+        .args(["build", "--check"])
+        .assert()
+        .code(0);
 
     let script = generated.join("scripts/lab/failover.sh");
     let text = std::fs::read_to_string(&script).unwrap();
@@ -117,13 +154,26 @@ fn check_passes_on_a_fresh_build_and_reports_drift_with_the_fix() {
     std::fs::write(generated.join("scripts/lab/extra.sh"), "x").unwrap();
     std::fs::remove_file(generated.join("scripts/lab/chaos.sh")).unwrap();
     let before = snapshot_tree(&generated);
-    let out = rbgen().current_dir(project.path()).args(["build", "--check"]).output().unwrap();
+    let out = rbgen()
+        .current_dir(project.path())
+        .args(["build", "--check"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stdout.contains("-set -e\n+set -Eeuo pipefail"), "unified diff: {stdout}");
-    assert!(stdout.contains("missing: ") && stdout.contains("chaos.sh"), "{stdout}");
-    assert!(stdout.contains("extra: ") && stdout.contains("extra.sh"), "{stdout}");
+    assert!(
+        stdout.contains("-set -e\n+set -Eeuo pipefail"),
+        "unified diff: {stdout}"
+    );
+    assert!(
+        stdout.contains("missing: ") && stdout.contains("chaos.sh"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("extra: ") && stdout.contains("extra.sh"),
+        "{stdout}"
+    );
     assert!(stderr.contains("run `rbgen build`"), "{stderr}");
     assert_eq!(before, snapshot_tree(&generated), "--check wrote nothing");
 }
@@ -131,19 +181,34 @@ fn check_passes_on_a_fresh_build_and_reports_drift_with_the_fix() {
 #[test]
 fn init_writes_a_spec_that_builds_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
-    rbgen().current_dir(dir.path()).args(["init", "myspec"]).assert().success();
+    rbgen()
+        .current_dir(dir.path())
+        .args(["init", "myspec"])
+        .assert()
+        .success();
     assert!(dir.path().join("myspec/rbgen.toml").is_file());
     rbgen()
         .current_dir(dir.path())
         .args(["build", "--spec", "myspec", "--out", "gen"])
         .assert()
         .success();
-    assert!(dir.path().join("gen/scripts/lab/a-single-node-failure.sh").is_file());
+    assert!(
+        dir.path()
+            .join("gen/scripts/lab/a-single-node-failure.sh")
+            .is_file()
+    );
     let before = std::fs::read(dir.path().join("myspec/rbgen.toml")).unwrap();
-    let out = rbgen().current_dir(dir.path()).args(["init", "myspec"]).output().unwrap();
+    let out = rbgen()
+        .current_dir(dir.path())
+        .args(["init", "myspec"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to overwrite"));
-    assert_eq!(before, std::fs::read(dir.path().join("myspec/rbgen.toml")).unwrap());
+    assert_eq!(
+        before,
+        std::fs::read(dir.path().join("myspec/rbgen.toml")).unwrap()
+    );
 }
 
 #[test]
@@ -151,11 +216,20 @@ fn schema_describes_every_file_kind() {
     let out = rbgen().arg("schema").output().unwrap();
     assert!(out.status.success());
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for kind in ["rbgen.toml", "environments/*.toml", "runbooks/*.toml", "drills/*.toml", "decision-tree.toml"] {
+    for kind in [
+        "rbgen.toml",
+        "environments/*.toml",
+        "runbooks/*.toml",
+        "drills/*.toml",
+        "decision-tree.toml",
+    ] {
         assert!(schema["files"][kind]["properties"].is_object(), "{kind}");
     }
     let steps = &schema["files"]["runbooks/*.toml"]["$defs"]["Step"]["properties"];
-    assert!(steps["kind"].is_object() && steps["gate"].is_object(), "{steps}");
+    assert!(
+        steps["kind"].is_object() && steps["gate"].is_object(),
+        "{steps}"
+    );
 }
 
 #[test]
@@ -163,7 +237,12 @@ fn spec_is_found_from_a_subdirectory() {
     let project = mini_project(None);
     let sub = project.path().join("spec/runbooks");
     rbgen().current_dir(&sub).arg("build").assert().success();
-    assert!(project.path().join("generated/scripts/lab/failover.sh").is_file());
+    assert!(
+        project
+            .path()
+            .join("generated/scripts/lab/failover.sh")
+            .is_file()
+    );
 }
 
 #[test]
@@ -175,5 +254,9 @@ fn unwritable_output_is_a_clear_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot create"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -32,7 +32,10 @@ fn short_diagnostics(project: &std::path::Path) -> String {
 #[test]
 fn every_bad_fixture_reports_its_expected_diagnostics() {
     let bad = fixtures().join("bad");
-    let mut cases: Vec<_> = std::fs::read_dir(&bad).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&bad)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 15, "at least 15 malformed fixtures");
     let mut failures = Vec::new();
@@ -47,7 +50,10 @@ fn every_bad_fixture_reports_its_expected_diagnostics() {
         let expected = std::fs::read_to_string(&expected_path)
             .unwrap_or_else(|_| panic!("missing {}", expected_path.display()));
         if expected != actual {
-            failures.push(format!("--- {}\nexpected:\n{expected}actual:\n{actual}", case.display()));
+            failures.push(format!(
+                "--- {}\nexpected:\n{expected}actual:\n{actual}",
+                case.display()
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -77,9 +83,18 @@ fn build_of_a_bad_spec_exits_2_and_writes_nothing() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{}: {stderr}", case.display());
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}: {stderr}",
+            case.display()
+        );
         assert!(!stderr.contains("panicked"), "{}: {stderr}", case.display());
-        assert!(stderr.contains("nothing was written"), "{}: {stderr}", case.display());
+        assert!(
+            stderr.contains("nothing was written"),
+            "{}: {stderr}",
+            case.display()
+        );
         assert_eq!(before, snapshot_tree(&generated), "{}", case.display());
     }
 }
@@ -88,7 +103,12 @@ fn build_of_a_bad_spec_exits_2_and_writes_nothing() {
 #[test]
 fn human_rendering_shows_the_line_and_a_caret() {
     let project = mini_project(Some(&fixtures().join("bad/unknown-key")));
-    let output = rbgen().current_dir(project.path()).arg("build").output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).replace(&format!("{}/", project.path().display()), "");
+    let output = rbgen()
+        .current_dir(project.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr)
+        .replace(&format!("{}/", project.path().display()), "");
     insta::assert_snapshot!(stderr);
 }

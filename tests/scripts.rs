@@ -18,9 +18,17 @@ impl Built {
     fn new() -> Built {
         let dir = mini_project(None);
         let out = dir.path().join("generated");
-        rbgen().current_dir(dir.path()).arg("build").assert().success();
+        rbgen()
+            .current_dir(dir.path())
+            .arg("build")
+            .assert()
+            .success();
         let state = dir.path().join("state");
-        Built { out, state, _dir: dir }
+        Built {
+            out,
+            state,
+            _dir: dir,
+        }
     }
 
     fn script(&self, id: &str) -> PathBuf {
@@ -52,7 +60,11 @@ impl Built {
 }
 
 fn text(out: &std::process::Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 const CANARY: &str = "/tmp/rbgen-canary";
@@ -62,12 +74,23 @@ const TITLE: &str = "Fail over $(touch /tmp/rbgen-canary) `id` 'q' \"dq\"";
 fn spec_text_is_printed_verbatim_and_never_executes() {
     let _ = std::fs::remove_file(CANARY);
     let b = Built::new();
-    for args in [&["--help"][..], &["--list"], &["--dry-run", "--old-primary", "10.0.0.9"]] {
+    for args in [
+        &["--help"][..],
+        &["--list"],
+        &["--dry-run", "--old-primary", "10.0.0.9"],
+    ] {
         let out = b.run("failover", args);
         assert!(out.status.success(), "{args:?}: {}", text(&out));
-        assert!(text(&out).contains(TITLE), "{args:?} prints the title verbatim: {}", text(&out));
+        assert!(
+            text(&out).contains(TITLE),
+            "{args:?} prints the title verbatim: {}",
+            text(&out)
+        );
     }
-    let out = b.run("failover", &["--yes", "--ack", "all", "--old-primary", "10.0.0.9"]);
+    let out = b.run(
+        "failover",
+        &["--yes", "--ack", "all", "--old-primary", "10.0.0.9"],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert!(!Path::new(CANARY).exists(), "a title executed");
     let start = &b.log()[0];
@@ -82,11 +105,23 @@ fn dry_run_executes_probes_only() {
     let out = b.run("failover", &["--dry-run", "--old-primary", "10.0.0.9"]);
     let t = text(&out);
     assert!(out.status.success(), "{t}");
-    assert!(t.contains("probe ran on pg-test for 10.0.0.9"), "the probe step ran: {t}");
-    assert!(t.contains("$ node_stop \"$OLD_PRIMARY\""), "the change step's command is printed: {t}");
-    assert!(t.contains("OLD_PRIMARY=10.0.0.9"), "variables are shown: {t}");
+    assert!(
+        t.contains("probe ran on pg-test for 10.0.0.9"),
+        "the probe step ran: {t}"
+    );
+    assert!(
+        t.contains("$ node_stop \"$OLD_PRIMARY\""),
+        "the change step's command is printed: {t}"
+    );
+    assert!(
+        t.contains("OLD_PRIMARY=10.0.0.9"),
+        "variables are shown: {t}"
+    );
     assert!(!marker.exists(), "the destructive step ran in a dry run");
-    assert!(!t.contains("promoting, found=yes"), "the promotion ran in a dry run: {t}");
+    assert!(
+        !t.contains("promoting, found=yes"),
+        "the promotion ran in a dry run: {t}"
+    );
 }
 
 #[test]
@@ -97,18 +132,44 @@ fn destructive_steps_need_confirmation_and_gates_need_acknowledgement() {
     assert!(text(&out).contains("needs confirmation"), "{}", text(&out));
     let out = b.run("failover", &["--yes", "--old-primary", "10.0.0.9"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("checklist 'pre-promotion' must be acknowledged"), "{}", text(&out));
-    assert!(!text(&out).contains("promoting, found=yes"), "promotion ran without its gate");
-    let out = b.run("failover", &["--yes", "--ack", "pre-promotion", "--old-primary", "10.0.0.9"]);
+    assert!(
+        text(&out).contains("checklist 'pre-promotion' must be acknowledged"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !text(&out).contains("promoting, found=yes"),
+        "promotion ran without its gate"
+    );
+    let out = b.run(
+        "failover",
+        &[
+            "--yes",
+            "--ack",
+            "pre-promotion",
+            "--old-primary",
+            "10.0.0.9",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    let events: Vec<String> = b.log().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
-    let gate = events.iter().position(|e| e == "gate_ack").expect("gate logged");
+    let events: Vec<String> = b
+        .log()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_string())
+        .collect();
+    let gate = events
+        .iter()
+        .position(|e| e == "gate_ack")
+        .expect("gate logged");
     let promote_start = b
         .log()
         .iter()
         .position(|e| e["event"] == "step_start" && e["step"] == "promote")
         .unwrap();
-    assert!(gate < promote_start, "the gate is acknowledged before the promotion starts");
+    assert!(
+        gate < promote_start,
+        "the gate is acknowledged before the promotion starts"
+    );
 }
 
 #[test]
@@ -116,7 +177,11 @@ fn missing_parameter_is_an_error_without_a_terminal() {
     let b = Built::new();
     let out = b.run("failover", &["--yes", "--ack", "all"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("parameter OLD_PRIMARY is required: pass --old-primary VALUE"), "{}", text(&out));
+    assert!(
+        text(&out).contains("parameter OLD_PRIMARY is required: pass --old-primary VALUE"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -124,10 +189,28 @@ fn from_resumes_with_values_saved_by_earlier_steps() {
     let b = Built::new();
     let out = b.run("failover", &["--only", "look", "--old-primary", "10.0.0.9"]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = b.run("failover", &["--from", "promote", "--ack", "all", "--yes", "--old-primary", "10.0.0.9"]);
+    let out = b.run(
+        "failover",
+        &[
+            "--from",
+            "promote",
+            "--ack",
+            "all",
+            "--yes",
+            "--old-primary",
+            "10.0.0.9",
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("promoting, found=yes"), "{}", text(&out));
-    assert!(!text(&out).contains("probe ran"), "--from skipped the earlier steps");
+    assert!(
+        text(&out).contains("promoting, found=yes"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !text(&out).contains("probe ran"),
+        "--from skipped the earlier steps"
+    );
 }
 
 #[test]
@@ -135,7 +218,11 @@ fn unknown_step_lists_the_steps() {
     let b = Built::new();
     let out = b.run("failover", &["--from", "nope"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("no step 'nope'; steps are: look stop-old promote"), "{}", text(&out));
+    assert!(
+        text(&out).contains("no step 'nope'; steps are: look stop-old promote"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -149,7 +236,14 @@ fn a_second_operator_is_locked_out() {
         .unwrap();
     // Wait until the holder has the lock.
     for _ in 0..100 {
-        if Command::new("flock").args(["-n"]).arg(&lock).arg("true").status().unwrap().success() {
+        if Command::new("flock")
+            .args(["-n"])
+            .arg(&lock)
+            .arg("true")
+            .status()
+            .unwrap()
+            .success()
+        {
             std::thread::sleep(std::time::Duration::from_millis(20));
         } else {
             break;
@@ -159,23 +253,49 @@ fn a_second_operator_is_locked_out() {
     holder.kill().unwrap();
     let _ = holder.wait();
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).contains("another operator is running failover in lab"), "{}", text(&out));
+    assert!(
+        text(&out).contains("another operator is running failover in lab"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn a_failing_step_stops_the_run_names_the_resume_command_and_cleans_up_faults() {
     let b = Built::new();
     let fault = b._dir.path().join("fault");
-    let out = b.run("chaos", &["--yes", "--fault-file", fault.to_str().unwrap(), "--fail-after", "yes"]);
+    let out = b.run(
+        "chaos",
+        &[
+            "--yes",
+            "--fault-file",
+            fault.to_str().unwrap(),
+            "--fail-after",
+            "yes",
+        ],
+    );
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("step observe failed (exit 1)"), "{t}");
-    assert!(t.contains("resume with:") && t.contains("--from observe"), "{t}");
+    assert!(
+        t.contains("resume with:") && t.contains("--from observe"),
+        "{t}"
+    );
     assert!(!fault.exists(), "the fault's cleanup ran");
     let log = b.log();
-    let ends: Vec<_> = log.iter().filter(|e| e["event"] == "step_end").map(|e| (e["step"].clone(), e["status"].clone())).collect();
-    assert_eq!(ends, [("inject".into(), 0.into()), ("observe".into(), 1.into())]);
-    assert!(log.iter().any(|e| e["event"] == "cleanup_end" && e["status"] == 0));
+    let ends: Vec<_> = log
+        .iter()
+        .filter(|e| e["event"] == "step_end")
+        .map(|e| (e["step"].clone(), e["status"].clone()))
+        .collect();
+    assert_eq!(
+        ends,
+        [("inject".into(), 0.into()), ("observe".into(), 1.into())]
+    );
+    assert!(
+        log.iter()
+            .any(|e| e["event"] == "cleanup_end" && e["status"] == 0)
+    );
     assert_eq!(log.last().unwrap()["event"], "run_end");
 }
 
@@ -184,11 +304,27 @@ fn a_step_past_its_timeout_is_killed() {
     let b = Built::new();
     let fault = b._dir.path().join("fault");
     let started = std::time::Instant::now();
-    let out = b.run("chaos", &["--yes", "--fault-file", fault.to_str().unwrap(), "--fail-after", "hang"]);
+    let out = b.run(
+        "chaos",
+        &[
+            "--yes",
+            "--fault-file",
+            fault.to_str().unwrap(),
+            "--fail-after",
+            "hang",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("step hang timed out after 1s"), "{}", text(&out));
+    assert!(
+        text(&out).contains("step hang timed out after 1s"),
+        "{}",
+        text(&out)
+    );
     // The step sleeps 30 s; the timeout is 1 s. A generous bound, not a benchmark.
-    assert!(started.elapsed().as_secs() < 20, "the hung step was not killed");
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "the hung step was not killed"
+    );
     assert!(!fault.exists(), "the fault's cleanup ran");
 }
 
@@ -198,7 +334,12 @@ fn drill_marks_are_logged() {
     let fault = b._dir.path().join("fault");
     let out = b.run("chaos", &["--yes", "--fault-file", fault.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
-    let marks: Vec<_> = b.log().iter().filter(|e| e["event"] == "mark").map(|e| e["name"].as_str().unwrap().to_string()).collect();
+    let marks: Vec<_> = b
+        .log()
+        .iter()
+        .filter(|e| e["event"] == "mark")
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(marks, ["fault_injected", "recovered"]);
 }
 

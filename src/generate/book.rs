@@ -13,13 +13,24 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn render(tera: &tera::Tera, name: &str, ctx: &Value) -> Result<String> {
-    let ctx = tera::Context::from_serialize(ctx).map_err(|e| anyhow!("{}", super::templates::render_error(&e)))?;
-    tera.render(name, &ctx)
-        .map_err(|e| anyhow!("template {name}.tera: {}", super::templates::render_error(&e)))
+    let ctx = tera::Context::from_serialize(ctx)
+        .map_err(|e| anyhow!("{}", super::templates::render_error(&e)))?;
+    tera.render(name, &ctx).map_err(|e| {
+        anyhow!(
+            "template {name}.tera: {}",
+            super::templates::render_error(&e)
+        )
+    })
 }
 
 fn text(file: &mut Output, path: String, contents: String) {
-    file.insert(path, OutFile { contents: contents.into_bytes(), executable: false });
+    file.insert(
+        path,
+        OutFile {
+            contents: contents.into_bytes(),
+            executable: false,
+        },
+    );
 }
 
 pub fn proc_file(kind: ProcKind, id: &str) -> String {
@@ -34,7 +45,9 @@ fn opt(s: &Option<S>) -> Option<&str> {
 }
 
 fn date(d: &Option<toml::Spanned<toml::value::Datetime>>) -> String {
-    d.as_ref().map(|d| d.get_ref().to_string()).unwrap_or_else(|| "never".to_string())
+    d.as_ref()
+        .map(|d| d.get_ref().to_string())
+        .unwrap_or_else(|| "never".to_string())
 }
 
 fn checklist_value(spec: &Spec, id: &str) -> Value {
@@ -119,8 +132,17 @@ fn tree_value(spec: &Spec) -> Value {
     let Some(tree) = &spec.decision_tree else {
         return json!({"mermaid": "flowchart TD\n  none[\"No decision tree in the spec\"]", "text": "(no decision tree)", "questions": []});
     };
-    let questions: BTreeMap<&str, &Question> = tree.doc.questions.iter().map(|q| (q.id.get_ref().as_str(), q)).collect();
-    let title_of = |id: &str| spec.procedure(id).map(|(_, d)| d.doc.title.get_ref().clone()).unwrap_or_else(|| id.to_string());
+    let questions: BTreeMap<&str, &Question> = tree
+        .doc
+        .questions
+        .iter()
+        .map(|q| (q.id.get_ref().as_str(), q))
+        .collect();
+    let title_of = |id: &str| {
+        spec.procedure(id)
+            .map(|(_, d)| d.doc.title.get_ref().clone())
+            .unwrap_or_else(|| id.to_string())
+    };
     let label = |s: &str| s.replace('"', "#quot;").replace('\n', " ");
     let mut mermaid = String::from("flowchart TD\n");
     for q in &tree.doc.questions {
@@ -131,14 +153,23 @@ fn tree_value(spec: &Spec) -> Value {
                 format!("q_{}", next.get_ref().replace('-', "_"))
             } else if let Some(rb) = &a.runbook {
                 let node = format!("r_{}", rb.get_ref().replace('-', "_"));
-                mermaid.push_str(&format!("  {node}[\"{}\"]\n", label(&title_of(rb.get_ref()))));
+                mermaid.push_str(&format!(
+                    "  {node}[\"{}\"]\n",
+                    label(&title_of(rb.get_ref()))
+                ));
                 node
             } else {
                 let node = format!("a_{qid}_{i}");
-                mermaid.push_str(&format!("  {node}([\"{}\"])\n", label(opt(&a.action).unwrap_or(""))));
+                mermaid.push_str(&format!(
+                    "  {node}([\"{}\"])\n",
+                    label(opt(&a.action).unwrap_or(""))
+                ));
                 node
             };
-            mermaid.push_str(&format!("  q_{qid} -- \"{}\" --> {target}\n", label(a.answer.get_ref())));
+            mermaid.push_str(&format!(
+                "  q_{qid} -- \"{}\" --> {target}\n",
+                label(a.answer.get_ref())
+            ));
         }
     }
     let mut text = String::new();
@@ -184,23 +215,43 @@ fn text_tree<'a>(
 ) {
     for (i, a) in q.answers.iter().enumerate() {
         let last = i + 1 == q.answers.len();
-        let (branch, child_indent) = if last { ("└─ ", "   ") } else { ("├─ ", "│  ") };
+        let (branch, child_indent) = if last {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
         let answer = a.answer.get_ref();
         if let Some(next) = &a.next {
             let id = next.get_ref().as_str();
             match questions.get(id) {
                 Some(nq) if !path.contains(&id) => {
-                    out.push_str(&format!("{indent}{branch}{answer} → {}\n", nq.text.get_ref()));
+                    out.push_str(&format!(
+                        "{indent}{branch}{answer} → {}\n",
+                        nq.text.get_ref()
+                    ));
                     path.push(id);
-                    text_tree(nq, questions, title_of, &format!("{indent}{child_indent}"), path, out);
+                    text_tree(
+                        nq,
+                        questions,
+                        title_of,
+                        &format!("{indent}{child_indent}"),
+                        path,
+                        out,
+                    );
                     path.pop();
                 }
                 _ => out.push_str(&format!("{indent}{branch}{answer} → (back to: {id})\n")),
             }
         } else if let Some(rb) = &a.runbook {
-            out.push_str(&format!("{indent}{branch}{answer} → RUN: {}\n", title_of(rb.get_ref())));
+            out.push_str(&format!(
+                "{indent}{branch}{answer} → RUN: {}\n",
+                title_of(rb.get_ref())
+            ));
         } else {
-            out.push_str(&format!("{indent}{branch}{answer} → {}\n", opt(&a.action).unwrap_or("")));
+            out.push_str(&format!(
+                "{indent}{branch}{answer} → {}\n",
+                opt(&a.action).unwrap_or("")
+            ));
         }
     }
 }
@@ -215,9 +266,19 @@ fn cheatsheet_value(spec: &Spec) -> Value {
             let Some(run) = &step.run else { continue };
             let text = run.get_ref();
             for (name, range) in analyse(text).invocations {
-                let Some(tool) = TOOLS.iter().find(|t| **t == name) else { continue };
-                let command = text[range].split_whitespace().collect::<Vec<_>>().join(" ").replace(" \\ ", " ");
-                let key = (command.clone(), doc.doc.id.get_ref().clone(), step.id.get_ref().clone());
+                let Some(tool) = TOOLS.iter().find(|t| **t == name) else {
+                    continue;
+                };
+                let command = text[range]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .replace(" \\ ", " ");
+                let key = (
+                    command.clone(),
+                    doc.doc.id.get_ref().clone(),
+                    step.id.get_ref().clone(),
+                );
                 if !seen_use.insert(key) {
                     continue;
                 }
@@ -312,10 +373,22 @@ pub fn scenarios_value(spec: &Spec) -> Value {
 
 pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> {
     let project = &spec.project.doc.project;
-    let runbooks: Vec<Value> = spec.runbooks.iter().map(|d| proc_value(spec, ProcKind::Runbook, d)).collect();
-    let drills: Vec<Value> = spec.drills.iter().map(|d| proc_value(spec, ProcKind::Drill, d)).collect();
+    let runbooks: Vec<Value> = spec
+        .runbooks
+        .iter()
+        .map(|d| proc_value(spec, ProcKind::Runbook, d))
+        .collect();
+    let drills: Vec<Value> = spec
+        .drills
+        .iter()
+        .map(|d| proc_value(spec, ProcKind::Drill, d))
+        .collect();
     let scenarios = scenarios_value(spec);
-    let mut checklists: Vec<Value> = spec.checklists.iter().map(|c| checklist_value(spec, c.doc.id.get_ref())).collect();
+    let mut checklists: Vec<Value> = spec
+        .checklists
+        .iter()
+        .map(|c| checklist_value(spec, c.doc.id.get_ref()))
+        .collect();
     for c in &mut checklists {
         let id = c["id"].as_str().unwrap_or_default().to_string();
         let used_by: Vec<Value> = spec
@@ -346,24 +419,74 @@ pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> 
     let mut pages: Vec<(String, String)> = Vec::new();
     pages.push(("SUMMARY.md".into(), render(tera, "book/SUMMARY.md", &base)?));
     pages.push(("index.md".into(), render(tera, "book/index.md", &base)?));
-    pages.push(("environments.md".into(), render(tera, "book/environments.md", &json!({"environments": environments_value(spec)}))?));
-    pages.push(("decision-tree.md".into(), render(tera, "book/decision-tree.md", &json!({"tree": tree_value(spec)}))?));
-    pages.push(("checklists.md".into(), render(tera, "book/checklists.md", &json!({"checklists": checklists}))?));
-    for p in base["runbooks"].as_array().into_iter().flatten().chain(base["drills"].as_array().into_iter().flatten()) {
+    pages.push((
+        "environments.md".into(),
+        render(
+            tera,
+            "book/environments.md",
+            &json!({"environments": environments_value(spec)}),
+        )?,
+    ));
+    pages.push((
+        "decision-tree.md".into(),
+        render(
+            tera,
+            "book/decision-tree.md",
+            &json!({"tree": tree_value(spec)}),
+        )?,
+    ));
+    pages.push((
+        "checklists.md".into(),
+        render(
+            tera,
+            "book/checklists.md",
+            &json!({"checklists": checklists}),
+        )?,
+    ));
+    for p in base["runbooks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(base["drills"].as_array().into_iter().flatten())
+    {
         let file = p["file"].as_str().unwrap_or_default().to_string();
         pages.push((file, render(tera, "book/procedure.md", &json!({"p": p}))?));
         if let Some(sheet_file) = p["sheet"].as_str() {
             let id = p["id"].as_str().unwrap_or_default();
-            let doc = spec.drills.iter().find(|d| d.doc.id.get_ref() == id).map(|d| &d.doc);
+            let doc = spec
+                .drills
+                .iter()
+                .find(|d| d.doc.id.get_ref() == id)
+                .map(|d| &d.doc);
             let sheet = doc.map(blank_sheet).unwrap_or(Value::Null);
-            let md = render(tera, "drill-sheet.md", &json!({"p": p, "sheet": sheet, "scenarios": scenarios}))?;
+            let md = render(
+                tera,
+                "drill-sheet.md",
+                &json!({"p": p, "sheet": sheet, "scenarios": scenarios}),
+            )?;
             text(out, format!("drills/{id}.md"), md.clone());
-            pages.push((sheet_file.to_string(), format!("# Record sheet: {}\n\n{md}", super::markdown::inline(p["title"].as_str().unwrap_or_default()))));
+            pages.push((
+                sheet_file.to_string(),
+                format!(
+                    "# Record sheet: {}\n\n{md}",
+                    super::markdown::inline(p["title"].as_str().unwrap_or_default())
+                ),
+            ));
         }
     }
     let pm = postmortem.unwrap_or_else(|| json!({"title": "Post-mortem", "template": "", "description": null, "checks": null, "checklist": null}));
-    pages.push(("postmortem.md".into(), render(tera, "book/postmortem.md", &json!({"pm": pm}))?));
-    pages.push(("cheatsheet.md".into(), render(tera, "book/cheatsheet.md", &json!({"tools": cheatsheet_value(spec)}))?));
+    pages.push((
+        "postmortem.md".into(),
+        render(tera, "book/postmortem.md", &json!({"pm": pm}))?,
+    ));
+    pages.push((
+        "cheatsheet.md".into(),
+        render(
+            tera,
+            "book/cheatsheet.md",
+            &json!({"tools": cheatsheet_value(spec)}),
+        )?,
+    ));
 
     let html = super::print::render(tera, &base, &pages)?;
     text(out, "print/runbooks.html".into(), html);

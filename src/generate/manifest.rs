@@ -13,7 +13,13 @@ use sha2::{Digest, Sha256};
 pub fn content_hash(text: &str) -> String {
     let normalised = text.replace("\r\n", "\n");
     let digest = Sha256::digest(normalised.as_bytes());
-    format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "sha256:{}",
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
 }
 
 pub fn generate(spec: &Spec, out: &mut Output) -> Result<()> {
@@ -37,6 +43,12 @@ pub fn generate(spec: &Spec, out: &mut Output) -> Result<()> {
     });
     let mut text = serde_json::to_string_pretty(&manifest)?;
     text.push('\n');
-    out.insert("manifest.json".into(), OutFile { contents: text.into_bytes(), executable: false });
+    out.insert(
+        "manifest.json".into(),
+        OutFile {
+            contents: text.into_bytes(),
+            executable: false,
+        },
+    );
     Ok(())
 }

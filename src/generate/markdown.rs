@@ -7,7 +7,8 @@ pub fn inline(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '!' | '{' | '}' | '$' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '!' | '{'
+            | '}' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -27,7 +28,9 @@ pub fn block(text: &str) -> String {
             // A line that starts like a list item or a numbered item stays text.
             match escaped.chars().next() {
                 Some('-' | '+' | '=') => format!("\\{escaped}"),
-                Some(d) if d.is_ascii_digit() && escaped.contains(". ") => escaped.replacen(". ", "\\. ", 1),
+                Some(d) if d.is_ascii_digit() && escaped.contains(". ") => {
+                    escaped.replacen(". ", "\\. ", 1)
+                }
                 _ => escaped,
             }
         })
@@ -49,11 +52,7 @@ pub fn code_cell(text: &str) -> String {
 
 /// A fenced code block that no backtick run inside `code` can close early.
 pub fn fence(code: &str, lang: &str) -> String {
-    let longest = code
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let ticks = "`".repeat(longest.max(2) + 1);
     format!("{ticks}{lang}\n{}\n{ticks}", code.trim_end())
 }
@@ -64,7 +63,10 @@ mod tests {
 
     #[test]
     fn html_links_and_directives_are_escaped() {
-        assert_eq!(inline("<b>x</b> [a](b) {{#include x}}"), r"\<b\>x\</b\> \[a\](b) \{\{\#include x\}\}");
+        assert_eq!(
+            inline("<b>x</b> [a](b) {{#include x}}"),
+            r"\<b\>x\</b\> \[a\](b) \{\{\#include x\}\}"
+        );
     }
 
     #[test]

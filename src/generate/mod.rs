@@ -2,8 +2,8 @@
 
 pub mod bash;
 pub mod book;
-pub mod markdown;
 pub mod manifest;
+pub mod markdown;
 pub mod print;
 pub mod templates;
 pub mod write;

@@ -8,15 +8,21 @@ use serde_json::{Value, json};
 
 /// Anchor of a page inside the single HTML file.
 fn anchor(path: &str) -> String {
-    format!("page-{}", path.trim_end_matches(".md").replace(['/', '.'], "-"))
+    format!(
+        "page-{}",
+        path.trim_end_matches(".md").replace(['/', '.'], "-")
+    )
 }
 
 fn to_html(markdown: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
     let mut skipping = false;
     let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
         // Mermaid needs JavaScript; the page prints the text tree instead.
-        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(ref lang))) if lang.as_ref() == "mermaid" => {
+        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(ref lang)))
+            if lang.as_ref() == "mermaid" =>
+        {
             skipping = true;
             None
         }
@@ -26,10 +32,20 @@ fn to_html(markdown: &str) -> String {
         }
         _ if skipping => None,
         // Links between book pages become links inside this page.
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) if is_book_link(&dest_url) => {
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if is_book_link(&dest_url) => {
             let page = dest_url.split('#').next().unwrap_or_default();
             let page = page.trim_start_matches("../");
-            Some(Event::Start(Tag::Link { link_type, dest_url: CowStr::from(format!("#{}", anchor(page))), title, id }))
+            Some(Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from(format!("#{}", anchor(page))),
+                title,
+                id,
+            }))
         }
         other => Some(other),
     });
@@ -47,12 +63,22 @@ pub fn render(tera: &tera::Tera, base: &Value, pages: &[(String, String)]) -> Re
         .iter()
         .filter(|(path, _)| path != "SUMMARY.md")
         .map(|(path, md)| {
-            let class = if path.starts_with("runbooks/") || path.starts_with("drills/") { "chapter procedure" } else { "chapter" };
+            let class = if path.starts_with("runbooks/") || path.starts_with("drills/") {
+                "chapter procedure"
+            } else {
+                "chapter"
+            };
             json!({"anchor": anchor(path), "class": class, "html": to_html(md)})
         })
         .collect();
-    let ctx = json!({"project": base["project"], "generator": base["generator"], "sections": sections});
-    let ctx = tera::Context::from_serialize(&ctx).map_err(|e| anyhow!("{}", super::templates::render_error(&e)))?;
-    tera.render("print.html", &ctx)
-        .map_err(|e| anyhow!("template print.html.tera: {}", super::templates::render_error(&e)))
+    let ctx =
+        json!({"project": base["project"], "generator": base["generator"], "sections": sections});
+    let ctx = tera::Context::from_serialize(&ctx)
+        .map_err(|e| anyhow!("{}", super::templates::render_error(&e)))?;
+    tera.render("print.html", &ctx).map_err(|e| {
+        anyhow!(
+            "template print.html.tera: {}",
+            super::templates::render_error(&e)
+        )
+    })
 }

@@ -7,16 +7,46 @@ use std::path::Path;
 /// `--templates` directory replaces one.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("script.sh", include_str!("../../templates/script.sh.tera")),
-    ("book/SUMMARY.md", include_str!("../../templates/book/SUMMARY.md.tera")),
-    ("book/index.md", include_str!("../../templates/book/index.md.tera")),
-    ("book/environments.md", include_str!("../../templates/book/environments.md.tera")),
-    ("book/decision-tree.md", include_str!("../../templates/book/decision-tree.md.tera")),
-    ("book/checklists.md", include_str!("../../templates/book/checklists.md.tera")),
-    ("book/procedure.md", include_str!("../../templates/book/procedure.md.tera")),
-    ("book/postmortem.md", include_str!("../../templates/book/postmortem.md.tera")),
-    ("book/cheatsheet.md", include_str!("../../templates/book/cheatsheet.md.tera")),
-    ("drill-sheet.md", include_str!("../../templates/drill-sheet.md.tera")),
-    ("print.html", include_str!("../../templates/print.html.tera")),
+    (
+        "book/SUMMARY.md",
+        include_str!("../../templates/book/SUMMARY.md.tera"),
+    ),
+    (
+        "book/index.md",
+        include_str!("../../templates/book/index.md.tera"),
+    ),
+    (
+        "book/environments.md",
+        include_str!("../../templates/book/environments.md.tera"),
+    ),
+    (
+        "book/decision-tree.md",
+        include_str!("../../templates/book/decision-tree.md.tera"),
+    ),
+    (
+        "book/checklists.md",
+        include_str!("../../templates/book/checklists.md.tera"),
+    ),
+    (
+        "book/procedure.md",
+        include_str!("../../templates/book/procedure.md.tera"),
+    ),
+    (
+        "book/postmortem.md",
+        include_str!("../../templates/book/postmortem.md.tera"),
+    ),
+    (
+        "book/cheatsheet.md",
+        include_str!("../../templates/book/cheatsheet.md.tera"),
+    ),
+    (
+        "drill-sheet.md",
+        include_str!("../../templates/drill-sheet.md.tera"),
+    ),
+    (
+        "print.html",
+        include_str!("../../templates/print.html.tera"),
+    ),
 ];
 
 /// Load the templates, with overrides from `dir` when given.
@@ -37,12 +67,24 @@ pub fn load(dir: Option<&Path>) -> Result<tera::Tera> {
         crate::shell::quote::sh_quote(text)
     });
     use super::markdown;
-    tera.register_filter("md", |t: &str, _: tera::Kwargs, _: &tera::State| markdown::inline(t));
-    tera.register_filter("mdblock", |t: &str, _: tera::Kwargs, _: &tera::State| markdown::block(t));
-    tera.register_filter("cell", |t: &str, _: tera::Kwargs, _: &tera::State| markdown::inline(t));
-    tera.register_filter("codecell", |t: &str, _: tera::Kwargs, _: &tera::State| markdown::code_cell(t));
-    tera.register_filter("bash", |t: &str, _: tera::Kwargs, _: &tera::State| markdown::fence(t, "bash"));
-    tera.register_filter("text", |t: &str, _: tera::Kwargs, _: &tera::State| markdown::fence(t, "text"));
+    tera.register_filter("md", |t: &str, _: tera::Kwargs, _: &tera::State| {
+        markdown::inline(t)
+    });
+    tera.register_filter("mdblock", |t: &str, _: tera::Kwargs, _: &tera::State| {
+        markdown::block(t)
+    });
+    tera.register_filter("cell", |t: &str, _: tera::Kwargs, _: &tera::State| {
+        markdown::inline(t)
+    });
+    tera.register_filter("codecell", |t: &str, _: tera::Kwargs, _: &tera::State| {
+        markdown::code_cell(t)
+    });
+    tera.register_filter("bash", |t: &str, _: tera::Kwargs, _: &tera::State| {
+        markdown::fence(t, "bash")
+    });
+    tera.register_filter("text", |t: &str, _: tera::Kwargs, _: &tera::State| {
+        markdown::fence(t, "text")
+    });
     for (name, builtin) in BUILTIN {
         let text = match dir.map(|d| d.join(format!("{name}.tera"))) {
             Some(path) if path.is_file() => std::fs::read_to_string(&path)

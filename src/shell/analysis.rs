@@ -165,11 +165,11 @@ fn command(node: Node, src: &str, out: &mut Analysis) {
         "read" => {
             let mut skip_next = false;
             for arg in &args {
-                let Some(w) = word(arg) else { continue };
                 if skip_next {
                     skip_next = false;
                     continue;
                 }
+                let Some(w) = word(arg) else { continue };
                 if w.starts_with('-') {
                     // Options that take a value; `-a NAME` defines an array.
                     if w == "-a" {

@@ -1,0 +1,122 @@
+//! Lint configuration from `rbgen.toml`: severity overrides and waivers.
+//! A waiver needs a reason; a waiver that matches nothing is reported (RB015)
+//! so that waivers cannot outlive the problem they excused.
+
+use super::LintContext;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::Location;
+use crate::spec::Spec;
+use std::collections::BTreeMap;
+
+pub struct Waiver {
+    pub code: String,
+    pub runbook: String,
+    pub step: Option<String>,
+    pub location: Location,
+}
+
+pub struct Config {
+    /// code → level; `None` = off.
+    severity: BTreeMap<String, Option<Severity>>,
+    pub waivers: Vec<Waiver>,
+}
+
+impl Config {
+    pub fn from_spec(spec: &Spec) -> Config {
+        let doc = &spec.project;
+        let severity = doc
+            .doc
+            .lint
+            .severity
+            .iter()
+            .map(|(code, level)| {
+                let level = match level.get_ref().as_str() {
+                    "error" => Some(Severity::Error),
+                    "warning" => Some(Severity::Warning),
+                    _ => None,
+                };
+                (code.get_ref().clone(), level)
+            })
+            .collect();
+        let waivers = doc
+            .doc
+            .lint
+            .waivers
+            .iter()
+            .map(|w| Waiver {
+                code: w.code.get_ref().clone(),
+                runbook: w.runbook.get_ref().clone(),
+                step: w.step.as_ref().map(|s| s.get_ref().clone()),
+                location: doc.loc(&w.code),
+            })
+            .collect();
+        Config { severity, waivers }
+    }
+
+    /// The level a rule runs at, `None` when turned off.
+    pub fn level(&self, code: &str, default: Severity) -> Option<Severity> {
+        match self.severity.get(code) {
+            Some(level) => *level,
+            None => Some(default),
+        }
+    }
+
+    /// Drop waived findings; report waivers that matched nothing, and
+    /// waivers of rules that cannot be waived.
+    pub fn apply_waivers(&self, _ctx: &LintContext, findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        let mut used = vec![false; self.waivers.len()];
+        let mut kept = Vec::new();
+        for d in findings {
+            let waivable = super::registry::rule(d.code).is_some_and(|r| r.waivable());
+            let hit = self.waivers.iter().position(|w| {
+                waivable
+                    && w.code == d.code
+                    && d.runbook.as_deref() == Some(w.runbook.as_str())
+                    && (w.step.is_none() || w.step.as_deref() == d.step.as_deref())
+            });
+            match hit {
+                Some(i) => used[i] = true,
+                None => kept.push(d),
+            }
+        }
+        for (w, used) in self.waivers.iter().zip(used) {
+            if used {
+                continue;
+            }
+            let unwaivable = super::registry::rule(&w.code).is_some_and(|r| !r.waivable());
+            let (message, help) = if unwaivable {
+                (
+                    format!("{} cannot be waived", w.code),
+                    "a promotion must be gated by the required pre-promotion checks; fix the runbook instead".to_string(),
+                )
+            } else if super::registry::rule(&w.code).is_none() {
+                (
+                    format!("waiver names unknown rule `{}`", w.code),
+                    "see `rbgen explain` for the list of rules".to_string(),
+                )
+            } else {
+                (
+                    format!(
+                        "waiver of {} for `{}`{} matches no finding",
+                        w.code,
+                        w.runbook,
+                        w.step
+                            .as_ref()
+                            .map(|s| format!(" step `{s}`"))
+                            .unwrap_or_default()
+                    ),
+                    "the problem it excused is gone: remove the waiver from rbgen.toml".to_string(),
+                )
+            };
+            let mut d = Diagnostic::error("RB015", message)
+                .at(w.location.clone())
+                .help(help);
+            d.severity = Severity::Warning;
+            if unwaivable {
+                d.severity = Severity::Error;
+            }
+            kept.push(d);
+        }
+        kept
+    }
+}

@@ -1,0 +1,74 @@
+//! What every rule sees: the spec, today's date, the recorded manifest, the
+//! lint configuration, and helpers to turn a position inside a string value
+//! into an exact `file:line:col`.
+
+use super::config::Config;
+use crate::shell::analysis::{Analysis, analyse};
+use crate::source::{Location, StringMap};
+use crate::spec::model::{Procedure, Step};
+use crate::spec::{Doc, ProcKind, Spec};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::PathBuf;
+use toml::Spanned;
+
+pub struct LintContext<'a> {
+    pub spec: &'a Spec,
+    pub today: jiff::civil::Date,
+    /// `generated/manifest.json` as last built, if any (RB006).
+    pub manifest: Option<serde_json::Value>,
+    pub config: Config,
+    /// Run ShellCheck (RB014)?
+    pub shellcheck: bool,
+    /// Where ShellCheck results are cached.
+    pub cache_dir: Option<PathBuf>,
+    /// Whether a missing tool is an error (`--deny warnings` or CI=true).
+    pub strict: bool,
+    analyses: RefCell<HashMap<String, std::rc::Rc<Analysis>>>,
+}
+
+impl<'a> LintContext<'a> {
+    pub fn new(spec: &'a Spec, today: jiff::civil::Date) -> Self {
+        LintContext {
+            spec,
+            today,
+            manifest: None,
+            config: Config::from_spec(spec),
+            shellcheck: false,
+            cache_dir: None,
+            strict: false,
+            analyses: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Bash analysis of `text`, computed once per distinct text.
+    pub fn analyse(&self, text: &str) -> std::rc::Rc<Analysis> {
+        if let Some(a) = self.analyses.borrow().get(text) {
+            return a.clone();
+        }
+        let a = std::rc::Rc::new(analyse(text));
+        self.analyses
+            .borrow_mut()
+            .insert(text.to_string(), a.clone());
+        a
+    }
+
+    /// Location of `range` (byte offsets into the string's value) in the file.
+    pub fn in_value<T>(
+        &self,
+        doc: &Doc<T>,
+        value: &Spanned<String>,
+        range: Range<usize>,
+    ) -> Location {
+        let map = StringMap::new(&doc.file.text, value.span());
+        Location::new(&doc.file, map.raw_span(range))
+    }
+
+    /// Every (kind, procedure, step) of the spec.
+    pub fn steps(&self) -> impl Iterator<Item = (ProcKind, &'a Doc<Procedure>, &'a Step)> {
+        self.spec
+            .procedures()
+            .flat_map(|(k, d)| d.doc.steps.iter().map(move |s| (k, d, s)))
+    }
+}

@@ -1,0 +1,125 @@
+//! `rbgen lint`: rules over the loaded spec.
+//!
+//! One rule per file under `rules/`; each rule's doc comment (What it
+//! catches / Why it matters / Example / Fix) is what `rbgen explain CODE`
+//! prints. `registry` is the one code table.
+
+pub mod config;
+pub mod context;
+pub mod output;
+pub mod registry;
+pub mod rules;
+pub mod shellcheck;
+
+use crate::diagnostic::{Diagnostic, Severity, sort_dedup};
+pub use context::LintContext;
+
+/// A lint rule.
+pub trait Rule: Sync {
+    /// `RB001`…
+    fn code(&self) -> &'static str;
+    /// kebab-case name of what it flags (`undefined-variable`).
+    fn name(&self) -> &'static str;
+    fn default_severity(&self) -> Severity;
+    /// The rule's documentation (its doc comment).
+    fn doc(&self) -> &'static str;
+    /// Whether `rbgen.toml` may waive its findings.
+    fn waivable(&self) -> bool {
+        true
+    }
+    fn check(&self, ctx: &LintContext, out: &mut Vec<Diagnostic>);
+}
+
+/// Declare a rule: the doc comment becomes `Rule::doc`, so the text that
+/// `explain` prints and the rustdoc are one and the same.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident { code: $code:literal, name: $slug:literal, severity: $sev:ident $(, waivable: $waivable:literal)? }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const DOC: &'static str = concat!($($doc, "\n"),*);
+        }
+
+        impl $crate::lint::RuleMeta for $name {
+            const CODE: &'static str = $code;
+            const NAME: &'static str = $slug;
+            const SEVERITY: $crate::diagnostic::Severity = $crate::diagnostic::Severity::$sev;
+            const WAIVABLE: bool = true $(&& $waivable)?;
+            const DOC: &'static str = concat!($($doc, "\n"),*);
+        }
+    };
+}
+
+/// Static facts of a rule, from `declare_rule!`.
+pub trait RuleMeta {
+    const CODE: &'static str;
+    const NAME: &'static str;
+    const SEVERITY: Severity;
+    const WAIVABLE: bool;
+    const DOC: &'static str;
+}
+
+/// Implemented by each rule file: the check itself.
+pub trait Check {
+    fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>);
+}
+
+impl<T: RuleMeta + Check + Sync> Rule for T {
+    fn code(&self) -> &'static str {
+        T::CODE
+    }
+    fn name(&self) -> &'static str {
+        T::NAME
+    }
+    fn default_severity(&self) -> Severity {
+        T::SEVERITY
+    }
+    fn doc(&self) -> &'static str {
+        T::DOC
+    }
+    fn waivable(&self) -> bool {
+        T::WAIVABLE
+    }
+    fn check(&self, ctx: &LintContext, out: &mut Vec<Diagnostic>) {
+        let mut found = Vec::new();
+        T::run(ctx, &mut found);
+        for mut d in found {
+            d.code = T::CODE;
+            d.severity = T::SEVERITY;
+            out.push(d);
+        }
+    }
+}
+
+/// The documentation with the leading space rustdoc keeps on each line removed.
+pub fn doc_text(doc: &str) -> String {
+    doc.lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+/// Run every rule, apply severity overrides and waivers, sort and dedupe.
+pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
+    let mut all = Vec::new();
+    for rule in registry::RULES {
+        let level = ctx.config.level(rule.code(), rule.default_severity());
+        let Some(level) = level else { continue };
+        let mut found = Vec::new();
+        rule.check(ctx, &mut found);
+        for mut d in found {
+            d.severity = level;
+            all.push(d);
+        }
+    }
+    let mut kept = ctx.config.apply_waivers(ctx, all);
+    sort_dedup(&mut kept);
+    kept
+}

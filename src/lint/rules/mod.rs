@@ -1,0 +1,61 @@
+//! One file per rule, named for what it flags.
+
+pub mod decision_tree;
+pub mod fault_without_cleanup;
+pub mod hard_coded_secret;
+pub mod missing_metadata;
+pub mod promotion_without_gate;
+pub mod shellcheck;
+pub mod stale_drill;
+pub mod stale_review;
+pub mod tool_version;
+pub mod unconfirmed_destructive;
+pub mod undefined_variable;
+pub mod unknown_reference;
+pub mod unused_variable;
+pub mod unused_waiver;
+pub mod version_not_bumped;
+
+/// Names bash or the login environment defines, which steps may use freely.
+pub const WELL_KNOWN: &[&str] = &[
+    "HOME",
+    "PATH",
+    "USER",
+    "LOGNAME",
+    "PWD",
+    "OLDPWD",
+    "SHELL",
+    "TERM",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "HOSTNAME",
+    "UID",
+    "EUID",
+    "PPID",
+    "BASHPID",
+    "RANDOM",
+    "SECONDS",
+    "LINENO",
+    "EPOCHSECONDS",
+    "EPOCHREALTIME",
+    "IFS",
+    "OPTARG",
+    "OPTIND",
+    "REPLY",
+    "PIPESTATUS",
+    "BASH_SOURCE",
+    "BASH_VERSION",
+    "FUNCNAME",
+    "GROUPS",
+    "HOSTTYPE",
+    "OSTYPE",
+    "MACHTYPE",
+    "SHLVL",
+    "COLUMNS",
+    "LINES",
+    "XDG_RUNTIME_DIR",
+    "XDG_STATE_HOME",
+    "XDG_CACHE_HOME",
+    "RBGEN_LOG",
+];

@@ -1,0 +1,110 @@
+use super::WELL_KNOWN;
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::generate::bash::steps_in;
+use crate::lint::{Check, LintContext};
+use std::collections::{BTreeMap, BTreeSet};
+
+declare_rule! {
+    /// ## What it catches
+    /// A `$VAR` in a step's `run` (or a fault's `cleanup`) that nothing defines:
+    /// not the environment's `[vars]`, `[secrets]` or node groups, not a runbook
+    /// parameter, not a variable an earlier step declares in `sets`, not an
+    /// assignment, `read`, `for` or `local` earlier in the same step, and not a
+    /// variable bash or the login shell provides (`HOME`, `PATH`, `$?`, `$1`…).
+    ///
+    /// The bash is parsed with tree-sitter-bash, so single-quoted text (awk
+    /// programs), quoted heredocs and `\$` (expanded later, on a remote host)
+    /// are not uses, and `${X:-default}` is not an error.
+    ///
+    /// ## Why it matters
+    /// Under `set -u` an undefined variable stops the script in the middle of
+    /// an incident; without it, `psql -h $NEW_PRIMARY` silently connects to
+    /// the local socket instead of the new primary.
+    ///
+    /// ## Example
+    /// ```toml
+    /// run = '''
+    /// ssh "$OLD_PRIMARY" "systemctl start patroni"
+    /// '''
+    /// ```
+    /// `OLD_PRIMARY` is defined nowhere.
+    ///
+    /// ## Fix
+    /// Make it a runbook parameter (`[[params]] name = "OLD_PRIMARY"`), capture
+    /// it in an earlier step and list it in that step's `sets`, or define it in
+    /// the environment's `[vars]`.
+    pub struct UndefinedVariable { code: "RB001", name: "undefined-variable", severity: Error }
+}
+
+impl Check for UndefinedVariable {
+    fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
+        for (_, proc) in ctx.spec.procedures() {
+            let p = &proc.doc;
+            // (span start, name) → (environments where undefined, diagnostic)
+            let mut found: BTreeMap<(usize, String), (Vec<String>, Diagnostic)> = BTreeMap::new();
+            let envs = ctx.spec.environments_of(p);
+            for env in &envs {
+                let env_id = env.doc.id.get_ref().as_str();
+                let mut defined: BTreeSet<String> = ctx.spec.vars_of(env).into_keys().collect();
+                defined.extend(env.doc.secrets.keys().map(|k| k.get_ref().clone()));
+                defined.extend(p.params.iter().map(|a| a.name.get_ref().clone()));
+                defined.extend(WELL_KNOWN.iter().map(|s| s.to_string()));
+                let mut unsaved: BTreeMap<String, String> = BTreeMap::new();
+                for step in steps_in(p, env_id) {
+                    for text in [&step.run, &step.cleanup].into_iter().flatten() {
+                        let a = ctx.analyse(text.get_ref());
+                        for u in &a.uses {
+                            if u.guarded
+                                || defined.contains(&u.name)
+                                || a.defined_before(&u.name, u.range.start)
+                            {
+                                continue;
+                            }
+                            let key = (text.span().start + u.range.start, u.name.clone());
+                            let entry = found.entry(key).or_insert_with(|| {
+                                let help = match unsaved.get(&u.name) {
+                                    Some(step) => format!(
+                                        "step `{step}` assigns {0} but each step runs in a subshell: add `sets = [\"{0}\"]` to step `{step}`",
+                                        u.name
+                                    ),
+                                    None => match crate::spec::loader::closest(&u.name, defined.iter().map(String::as_str)) {
+                                        Some(s) => format!("did you mean `${s}`?"),
+                                        None => "make it a runbook [[params]], capture it in an earlier step listed in `sets`, or define it in the environment's [vars]".to_string(),
+                                    },
+                                };
+                                let d = Diagnostic::error("RB001", String::new())
+                                    .at(ctx.in_value(proc, text, u.range.clone()))
+                                    .help(help)
+                                    .in_runbook(p.id.get_ref(), Some(step.id.get_ref()));
+                                (Vec::new(), d)
+                            });
+                            if !entry.0.iter().any(|e| e == env_id) {
+                                entry.0.push(env_id.to_string());
+                            }
+                        }
+                    }
+                    defined.extend(step.sets.iter().map(|s| s.get_ref().clone()));
+                    if let Some(run) = &step.run {
+                        for d in &ctx.analyse(run.get_ref()).defs {
+                            if !defined.contains(&d.name) {
+                                unsaved.insert(d.name.clone(), step.id.get_ref().clone());
+                            }
+                        }
+                    }
+                }
+            }
+            for ((_, name), (where_, mut d)) in found {
+                d.message = if where_.len() == envs.len() {
+                    format!("`${name}` is not defined")
+                } else {
+                    format!(
+                        "`${name}` is not defined in environment {}",
+                        where_.join(", ")
+                    )
+                };
+                out.push(d);
+            }
+        }
+    }
+}

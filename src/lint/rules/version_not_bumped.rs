@@ -1,0 +1,60 @@
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::generate::manifest::content_hash;
+use crate::lint::{Check, LintContext};
+
+declare_rule! {
+    /// ## What it catches
+    /// A runbook or drill whose file changed since the last `rbgen build`
+    /// recorded it in `generated/manifest.json`, while its `version` stayed the
+    /// same.
+    ///
+    /// ## Why it matters
+    /// The notification checklist asks the on-call engineer to confirm the
+    /// runbook version. Two different texts under one version number make that
+    /// check meaningless, and a printed copy cannot be told from the new one.
+    ///
+    /// ## Example
+    /// A step's command was edited, `version = "1.2.0"` was left as it was.
+    ///
+    /// ## Fix
+    /// Bump `version` (and set `last_reviewed`), then run `rbgen build`.
+    pub struct VersionNotBumped { code: "RB006", name: "version-not-bumped", severity: Error }
+}
+
+impl Check for VersionNotBumped {
+    fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
+        let Some(manifest) = &ctx.manifest else {
+            return;
+        };
+        for (kind, proc) in ctx.spec.procedures() {
+            let section = match kind {
+                crate::spec::ProcKind::Runbook => "runbooks",
+                crate::spec::ProcKind::Drill => "drills",
+            };
+            let p = &proc.doc;
+            let recorded = &manifest[section][p.id.get_ref()];
+            let (Some(old_version), Some(old_hash)) =
+                (recorded["version"].as_str(), recorded["hash"].as_str())
+            else {
+                continue;
+            };
+            let Some(version) = &p.version else { continue };
+            if version.get_ref() == old_version && content_hash(&proc.file.text) != old_hash {
+                out.push(
+                    Diagnostic::error(
+                        "RB006",
+                        format!(
+                            "{} `{}` changed but its version is still {old_version}",
+                            kind.as_str(),
+                            p.id.get_ref()
+                        ),
+                    )
+                    .at(proc.loc(version))
+                    .help("bump `version` (and set `last_reviewed`), then run `rbgen build`")
+                    .in_runbook(p.id.get_ref(), None),
+                );
+            }
+        }
+    }
+}

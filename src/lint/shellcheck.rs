@@ -1,0 +1,141 @@
+//! Running the real ShellCheck over generated scripts, in one batch, with
+//! results cached by content so that re-linting an unchanged spec starts no
+//! ShellCheck process at all.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Comment {
+    pub line: usize,
+    pub column: usize,
+    pub level: String,
+    pub code: u32,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+struct Json1 {
+    comments: Vec<Json1Comment>,
+}
+
+#[derive(Deserialize)]
+struct Json1Comment {
+    file: String,
+    line: usize,
+    column: usize,
+    level: String,
+    code: u32,
+    message: String,
+}
+
+/// The `shellcheck` binary and an identity for cache keys (path, size, mtime:
+/// cheaper than asking it for `--version`, which would start a process).
+pub fn find() -> Option<(PathBuf, String)> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("shellcheck"))
+        .find(|p| p.is_file())
+        .map(|p| {
+            let meta = std::fs::metadata(&p).ok();
+            let id = meta
+                .map(|m| format!("{}:{}:{:?}", p.display(), m.len(), m.modified().ok()))
+                .unwrap_or_default();
+            (p, id)
+        })
+}
+
+/// Default cache directory: `$XDG_CACHE_HOME/rbgen/shellcheck` or `~/.cache/…`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
+        .map(|d| d.join("rbgen/shellcheck"))
+}
+
+/// How many ShellCheck processes the last `check` started (for tests and the benchmark).
+pub static PROCESSES_STARTED: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// ShellCheck every script; returns the comments of each, in input order.
+pub fn check(
+    binary: &Path,
+    identity: &str,
+    scripts: &[String],
+    cache: Option<&Path>,
+) -> anyhow::Result<Vec<Vec<Comment>>> {
+    let keys: Vec<String> = scripts
+        .iter()
+        .map(|s| {
+            let mut h = Sha256::new();
+            h.update(identity.as_bytes());
+            h.update([0]);
+            h.update(s.as_bytes());
+            h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        })
+        .collect();
+    let mut results: Vec<Option<Vec<Comment>>> = keys
+        .iter()
+        .map(|k| {
+            let path = cache?.join(format!("{k}.json"));
+            serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+        })
+        .collect();
+    let todo: Vec<usize> = (0..scripts.len())
+        .filter(|i| results[*i].is_none())
+        .collect();
+    if !todo.is_empty() {
+        let dir = tempfile::tempdir()?;
+        let mut files = Vec::new();
+        for i in &todo {
+            let f = dir.path().join(format!("{i}.sh"));
+            std::fs::write(&f, &scripts[*i])?;
+            files.push(f);
+        }
+        PROCESSES_STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let output = Command::new(binary)
+            .args(["-s", "bash", "-f", "json1"])
+            .args(&files)
+            .output()?;
+        let parsed: Json1 = serde_json::from_slice(&output.stdout).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot read ShellCheck's output ({e}): {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })?;
+        for i in &todo {
+            results[*i] = Some(Vec::new());
+        }
+        for c in parsed.comments {
+            let Some(i) = Path::new(&c.file)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            if let Some(Some(list)) = results.get_mut(i) {
+                list.push(Comment {
+                    line: c.line,
+                    column: c.column,
+                    level: c.level,
+                    code: c.code,
+                    message: c.message,
+                });
+            }
+        }
+        if let Some(cache) = cache {
+            if std::fs::create_dir_all(cache).is_ok() {
+                for i in &todo {
+                    let _ = std::fs::write(
+                        cache.join(format!("{}.json", keys[*i])),
+                        serde_json::to_vec(&results[*i]).unwrap_or_default(),
+                    );
+                }
+            }
+        }
+    }
+    Ok(results.into_iter().map(Option::unwrap_or_default).collect())
+}
