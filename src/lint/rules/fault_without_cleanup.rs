@@ -35,12 +35,24 @@ declare_rule! {
     pub struct FaultWithoutCleanup { code: "RB010", name: "fault-without-cleanup", severity: Error }
 }
 
-static FAULT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\biptables\s+-[IA]\b[^\n]*-j\s+DROP\b|\bsystemctl\s+stop\b|\bstop\s+(etcd|patroni|postgresql)\b").unwrap()
-});
-static UNDO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\biptables\s+-D\b|\bsystemctl\s+start\b|\bstart\s+(etcd|patroni|postgresql)\b|\bunblock|\bunblock_port\b").unwrap()
-});
+static BLOCK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\biptables\s+-[IA]\b[^\n]*-j\s+DROP\b|\bblock_port\b").unwrap());
+static UNBLOCK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\biptables\s+-D\b|\bunblock_port\b").unwrap());
+static STOP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bstop\s+(etcd|patroni|postgresql)\b").unwrap());
+
+/// The fault a drill step injects, and a pattern for the command that undoes it.
+fn fault_in(text: &str) -> Option<(std::ops::Range<usize>, String, Regex)> {
+    if let Some(m) = BLOCK.find(text) {
+        return Some((m.range(), m.as_str().to_string(), UNBLOCK.clone()));
+    }
+    STOP.captures(text).map(|c| {
+        let m = c.get(0).unwrap();
+        let undo = Regex::new(&format!(r"\b(start|restart)\s+{}\b", regex::escape(&c[1]))).unwrap();
+        (m.range(), m.as_str().to_string(), undo)
+    })
+}
 
 impl Check for FaultWithoutCleanup {
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
@@ -66,18 +78,21 @@ impl Check for FaultWithoutCleanup {
                     continue;
                 }
                 let Some(run) = &step.run else { continue };
-                let Some(m) = FAULT.find(run.get_ref()) else {
+                let Some((range, what, undo)) = fault_in(run.get_ref()) else {
                     continue;
                 };
                 let undone = steps[i + 1..]
                     .iter()
                     .chain(std::iter::once(step))
                     .filter_map(|s| s.run.as_ref())
-                    .any(|r| UNDO.is_match(r.get_ref()));
+                    .any(|r| undo.is_match(r.get_ref()));
                 if !undone {
                     out.push(
-                        Diagnostic::error("RB010", format!("drill step `{id}` injects a fault (`{}`) that no later step undoes", m.as_str()))
-                            .at(ctx.in_value(proc, run, m.range()))
+                        Diagnostic::error(
+                            "RB010",
+                            format!("drill step `{id}` injects a fault (`{what}`) that no later step undoes"),
+                        )
+                        .at(ctx.in_value(proc, run, range))
                             .help("make it a `fault` step with a `cleanup`, and restore it in a later step")
                             .in_runbook(proc.doc.id.get_ref(), Some(id)),
                     );

@@ -43,13 +43,16 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap()
 });
 
-/// The byte range of a hard-coded secret's value in `text`, if any.
-pub fn secret_in(text: &str) -> Option<std::ops::Range<usize>> {
-    SECRET.captures_iter(text).find_map(|c| {
-        (1..=6)
-            .find_map(|i| c.name(&format!("v{i}")))
-            .map(|m| m.range())
-    })
+/// The byte ranges of hard-coded secret values in `text`.
+pub fn secrets_in(text: &str) -> Vec<std::ops::Range<usize>> {
+    SECRET
+        .captures_iter(text)
+        .filter_map(|c| {
+            (1..=6)
+                .find_map(|i| c.name(&format!("v{i}")))
+                .map(|m| m.range())
+        })
+        .collect()
 }
 
 impl Check for HardCodedSecret {
@@ -66,7 +69,7 @@ impl Check for HardCodedSecret {
         };
         for (_, proc, step) in ctx.steps() {
             for text in [&step.run, &step.cleanup].into_iter().flatten() {
-                if let Some(range) = secret_in(text.get_ref()) {
+                for range in secrets_in(text.get_ref()) {
                     push(
                         out,
                         ctx.in_value(proc, text, range),
@@ -77,19 +80,19 @@ impl Check for HardCodedSecret {
         }
         for env in &ctx.spec.environments {
             for f in env.doc.functions.values() {
-                if let Some(range) = secret_in(f.body.get_ref()) {
+                for range in secrets_in(f.body.get_ref()) {
                     push(out, ctx.in_value(env, &f.body, range), None);
                 }
             }
             for v in env.doc.vars.values() {
-                if let Some(range) = secret_in(v.get_ref()) {
+                for range in secrets_in(v.get_ref()) {
                     push(out, ctx.in_value(env, v, range), None);
                 }
             }
         }
         if let Some(common) = &ctx.spec.common {
             for f in common.doc.functions.values() {
-                if let Some(range) = secret_in(f.body.get_ref()) {
+                for range in secrets_in(f.body.get_ref()) {
                     push(out, ctx.in_value(common, &f.body, range), None);
                 }
             }
@@ -99,14 +102,14 @@ impl Check for HardCodedSecret {
 
 #[cfg(test)]
 mod tests {
-    use super::secret_in;
+    use super::secrets_in;
 
     #[test]
     fn literal_secrets_are_found_and_variables_are_not() {
         let t = "psql \"host=x user=replicator password=SecureRepPass123! sslmode=require\"";
-        assert_eq!(&t[secret_in(t).unwrap()], "SecureRepPass123!");
-        assert!(secret_in("PGPASSWORD=\"$REPLICATION_PASSWORD\" psql").is_none());
-        assert!(secret_in("psql \"password=$PW\"").is_none());
-        assert!(secret_in("curl https://user:hunter22@host/x").is_some());
+        assert_eq!(&t[secrets_in(t)[0].clone()], "SecureRepPass123!");
+        assert!(secrets_in("PGPASSWORD=\"$REPLICATION_PASSWORD\" psql").is_empty());
+        assert!(secrets_in("psql \"password=$PW\"").is_empty());
+        assert_eq!(secrets_in("curl https://user:hunter22@host/x").len(), 1);
     }
 }
