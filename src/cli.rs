@@ -67,10 +67,32 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Drill records
+    #[command(subcommand)]
+    Drill(DrillCommand),
     /// Print a lint rule's documentation (`rbgen explain RB003`), or list the rules
     Explain {
         /// Rule code or name; omit to list every rule
         code: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DrillCommand {
+    /// Fill in the drill record sheet from the drill's JSON-lines log(s); exit 1 if a target was missed
+    Report {
+        /// Log file(s) written by the drill script (RBGEN_LOG); add the preparation's log too if you like
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// Write the sheet here (Markdown) and beside it the same as HTML; default: Markdown to stdout
+        #[arg(long)]
+        sheet: Option<PathBuf>,
+        /// Spec directory (default: `spec/`, searched upward)
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Names for the sheet's "Participants" line
+        #[arg(long)]
+        participants: Option<String>,
     },
 }
 
@@ -123,6 +145,7 @@ fn run(cli: Cli) -> Result<u8> {
             out,
         } => lint(spec, format, deny.is_some(), today, !no_shellcheck, out),
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Drill(DrillCommand::Report { logs, sheet, spec, participants }) => drill_report(&logs, sheet, spec, participants.as_deref()),
         Command::Schema => {
             println!(
                 "{}",
@@ -372,5 +395,47 @@ fn explain(code: Option<&str>) -> Result<u8> {
                 Ok(2)
             }
         },
+    }
+}
+
+fn drill_report(logs: &[PathBuf], sheet: Option<PathBuf>, spec: Option<PathBuf>, participants: Option<&str>) -> Result<u8> {
+    let dir = spec_dir(spec)?;
+    let Some(spec) = load_spec(&dir) else { return Ok(2) };
+    let mut parsed = Vec::new();
+    for log in logs {
+        match crate::drill_report::read_log(log) {
+            Ok(events) => parsed.push((log.display().to_string(), events)),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return Ok(2);
+            }
+        }
+    }
+    let (p, filled, ok) = match crate::drill_report::report(&spec, &parsed, participants) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(2);
+        }
+    };
+    let (md, html) = crate::drill_report::render(&spec, &p, &filled)?;
+    match sheet {
+        Some(path) => {
+            std::fs::write(&path, &md).with_context(|| format!("cannot write {}", path.display()))?;
+            let html_path = path.with_extension("html");
+            std::fs::write(&html_path, &html).with_context(|| format!("cannot write {}", html_path.display()))?;
+            eprintln!("wrote {} and {}", path.display(), html_path.display());
+        }
+        None => print!("{md}"),
+    }
+    for row in filled["rows"].as_array().into_iter().flatten() {
+        eprintln!("  {:<28} target {:<18} actual {:<22} {}", row["item"].as_str().unwrap_or(""), row["target"].as_str().unwrap_or(""), row["actual"].as_str().unwrap_or(""), row["achieved"].as_str().unwrap_or(""));
+    }
+    if ok {
+        eprintln!("every target was met");
+        Ok(0)
+    } else {
+        eprintln!("error: at least one target was missed (NG)");
+        Ok(1)
     }
 }

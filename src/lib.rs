@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod drill_report;
 pub mod generate;
 pub mod lint;
 pub mod shell;
