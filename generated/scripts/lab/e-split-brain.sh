@@ -14,15 +14,15 @@ readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('confirm-split-brain' 'block-writes' 'compare-lsn' 'stop-stale-primary' 'assess-data-loss' 'unblock-surviving' 'rebuild-stale-primary' 'confirm-rejoin' 'clear-write-blocks')
 readonly RB_STEP_KINDS=('probe' 'destructive' 'probe' 'destructive' 'probe' 'change' 'destructive' 'wait' 'change')
 readonly RB_STEP_TITLES=(
-  'Step 1: Confirm Split-Brain'
-  'Step 2: Block writes immediately'
-  'Step 3: Determine the surviving Primary (by LSN)'
-  'Step 3: Stop the node with the lower LSN (the one with less data)'
-  'Step 4: Assess data loss scope'
-  'Step 5: Release the block on the surviving Primary (higher LSN)'
-  'Step 5: Reinitialise the stale Primary as a replica'
-  'Step 5: Confirm rejoin'
-  'Step 5: Clear all iptables rules'
+  'Confirm Split-Brain'
+  'Block writes immediately'
+  'Determine the surviving Primary (by LSN)'
+  'Stop the node with the lower LSN (the one with less data)'
+  'Assess data loss scope'
+  'Release the block on the surviving Primary (higher LSN)'
+  'Reinitialise the stale Primary as a replica'
+  'Confirm rejoin'
+  'Clear all iptables rules'
 )
 
 # ---- environment lab ------------------------------------------------

@@ -14,17 +14,17 @@ readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('assess-failed-node' 'monitor-failover' 'identify-new-primary' 'write-test' 'check-app-routing' 'check-replication' 'resolve-failure-cause' 'start-failed-node' 'monitor-rejoin' 'confirm-rejoin' 'reinit-if-rejoin-failed')
 readonly RB_STEP_KINDS=('probe' 'wait' 'probe' 'change' 'probe' 'probe' 'manual' 'change' 'wait' 'probe' 'destructive')
 readonly RB_STEP_TITLES=(
-  'Step 1: Assess failed node status (target: within 2 minutes)'
-  'Step 2: Monitor automatic failover progress'
-  'Step 3: Post-failover verification — confirm the new Primary'
-  'Step 3: Test write capability on the new Primary'
-  'Step 3: Confirm HAProxy routes to the new Primary'
-  'Step 3: Check replication status'
-  'Step 4: Resolve the failure cause'
-  'Step 4: Start Patroni on the failed node'
-  'Step 4: Monitor rejoin progress'
-  'Step 4: Confirm successful rejoin'
-  'Step 4: If automatic rejoin fails, reinitialise manually'
+  'Assess failed node status (target: within 2 minutes)'
+  'Monitor automatic failover progress'
+  'Post-failover verification — confirm the new Primary'
+  'Test write capability on the new Primary'
+  'Confirm HAProxy routes to the new Primary'
+  'Check replication status'
+  'Resolve the failure cause'
+  'Start Patroni on the failed node'
+  'Monitor rejoin progress'
+  'Confirm successful rejoin'
+  'If automatic rejoin fails, reinitialise manually'
 )
 
 # ---- environment production ------------------------------------------------

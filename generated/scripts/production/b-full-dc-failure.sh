@@ -14,14 +14,14 @@ readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('confirm-dc1-down' 'check-dc2-state' 'stonith-dc1' 'promote-dc2' 'verify-promotion' 'switch-endpoints' 'confirm-routing' 'post-promotion-checks')
 readonly RB_STEP_KINDS=('probe' 'probe' 'destructive' 'promotion' 'wait' 'change' 'wait' 'manual')
 readonly RB_STEP_TITLES=(
-  'Step 1: Confirm DC1 is fully down'
-  'Step 2: Check DC2 current state and replication lag'
-  'Step 3: STONITH (if DC1 may be partially alive)'
-  'Step 4: Promote the DC2 standby cluster'
-  'Step 4: Check status after promotion'
-  'Step 5: Switch application endpoints'
-  'Step 5: Confirm actual traffic routing after switch'
-  'Step 6: Immediate post-promotion checklist'
+  'Confirm DC1 is fully down'
+  'Check DC2 current state and replication lag'
+  'STONITH (if DC1 may be partially alive)'
+  'Promote the DC2 standby cluster'
+  'Check status after promotion'
+  'Switch application endpoints'
+  'Confirm actual traffic routing after switch'
+  'Immediate post-promotion checklist'
 )
 
 # ---- environment production ------------------------------------------------

@@ -14,18 +14,18 @@ readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('assess-etcd' 'diagnose-failed-member' 'restart-etcd-member' 'confirm-member-rejoined' 'decide-reconstruction' 'pause-patroni' 'wipe-etcd' 'prepare-etcd-config' 'start-etcd' 'restart-stale-patroni' 'resume-patroni' 'confirm-config-restored')
 readonly RB_STEP_KINDS=('probe' 'probe' 'change' 'wait' 'manual' 'change' 'destructive' 'manual' 'change' 'change' 'change' 'probe')
 readonly RB_STEP_TITLES=(
-  'Step 1: Assess etcd status'
-  'Step 2: Check disk space, memory and log of the failed etcd node'
-  'Step 2: Restart etcd on the failed node'
-  'Step 2: Confirm the cluster rejoining after restart'
-  'Step 3: Full etcd reconstruction (last resort) — decide'
-  'Step 3.1: Pause Patroni (prevent automatic failover)'
-  'Step 3.2: Stop the service and delete the data on all etcd nodes'
-  'Step 3.3–3.4: Check initial-cluster-state in etcd.conf.yml'
-  'Step 3.3–3.4: Initialise the new cluster on the Seoul node, then add Busan and Singapore'
-  'Step 3.4: Restart Patroni where it refuses the rebuilt etcd (StaleEtcdNode)'
-  'Step 3.5: Resume Patroni'
-  'Step 3.6: Confirm Patroni restores config from patroni.dynamic.json'
+  'Assess etcd status'
+  'Check disk space, memory and log of the failed etcd node'
+  'Restart etcd on the failed node'
+  'Confirm the cluster rejoining after restart'
+  'Full etcd reconstruction (last resort) — decide'
+  'Pause Patroni (prevent automatic failover)'
+  'Stop the service and delete the data on all etcd nodes'
+  'Check initial-cluster-state in etcd.conf.yml'
+  'Initialise the new cluster on the Seoul node, then add Busan and Singapore'
+  'Restart Patroni where it refuses the rebuilt etcd (StaleEtcdNode)'
+  'Resume Patroni'
+  'Confirm Patroni restores config from patroni.dynamic.json'
 )
 
 # ---- environment production ------------------------------------------------
