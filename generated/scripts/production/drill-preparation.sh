@@ -119,7 +119,7 @@ rb_list() {
   local i
   printf '%s\n' "$RB_TITLE"
   for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-12s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
+    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
   done
 }
 
