@@ -145,7 +145,12 @@ fn run(cli: Cli) -> Result<u8> {
             out,
         } => lint(spec, format, deny.is_some(), today, !no_shellcheck, out),
         Command::Explain { code } => explain(code.as_deref()),
-        Command::Drill(DrillCommand::Report { logs, sheet, spec, participants }) => drill_report(&logs, sheet, spec, participants.as_deref()),
+        Command::Drill(DrillCommand::Report {
+            logs,
+            sheet,
+            spec,
+            participants,
+        }) => drill_report(&logs, sheet, spec, participants.as_deref()),
         Command::Schema => {
             println!(
                 "{}",
@@ -398,9 +403,16 @@ fn explain(code: Option<&str>) -> Result<u8> {
     }
 }
 
-fn drill_report(logs: &[PathBuf], sheet: Option<PathBuf>, spec: Option<PathBuf>, participants: Option<&str>) -> Result<u8> {
+fn drill_report(
+    logs: &[PathBuf],
+    sheet: Option<PathBuf>,
+    spec: Option<PathBuf>,
+    participants: Option<&str>,
+) -> Result<u8> {
     let dir = spec_dir(spec)?;
-    let Some(spec) = load_spec(&dir) else { return Ok(2) };
+    let Some(spec) = load_spec(&dir) else {
+        return Ok(2);
+    };
     let mut parsed = Vec::new();
     for log in logs {
         match crate::drill_report::read_log(log) {
@@ -421,15 +433,23 @@ fn drill_report(logs: &[PathBuf], sheet: Option<PathBuf>, spec: Option<PathBuf>,
     let (md, html) = crate::drill_report::render(&spec, &p, &filled)?;
     match sheet {
         Some(path) => {
-            std::fs::write(&path, &md).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(&path, &md)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             let html_path = path.with_extension("html");
-            std::fs::write(&html_path, &html).with_context(|| format!("cannot write {}", html_path.display()))?;
+            std::fs::write(&html_path, &html)
+                .with_context(|| format!("cannot write {}", html_path.display()))?;
             eprintln!("wrote {} and {}", path.display(), html_path.display());
         }
         None => print!("{md}"),
     }
     for row in filled["rows"].as_array().into_iter().flatten() {
-        eprintln!("  {:<28} target {:<18} actual {:<22} {}", row["item"].as_str().unwrap_or(""), row["target"].as_str().unwrap_or(""), row["actual"].as_str().unwrap_or(""), row["achieved"].as_str().unwrap_or(""));
+        eprintln!(
+            "  {:<28} target {:<18} actual {:<22} {}",
+            row["item"].as_str().unwrap_or(""),
+            row["target"].as_str().unwrap_or(""),
+            row["actual"].as_str().unwrap_or(""),
+            row["achieved"].as_str().unwrap_or("")
+        );
     }
     if ok {
         eprintln!("every target was met");

@@ -17,7 +17,8 @@ pub struct Event {
 
 /// Parse JSON-lines; a bad or truncated line is an error naming its line.
 pub fn read_log(path: &Path) -> Result<Vec<Event>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut events = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -34,7 +35,11 @@ pub fn read_log(path: &Path) -> Result<Vec<Event>> {
             )
         })?;
         let Some(epoch_ms) = value["epoch_ms"].as_i64() else {
-            bail!("{}:{}: event has no numeric `epoch_ms`\n  help: the log must be the JSON-lines file the generated script wrote (RBGEN_LOG)", path.display(), i + 1);
+            bail!(
+                "{}:{}: event has no numeric `epoch_ms`\n  help: the log must be the JSON-lines file the generated script wrote (RBGEN_LOG)",
+                path.display(),
+                i + 1
+            );
         };
         if value["event"].as_str().is_none() {
             bail!("{}:{}: event has no `event` name", path.display(), i + 1);
@@ -48,11 +53,19 @@ pub fn read_log(path: &Path) -> Result<Vec<Event>> {
 }
 
 fn fmt_seconds(s: f64) -> String {
-    if s >= 120.0 { format!("{:.1} min ({s:.1} s)", s / 60.0) } else { format!("{s:.1} s") }
+    if s >= 120.0 {
+        format!("{:.1} min ({s:.1} s)", s / 60.0)
+    } else {
+        format!("{s:.1} s")
+    }
 }
 
 /// The filled sheet's context and whether every target was met.
-pub fn report(spec: &Spec, logs: &[(String, Vec<Event>)], participants: Option<&str>) -> Result<(Value, Value, bool)> {
+pub fn report(
+    spec: &Spec,
+    logs: &[(String, Vec<Event>)],
+    participants: Option<&str>,
+) -> Result<(Value, Value, bool)> {
     let all: Vec<&Event> = logs.iter().flat_map(|(_, e)| e.iter()).collect();
     // The drill is the non-preparation drill named in the logs' run_start events.
     let drill = all
@@ -63,7 +76,11 @@ pub fn report(spec: &Spec, logs: &[(String, Vec<Event>)], participants: Option<&
         .find(|d| !d.doc.is_preparation.as_ref().is_some_and(|b| *b.get_ref()))
         .ok_or_else(|| anyhow!("no drill scenario of the spec is named in these logs (run_start events)\n  help: pass the log the drill script wrote; preparation logs may be added alongside it"))?;
     let p = &drill.doc;
-    let mark = |name: &str| all.iter().find(|e| e.value["event"] == "mark" && e.value["name"] == name).copied();
+    let mark = |name: &str| {
+        all.iter()
+            .find(|e| e.value["event"] == "mark" && e.value["name"] == name)
+            .copied()
+    };
     let mut all_ok = true;
     let mut rows = Vec::new();
     for t in &p.targets {
@@ -93,29 +110,61 @@ pub fn report(spec: &Spec, logs: &[(String, Vec<Event>)], participants: Option<&
     let first = all.iter().map(|e| e.epoch_ms).min().unwrap_or(0);
     let last = all.iter().map(|e| e.epoch_ms).max().unwrap_or(0);
     let when = |ms: i64, fmt: &str| {
-        jiff::Timestamp::from_millisecond(ms).map(|t| t.strftime(fmt).to_string()).unwrap_or_default()
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.strftime(fmt).to_string())
+            .unwrap_or_default()
     };
-    let env = all.iter().find_map(|e| e.value["env"].as_str()).unwrap_or("unknown");
+    let env = all
+        .iter()
+        .find_map(|e| e.value["env"].as_str())
+        .unwrap_or("unknown");
     let tools = spec
         .environment(env)
-        .map(|e| e.doc.tools.iter().map(|(k, v)| format!("{} {}", k.get_ref(), v.get_ref())).collect::<Vec<_>>().join(", "))
+        .map(|e| {
+            e.doc
+                .tools
+                .iter()
+                .map(|(k, v)| format!("{} {}", k.get_ref(), v.get_ref()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
         .unwrap_or_default();
     let failed_steps: Vec<String> = all
         .iter()
-        .filter(|e| e.value["event"] == "step_end" && e.value["status"].as_i64().is_some_and(|s| s != 0))
-        .map(|e| format!("Step `{}` of {} exited with status {}", e.value["step"].as_str().unwrap_or("?"), e.value["runbook"].as_str().unwrap_or("?"), e.value["status"]))
+        .filter(|e| {
+            e.value["event"] == "step_end" && e.value["status"].as_i64().is_some_and(|s| s != 0)
+        })
+        .map(|e| {
+            format!(
+                "Step `{}` of {} exited with status {}",
+                e.value["step"].as_str().unwrap_or("?"),
+                e.value["runbook"].as_str().unwrap_or("?"),
+                e.value["status"]
+            )
+        })
         .collect();
     let mut sheet = blank_sheet(p);
-    sheet["date"] = json!(format!("{} ~ {} UTC", when(first, "%Y-%m-%d %H:%M:%S"), when(last, "%H:%M:%S")));
-    sheet["participants"] = json!(participants.unwrap_or("(fill in: DBA, infrastructure engineer names)"));
+    sheet["date"] = json!(format!(
+        "{} ~ {} UTC",
+        when(first, "%Y-%m-%d %H:%M:%S"),
+        when(last, "%H:%M:%S")
+    ));
+    sheet["participants"] =
+        json!(participants.unwrap_or("(fill in: DBA, infrastructure engineer names)"));
     sheet["environment"] = json!(format!("{env} ({tools})"));
     sheet["rows"] = json!(rows);
     sheet["issues"] = json!(failed_steps);
-    let cadence = p.cadence_days.as_ref().map(|c| *c.get_ref()).unwrap_or(spec.project.doc.project.drill_cadence_days);
+    let cadence = p
+        .cadence_days
+        .as_ref()
+        .map(|c| *c.get_ref())
+        .unwrap_or(spec.project.doc.project.drill_cadence_days);
     sheet["next_date"] = json!(
         jiff::Timestamp::from_millisecond(last)
             .ok()
-            .and_then(|t| t.checked_add(jiff::SignedDuration::from_hours(24 * i64::from(cadence))).ok())
+            .and_then(|t| t
+                .checked_add(jiff::SignedDuration::from_hours(24 * i64::from(cadence)))
+                .ok())
             .map(|t| t.strftime("%Y-%m-%d").to_string())
             .unwrap_or_default()
     );
@@ -127,9 +176,19 @@ pub fn report(spec: &Spec, logs: &[(String, Vec<Event>)], participants: Option<&
 pub fn render(spec: &Spec, p: &Value, sheet: &Value) -> Result<(String, String)> {
     let tera = crate::generate::templates::load(None)?;
     let ctx = json!({"p": p, "sheet": sheet, "scenarios": scenarios_value(spec)});
-    let c = tera::Context::from_serialize(&ctx).map_err(|e| anyhow!("{}", crate::generate::templates::render_error(&e)))?;
-    let md = tera.render("drill-sheet.md", &c).map_err(|e| anyhow!("drill-sheet.md.tera: {}", crate::generate::templates::render_error(&e)))?;
+    let c = tera::Context::from_serialize(&ctx)
+        .map_err(|e| anyhow!("{}", crate::generate::templates::render_error(&e)))?;
+    let md = tera.render("drill-sheet.md", &c).map_err(|e| {
+        anyhow!(
+            "drill-sheet.md.tera: {}",
+            crate::generate::templates::render_error(&e)
+        )
+    })?;
     let base = json!({"project": {"name": spec.project.doc.project.name.get_ref(), "version": spec.project.doc.project.version.get_ref()}, "generator": crate::generate::GENERATOR});
-    let html = crate::generate::print::render(&tera, &base, &[("drill-record.md".to_string(), md.clone())])?;
+    let html = crate::generate::print::render(
+        &tera,
+        &base,
+        &[("drill-record.md".to_string(), md.clone())],
+    )?;
     Ok((md, html))
 }
