@@ -74,6 +74,9 @@ pub enum Command {
     Explain {
         /// Rule code or name; omit to list every rule
         code: Option<String>,
+        /// Print every rule's documentation as Markdown (the README's rule reference)
+        #[arg(long, conflicts_with = "code")]
+        all: bool,
     },
 }
 
@@ -144,7 +147,11 @@ fn run(cli: Cli) -> Result<u8> {
             no_shellcheck,
             out,
         } => lint(spec, format, deny.is_some(), today, !no_shellcheck, out),
-        Command::Explain { code } => explain(code.as_deref()),
+        Command::Explain { all: true, .. } => {
+            print!("{}", crate::lint::rules_markdown());
+            Ok(0)
+        }
+        Command::Explain { code, .. } => explain(code.as_deref()),
         Command::Drill(DrillCommand::Report {
             logs,
             sheet,

@@ -295,3 +295,15 @@ fn github_and_sarif_formats() {
         .unwrap();
     assert_eq!(rules.len(), rbgen::lint::registry::RULES.len());
 }
+
+#[test]
+fn the_readme_rule_reference_is_generated_from_the_rule_docs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("<!-- rules:start -->\n").expect("README has the rules markers") + "<!-- rules:start -->\n".len();
+    let end = readme.find("<!-- rules:end -->").unwrap();
+    assert_eq!(
+        &readme[start..end],
+        rbgen::lint::rules_markdown(),
+        "README's rule reference is stale: regenerate it with `rbgen explain --all`"
+    );
+}

@@ -78,7 +78,6 @@ pub fn sarif(diags: &[Diagnostic]) -> String {
             "tool": {"driver": {
                 "name": "rbgen",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/rbgen/rbgen",
                 "rules": rules,
             }},
             "results": results,
