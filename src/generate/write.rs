@@ -63,7 +63,12 @@ fn stage_tree(stage: &Path, output: &Output) -> Result<()> {
 
 fn swap_in(stage: &Path, dir: &Path) -> Result<()> {
     if !dir.exists() {
-        return fs::rename(stage, dir).with_context(|| format!("cannot create {}", dir.display()));
+        match fs::rename(stage, dir) {
+            Ok(()) => return Ok(()),
+            // Another build created it meanwhile: exchange with theirs.
+            Err(_) if dir.is_dir() => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
+        }
     }
     if !dir.is_dir() {
         bail!(

@@ -129,10 +129,26 @@ pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
 pub fn rules_markdown() -> String {
     let mut out = String::from("| code | name | default |\n| --- | --- | --- |\n");
     for r in registry::RULES {
-        out.push_str(&format!("| [{}](#{}) | {} | {} |\n", r.code(), r.code().to_lowercase(), r.name(), r.default_severity()));
+        out.push_str(&format!(
+            "| [{}](#{}) | {} | {} |\n",
+            r.code(),
+            r.code().to_lowercase(),
+            r.name(),
+            r.default_severity()
+        ));
     }
     for r in registry::RULES {
-        out.push_str(&format!("\n### {}\n\n`{}`, {} by default{}.\n\n", r.code(), r.name(), r.default_severity(), if r.waivable() { "" } else { ", cannot be waived" }));
+        out.push_str(&format!(
+            "\n### {}\n\n`{}`, {} by default{}.\n\n",
+            r.code(),
+            r.name(),
+            r.default_severity(),
+            if r.waivable() {
+                ""
+            } else {
+                ", cannot be waived"
+            }
+        ));
         // Headings of the rule docs sit one level below the rule's own.
         for line in doc_text(r.doc()).lines() {
             match line.strip_prefix("## ") {
