@@ -267,16 +267,39 @@ fn templates_can_be_overridden_and_template_errors_name_file_line_and_value() {
     let templates = project.path().join("my-templates");
     std::fs::create_dir_all(&templates).unwrap();
     let builtin = std::fs::read_to_string(root().join("templates/drill-sheet.md.tera")).unwrap();
-    std::fs::write(templates.join("drill-sheet.md.tera"), format!("<# our own sheet #>\nTEAM SHEET\n{builtin}")).unwrap();
-    rbgen().current_dir(project.path()).args(["build", "--templates", "my-templates"]).assert().success();
+    std::fs::write(
+        templates.join("drill-sheet.md.tera"),
+        format!("<# our own sheet #>\nTEAM SHEET\n{builtin}"),
+    )
+    .unwrap();
+    rbgen()
+        .current_dir(project.path())
+        .args(["build", "--templates", "my-templates"])
+        .assert()
+        .success();
     let sheet = std::fs::read_to_string(project.path().join("generated/drills/chaos.md")).unwrap();
     assert!(sheet.trim_start().starts_with("TEAM SHEET\n"), "{sheet}");
     let generated = snapshot_tree(&project.path().join("generated"));
 
-    std::fs::write(templates.join("script.sh.tera"), "#!/bin/bash\n{{ proc.no_such_field }}\n").unwrap();
-    let out = rbgen().current_dir(project.path()).args(["build", "--templates", "my-templates"]).output().unwrap();
+    std::fs::write(
+        templates.join("script.sh.tera"),
+        "#!/bin/bash\n{{ proc.no_such_field }}\n",
+    )
+    .unwrap();
+    let out = rbgen()
+        .current_dir(project.path())
+        .args(["build", "--templates", "my-templates"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("script.sh:2:") && stderr.contains("no_such_field"), "{stderr}");
-    assert_eq!(generated, snapshot_tree(&project.path().join("generated")), "a failed build writes nothing");
+    assert!(
+        stderr.contains("script.sh:2:") && stderr.contains("no_such_field"),
+        "{stderr}"
+    );
+    assert_eq!(
+        generated,
+        snapshot_tree(&project.path().join("generated")),
+        "a failed build writes nothing"
+    );
 }

@@ -14,8 +14,26 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> {
+    generate_for(spec, tera, out, |_| true)
+}
+
+/// Scripts of the environments `which` selects (builds split them across threads).
+pub fn generate_for(
+    spec: &Spec,
+    tera: &tera::Tera,
+    out: &mut Output,
+    which: impl Fn(usize) -> bool,
+) -> Result<()> {
     for (kind, proc) in spec.procedures() {
         for env in spec.environments_of(&proc.doc) {
+            let index = spec
+                .environments
+                .iter()
+                .position(|e| std::ptr::eq(e, env))
+                .unwrap_or(0);
+            if !which(index) {
+                continue;
+            }
             let context = script_context(spec, kind, proc, env);
             let ctx = tera::Context::from_serialize(&context)
                 .map_err(|e| anyhow!("{}", super::templates::render_error(&e)))?;
@@ -75,16 +93,16 @@ fn script_context(
     for step in &steps {
         for text in [&step.run, &step.cleanup].into_iter().flatten() {
             let a = analyse(text.get_ref());
-            queue.extend(a.commands.into_iter().map(|(c, _)| c));
-            used_vars.extend(a.uses.into_iter().map(|u| u.name));
+            queue.extend(a.commands.iter().map(|(c, _)| c.clone()));
+            used_vars.extend(a.uses.iter().map(|u| u.name.clone()));
         }
     }
     while let Some(name) = queue.pop() {
         if let Some((key, f)) = functions.get_key_value(name.as_str()) {
             if needed.insert(key) {
                 let a = analyse(f.function.body.get_ref());
-                queue.extend(a.commands.into_iter().map(|(c, _)| c));
-                used_vars.extend(a.uses.into_iter().map(|u| u.name));
+                queue.extend(a.commands.iter().map(|(c, _)| c.clone()));
+                used_vars.extend(a.uses.iter().map(|u| u.name.clone()));
             }
         }
     }

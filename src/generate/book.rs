@@ -265,7 +265,7 @@ fn cheatsheet_value(spec: &Spec) -> Value {
         for (i, step) in doc.doc.steps.iter().enumerate() {
             let Some(run) = &step.run else { continue };
             let text = run.get_ref();
-            for (name, range) in analyse(text).invocations {
+            for (name, range) in analyse(text).invocations.iter().cloned() {
                 let Some(tool) = TOOLS.iter().find(|t| **t == name) else {
                     continue;
                 };

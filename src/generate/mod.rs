@@ -29,9 +29,24 @@ pub const GENERATOR: &str = concat!("rbgen ", env!("CARGO_PKG_VERSION"));
 /// Run every generator.
 pub fn build_output(spec: &Spec, templates: Option<&Path>) -> Result<Output> {
     let tera = templates::load(templates)?;
-    let mut out = Output::new();
-    bash::generate(spec, &tera, &mut out)?;
-    book::generate(spec, &tera, &mut out)?;
-    manifest::generate(spec, &mut out)?;
+    // Two halves of about equal work, one per core: the scripts of every
+    // other environment on a second thread; the rest of the scripts, the
+    // book and the manifest here. The outputs are disjoint maps.
+    let (out, other) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let mut half = Output::new();
+            bash::generate_for(spec, &tera, &mut half, |i| i % 2 == 1).map(|()| half)
+        });
+        let mut out = Output::new();
+        let first = bash::generate_for(spec, &tera, &mut out, |i| i % 2 == 0)
+            .and_then(|()| book::generate(spec, &tera, &mut out))
+            .and_then(|()| manifest::generate(spec, &mut out));
+        let other = second
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("script generation panicked")));
+        (first.map(|()| out), other)
+    });
+    let mut out = out?;
+    out.extend(other?);
     Ok(out)
 }

@@ -7,8 +7,6 @@ use crate::shell::analysis::{Analysis, analyse};
 use crate::source::{Location, StringMap};
 use crate::spec::model::{Procedure, Step};
 use crate::spec::{Doc, ProcKind, Spec};
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
 use toml::Spanned;
@@ -25,7 +23,6 @@ pub struct LintContext<'a> {
     pub cache_dir: Option<PathBuf>,
     /// Whether a missing tool is an error (`--deny warnings` or CI=true).
     pub strict: bool,
-    analyses: RefCell<HashMap<String, std::rc::Rc<Analysis>>>,
 }
 
 impl<'a> LintContext<'a> {
@@ -38,20 +35,12 @@ impl<'a> LintContext<'a> {
             shellcheck: false,
             cache_dir: None,
             strict: false,
-            analyses: RefCell::new(HashMap::new()),
         }
     }
 
-    /// Bash analysis of `text`, computed once per distinct text.
-    pub fn analyse(&self, text: &str) -> std::rc::Rc<Analysis> {
-        if let Some(a) = self.analyses.borrow().get(text) {
-            return a.clone();
-        }
-        let a = std::rc::Rc::new(analyse(text));
-        self.analyses
-            .borrow_mut()
-            .insert(text.to_string(), a.clone());
-        a
+    /// Bash analysis of `text` (cached per distinct text).
+    pub fn analyse(&self, text: &str) -> std::sync::Arc<Analysis> {
+        analyse(text)
     }
 
     /// Location of `range` (byte offsets into the string's value) in the file.

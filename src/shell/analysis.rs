@@ -68,26 +68,47 @@ thread_local! {
     });
 }
 
-/// Parse `text` and collect variable uses and definitions.
-pub fn analyse(text: &str) -> Analysis {
+/// Runbook text is analysed by the generator for every environment (on
+/// several threads) and by several lint rules: parse each distinct text once.
+static CACHE: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Analysis>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Parse `text` (once per distinct text) and collect variable uses and definitions.
+pub fn analyse(text: &str) -> std::sync::Arc<Analysis> {
+    let cached = CACHE.lock().ok().and_then(|c| c.get(text).cloned());
+    if let Some(hit) = cached {
+        return hit;
+    }
+    let analysis = std::sync::Arc::new(analyse_uncached(text));
+    if let Ok(mut c) = CACHE.lock() {
+        c.insert(text.to_string(), analysis.clone());
+    }
+    analysis
+}
+
+fn analyse_uncached(text: &str) -> Analysis {
     let tree = PARSER.with(|p| p.borrow_mut().parse(text, None));
     let mut out = Analysis::default();
     let Some(tree) = tree else {
         out.syntax_errors.push(0..text.len());
         return out;
     };
-    visit(tree.root_node(), text, &mut out);
+    visit(tree.root_node(), &[], text, &mut out);
     out.uses.sort_by_key(|u| u.range.start);
     out.defs.sort_by_key(|d| d.range.start);
     out
 }
 
-fn visit(node: Node, src: &str, out: &mut Analysis) {
+/// Walk the tree carrying the chain of ancestors: tree-sitter's
+/// `Node::parent()` searches down from the root on every call, which made
+/// analysis quadratic in the depth of the text.
+fn visit<'t>(node: Node<'t>, ancestors: &[Node<'t>], src: &str, out: &mut Analysis) {
     if node.is_error() || node.is_missing() {
         out.syntax_errors.push(node.byte_range());
     }
     match node.kind() {
-        "variable_name" => classify_variable(node, src, out),
+        "variable_name" => classify_variable(node, ancestors, src, out),
         "command" => command(node, src, out),
         "function_definition" => {
             if let Some(name) = node.child_by_field_name("name") {
@@ -96,19 +117,21 @@ fn visit(node: Node, src: &str, out: &mut Analysis) {
         }
         _ => {}
     }
+    let mut chain = ancestors.to_vec();
+    chain.push(node);
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
-        visit(child, src, out);
+        visit(child, &chain, src, out);
     }
 }
 
 /// A `variable_name` node is a definition or a use, depending on its parent.
-fn classify_variable(node: Node, src: &str, out: &mut Analysis) {
+fn classify_variable(node: Node, ancestors: &[Node], src: &str, out: &mut Analysis) {
     let name = src[node.byte_range()].to_string();
     if name.chars().all(|c| c.is_ascii_digit()) {
         return; // positional parameter
     }
-    let parent = node.parent();
+    let parent = ancestors.last().copied();
     let is_def = match parent.map(|p| p.kind()) {
         Some("variable_assignment") => parent.and_then(|p| p.child(0)) == Some(node),
         Some("for_statement") => {
@@ -130,7 +153,7 @@ fn classify_variable(node: Node, src: &str, out: &mut Analysis) {
     // In `${ARR[@]}` the name sits in a subscript inside the expansion.
     let mut expansion = parent;
     if expansion.is_some_and(|p| p.kind() == "subscript") {
-        expansion = expansion.and_then(|p| p.parent());
+        expansion = ancestors.len().checked_sub(2).map(|i| ancestors[i]);
     }
     let guarded = expansion.is_some_and(|p| {
         p.kind() == "expansion" && {
@@ -214,7 +237,7 @@ mod tests {
     use super::*;
 
     fn uses(text: &str) -> Vec<String> {
-        analyse(text).uses.into_iter().map(|u| u.name).collect()
+        analyse(text).uses.iter().map(|u| u.name.clone()).collect()
     }
 
     #[test]
