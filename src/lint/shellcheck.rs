@@ -94,17 +94,46 @@ pub fn check(
             std::fs::write(&f, &scripts[*i])?;
             files.push(f);
         }
-        PROCESSES_STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let output = Command::new(binary)
-            .args(["-s", "bash", "-f", "json1"])
-            .args(&files)
-            .output()?;
-        let parsed: Json1 = serde_json::from_slice(&output.stdout).map_err(|e| {
-            anyhow::anyhow!(
-                "cannot read ShellCheck's output ({e}): {}",
-                String::from_utf8_lossy(&output.stderr)
-            )
-        })?;
+        // One batch per core: ShellCheck is single-threaded and slow on long scripts.
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(files.len());
+        let chunk = files.len().div_ceil(cores);
+        let outputs: Vec<std::io::Result<std::process::Output>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|batch| {
+                    PROCESSES_STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    scope.spawn(move || {
+                        Command::new(binary)
+                            .args(["-s", "bash", "-f", "json1"])
+                            .args(batch)
+                            .output()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(std::io::Error::other("ShellCheck thread panicked"))
+                    })
+                })
+                .collect()
+        });
+        let mut comments = Vec::new();
+        for output in outputs {
+            let output = output?;
+            let parsed: Json1 = serde_json::from_slice(&output.stdout).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot read ShellCheck's output ({e}): {}",
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            })?;
+            comments.extend(parsed.comments);
+        }
+        let parsed = Json1 { comments };
         for i in &todo {
             results[*i] = Some(Vec::new());
         }
