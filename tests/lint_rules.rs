@@ -377,3 +377,31 @@ sys.exit(1 if errors else 0)
         "a broken SARIF log must fail validation"
     );
 }
+
+#[test]
+fn missing_shellcheck_is_one_warning_or_an_error_under_deny_warnings() {
+    let project = mini_project(None);
+    // A PATH with bash and coreutils but no shellcheck.
+    let bin = project.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let run = |extra: &[&str]| {
+        rbgen()
+            .current_dir(project.path())
+            .args(["lint", "--format", "json", "--today", "2026-11-26"])
+            .args(extra)
+            .env("PATH", &bin)
+            .env_remove("CI")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let sc: Vec<_> = findings.iter().filter(|f| f["code"] == "RB014").collect();
+    assert_eq!(sc.len(), 1, "{findings:?}");
+    assert_eq!(sc[0]["severity"], "warning");
+    assert!(sc[0]["message"].as_str().unwrap().contains("shellcheck is not installed"));
+    let out = run(&["--deny", "warnings"]);
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(findings.iter().any(|f| f["code"] == "RB014" && f["severity"] == "error"), "{findings:?}");
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -90,7 +90,6 @@ impl<T: RuleMeta + Check + Sync> Rule for T {
         T::run(ctx, &mut found);
         for mut d in found {
             d.code = T::CODE;
-            d.severity = T::SEVERITY;
             out.push(d);
         }
     }
@@ -115,7 +114,10 @@ pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
         let mut found = Vec::new();
         rule.check(ctx, &mut found);
         for mut d in found {
-            d.severity = level;
+            // A rule may downgrade one finding of its own to a warning (RB014
+            // when ShellCheck is missing); otherwise the configured level holds.
+            let downgraded = d.severity == Severity::Warning && rule.default_severity() == Severity::Error;
+            d.severity = if downgraded { Severity::Warning } else { level };
             all.push(d);
         }
     }
