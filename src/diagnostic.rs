@@ -108,12 +108,27 @@ impl Diagnostic {
         };
         let mut group = Group::with_title(level.primary_title(&self.message).id(self.code));
         if let Some(loc) = &self.location {
-            let mut span = loc.span.clone();
+            let text = loc.file.text.as_str();
+            let mut span = loc.span.start.min(text.len())..loc.span.end.min(text.len());
+            // A span must cut the text at character boundaries (the renderer
+            // slices it); widen it to the whole characters it touches.
+            while !text.is_char_boundary(span.start) {
+                span.start -= 1;
+            }
+            while !text.is_char_boundary(span.end) {
+                span.end += 1;
+            }
             if span.is_empty() {
                 // An empty span still deserves a caret.
-                span.end = (span.start + 1).min(loc.file.text.len());
+                span.end = text[span.start..]
+                    .chars()
+                    .next()
+                    .map_or(span.start, |c| span.start + c.len_utf8());
                 if span.is_empty() && span.start > 0 {
-                    span.start -= 1;
+                    span.start = text[..span.start]
+                        .char_indices()
+                        .last()
+                        .map_or(0, |(i, _)| i);
                 }
             }
             let annotation = AnnotationKind::Primary

@@ -399,9 +399,19 @@ fn missing_shellcheck_is_one_warning_or_an_error_under_deny_warnings() {
     let sc: Vec<_> = findings.iter().filter(|f| f["code"] == "RB014").collect();
     assert_eq!(sc.len(), 1, "{findings:?}");
     assert_eq!(sc[0]["severity"], "warning");
-    assert!(sc[0]["message"].as_str().unwrap().contains("shellcheck is not installed"));
+    assert!(
+        sc[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("shellcheck is not installed")
+    );
     let out = run(&["--deny", "warnings"]);
     let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(findings.iter().any(|f| f["code"] == "RB014" && f["severity"] == "error"), "{findings:?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "RB014" && f["severity"] == "error"),
+        "{findings:?}"
+    );
     assert_eq!(out.status.code(), Some(1));
 }

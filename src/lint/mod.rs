@@ -116,7 +116,8 @@ pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
         for mut d in found {
             // A rule may downgrade one finding of its own to a warning (RB014
             // when ShellCheck is missing); otherwise the configured level holds.
-            let downgraded = d.severity == Severity::Warning && rule.default_severity() == Severity::Error;
+            let downgraded =
+                d.severity == Severity::Warning && rule.default_severity() == Severity::Error;
             d.severity = if downgraded { Severity::Warning } else { level };
             all.push(d);
         }

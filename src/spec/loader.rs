@@ -180,7 +180,7 @@ fn read_doc<T: DeserializeOwned>(
             let prefix = String::from_utf8_lossy(&err.as_bytes()[..offset]).len();
             errors.push(
                 Diagnostic::error("spec-syntax", "file is not valid UTF-8")
-                    .at(Location::new(&file, prefix..prefix + 1))
+                    .at(Location::new(&file, prefix..prefix + '\u{fffd}'.len_utf8()))
                     .help("TOML files must be UTF-8; re-save the file as UTF-8"),
             );
             return None;
