@@ -87,7 +87,8 @@ pub fn analyse(text: &str) -> std::sync::Arc<Analysis> {
     analysis
 }
 
-fn analyse_uncached(text: &str) -> Analysis {
+/// Parse without the cache (fuzzing, one-off texts).
+pub fn analyse_uncached(text: &str) -> Analysis {
     let tree = PARSER.with(|p| p.borrow_mut().parse(text, None));
     let mut out = Analysis::default();
     let Some(tree) = tree else {
