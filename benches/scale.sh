@@ -25,9 +25,14 @@ for n in 10 100 1000; do
     "$(find "$work/s$n/spec" -name '*.toml' | wc -l)" "$(find "$work/s$n/generated" -type f | wc -l)" \
     "$(du -sh "$work/s$n/generated" | cut -f1)"
 done
-hyperfine -N --warmup 1 --runs "$runs" --export-markdown "$work/scale.md" \
-  $(for n in 10 100 1000; do printf -- '-n lint-%s %q ' "$n" "$rb lint --spec $work/s$n/spec --no-shellcheck --out $work/s$n/generated"; done) \
-  $(for n in 10 100 1000; do printf -- '-n build-%s %q ' "$n" "$rb build --spec $work/s$n/spec --out $work/s$n/out"; done) \
+args=()
+for n in 10 100 1000; do
+  args+=(-n "lint-$n" "$rb lint --spec $work/s$n/spec --no-shellcheck --out $work/s$n/generated")
+done
+for n in 10 100 1000; do
+  args+=(-n "build-$n" "$rb build --spec $work/s$n/spec --out $work/s$n/out")
+done
+hyperfine -N --warmup 1 --runs "$runs" --export-markdown "$work/scale.md" "${args[@]}" \
   -n "floor: cat spec (1000)" "bash -c 'cat $work/s1000/spec/*/*.toml >/dev/null'" \
   -n "floor: cp -r generated (1000)" --prepare "rm -rf $work/cp" "cp -r $work/s1000/generated $work/cp"
 for n in 100 1000; do

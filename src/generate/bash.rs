@@ -17,7 +17,8 @@ pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> 
     generate_for(spec, tera, out, |_| true)
 }
 
-/// Scripts of the environments `which` selects (builds split them across threads).
+/// Scripts of the (procedure, environment) pairs whose index sum `which`
+/// selects (builds split them across threads).
 pub fn generate_for(
     spec: &Spec,
     tera: &tera::Tera,

@@ -29,22 +29,32 @@ pub const GENERATOR: &str = concat!("rbgen ", env!("CARGO_PKG_VERSION"));
 /// Run every generator.
 pub fn build_output(spec: &Spec, templates: Option<&Path>) -> Result<Output> {
     let tera = templates::load(templates)?;
-    // Two halves of about equal work, one per core: the scripts of every
-    // other environment on a second thread; the rest of the scripts, the
-    // book and the manifest here. The outputs are disjoint maps.
+    // Three disjoint parts on three threads (the scheduler spreads them over
+    // the cores): the scripts of even and of odd (procedure, environment)
+    // pairs, and the book with the manifest. Each part fills its own map; the
+    // maps are merged into one `BTreeMap`, so the output stays byte-identical.
     let (out, other) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
-            let mut half = Output::new();
-            bash::generate_for(spec, &tera, &mut half, |i| i % 2 == 1).map(|()| half)
+        let odd = scope.spawn(|| {
+            let mut part = Output::new();
+            bash::generate_for(spec, &tera, &mut part, |i| i % 2 == 1).map(|()| part)
+        });
+        let book = scope.spawn(|| {
+            let mut part = Output::new();
+            book::generate(spec, &tera, &mut part)
+                .and_then(|()| manifest::generate(spec, &mut part))
+                .map(|()| part)
         });
         let mut out = Output::new();
-        let first = bash::generate_for(spec, &tera, &mut out, |i| i % 2 == 0)
-            .and_then(|()| book::generate(spec, &tera, &mut out))
-            .and_then(|()| manifest::generate(spec, &mut out));
-        let other = second
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("script generation panicked")));
-        (first.map(|()| out), other)
+        let even = bash::generate_for(spec, &tera, &mut out, |i| i % 2 == 0);
+        let joined = |h: std::thread::ScopedJoinHandle<'_, Result<Output>>| {
+            h.join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("generation panicked")))
+        };
+        let other = joined(odd).and_then(|mut a| {
+            a.extend(joined(book)?);
+            Ok(a)
+        });
+        (even.map(|()| out), other)
     });
     let mut out = out?;
     out.extend(other?);
