@@ -7,33 +7,6 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
-fn have(tool: &str, version_arg: &str) -> bool {
-    let found = Command::new(tool)
-        .arg(version_arg)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{tool} is required under CI=true"
-        );
-        eprintln!("SKIPPED: {tool} is not installed");
-    }
-    found
-}
-
-fn build_example() -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    rbgen()
-        .args(["build", "--spec"])
-        .arg(root().join("spec"))
-        .arg("--out")
-        .arg(out.path().join("generated"))
-        .assert()
-        .success();
-    out
-}
-
 const RUNBOOKS: [&str; 5] = [
     "a-single-node-failure",
     "b-full-dc-failure",
@@ -59,7 +32,7 @@ fn titles(generated: &Path) -> Vec<String> {
 
 #[test]
 fn mdbook_builds_the_example_book_without_warnings() {
-    if !have("mdbook", "--version") {
+    if !require_tool("mdbook", "--version") {
         return;
     }
     let dir = build_example();
@@ -144,7 +117,7 @@ fn chromium_prints_one_page_or_more_per_runbook_with_every_title() {
         eprintln!("SKIPPED: chromium is not installed");
         return;
     };
-    if !have("pdftotext", "-v") {
+    if !require_tool("pdftotext", "-v") {
         return;
     }
     let dir = build_example();

@@ -6,23 +6,6 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
-/// Tools the tests need. Locally a missing tool skips with a message; under
-/// CI=true it fails, so a CI machine without ShellCheck cannot pass silently.
-fn have(tool: &str) -> bool {
-    let found = Command::new(tool)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{tool} is required under CI=true"
-        );
-        eprintln!("SKIPPED: {tool} is not installed");
-    }
-    found
-}
-
 fn scripts_under(dir: &Path) -> Vec<std::path::PathBuf> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()
@@ -44,7 +27,7 @@ fn assert_scripts_clean(dir: &Path) {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    if have("shellcheck") {
+    if require_tool("shellcheck", "--version") {
         let out = Command::new("shellcheck")
             .args(["-s", "bash", "-f", "gcc"])
             .args(&scripts)
@@ -60,15 +43,9 @@ fn assert_scripts_clean(dir: &Path) {
 
 #[test]
 fn every_script_of_the_example_spec_passes_bash_n_and_shellcheck() {
-    let out = tempfile::tempdir().unwrap();
-    rbgen()
-        .args(["build", "--spec"])
-        .arg(root().join("spec"))
-        .arg("--out")
-        .arg(out.path())
-        .assert()
-        .success();
-    assert_scripts_clean(out.path());
+    let dir = build_example();
+    let out = dir.path().join("generated");
+    assert_scripts_clean(&out);
 }
 
 #[test]
@@ -84,14 +61,8 @@ fn every_script_of_the_mini_fixture_passes_bash_n_and_shellcheck() {
 
 #[test]
 fn example_spec_has_every_runbook_and_drill_in_both_environments() {
-    let out = tempfile::tempdir().unwrap();
-    rbgen()
-        .args(["build", "--spec"])
-        .arg(root().join("spec"))
-        .arg("--out")
-        .arg(out.path())
-        .assert()
-        .success();
+    let dir = build_example();
+    let out = dir.path().join("generated");
     for env in ["production", "lab"] {
         for id in [
             "a-single-node-failure",
@@ -104,7 +75,7 @@ fn example_spec_has_every_runbook_and_drill_in_both_environments() {
             "scenario-3-etcd-node-failure",
             "scenario-4-standby-promotion",
         ] {
-            let script = out.path().join(format!("scripts/{env}/{id}.sh"));
+            let script = out.join(format!("scripts/{env}/{id}.sh"));
             assert!(script.is_file(), "missing {}", script.display());
             let list = Command::new(&script).arg("--list").output().unwrap();
             assert!(list.status.success(), "{} --list", script.display());

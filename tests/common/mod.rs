@@ -80,3 +80,33 @@ pub fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 pub fn bless() -> bool {
     std::env::var_os("RBGEN_BLESS").is_some()
 }
+
+/// Build the example spec (`spec/`) into `<tempdir>/generated`.
+pub fn build_example() -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    rbgen()
+        .args(["build", "--spec"])
+        .arg(root().join("spec"))
+        .arg("--out")
+        .arg(out.path().join("generated"))
+        .assert()
+        .success();
+    out
+}
+
+/// Whether an external tool runs. Locally a missing tool skips the test with
+/// a message; under CI=true it fails, so CI cannot pass without the tool.
+pub fn require_tool(tool: &str, version_arg: &str) -> bool {
+    let found = std::process::Command::new(tool)
+        .arg(version_arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is required under CI=true"
+        );
+        eprintln!("SKIPPED: {tool} is not installed");
+    }
+    found
+}
