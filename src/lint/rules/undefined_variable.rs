@@ -63,7 +63,12 @@ impl Check for UndefinedVariable {
                             }
                             let key = (text.span().start + u.range.start, u.name.clone());
                             let entry = found.entry(key).or_insert_with(|| {
+                                let later = a.defs.iter().find(|d| d.name == u.name && d.range.start > u.range.start);
                                 let help = match unsaved.get(&u.name) {
+                                    _ if later.is_some() => format!(
+                                        "{} is assigned only after this use, further down the same step: move the assignment before it",
+                                        u.name
+                                    ),
                                     Some(step) => format!(
                                         "step `{step}` assigns {0} but each step runs in a subshell: add `sets = [\"{0}\"]` to step `{step}`",
                                         u.name
