@@ -147,3 +147,107 @@ fn concurrent_builds_never_leave_a_mix() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// A small tmpfs mounted for one test (needs mount privileges: root in this
+/// sandbox; elsewhere the test says SKIPPED). Unmounted on drop.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("SKIPPED: cannot mount a tmpfs here");
+            return None;
+        }
+        Some(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn a_full_output_filesystem_is_a_clear_error_and_keeps_the_old_tree() {
+    let Some(fs) = Tmpfs::mount("400k") else {
+        return;
+    };
+    let small = mini_project(None);
+    let out = fs.0.join("generated");
+    rbgen()
+        .current_dir(small.path())
+        .arg("build")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let before = snapshot_tree(&out);
+    let big = big_project(200, "Zq-big");
+    let result = rbgen()
+        .current_dir(big.path())
+        .arg("build")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert_eq!(before, snapshot_tree(&out), "the old tree is intact");
+    let leftovers: Vec<_> = std::fs::read_dir(&fs.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().contains("rbgen-stage"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "the failed stage was removed: {leftovers:?}"
+    );
+}
+
+#[test]
+fn a_read_only_output_filesystem_is_a_clear_error() {
+    let Some(fs) = Tmpfs::mount("4m") else { return };
+    let project = mini_project(None);
+    let out = fs.0.join("generated");
+    rbgen()
+        .current_dir(project.path())
+        .arg("build")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let before = snapshot_tree(&out);
+    assert!(
+        std::process::Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&fs.0)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let spec = project.path().join("spec/runbooks/failover.toml");
+    let text = std::fs::read_to_string(&spec)
+        .unwrap()
+        .replace("title = \"Promote\"", "title = \"Promote now\"");
+    std::fs::write(&spec, text).unwrap();
+    let result = rbgen()
+        .current_dir(project.path())
+        .arg("build")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Read-only file system"), "{stderr}");
+    assert_eq!(before, snapshot_tree(&out));
+}
