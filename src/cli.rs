@@ -229,7 +229,21 @@ fn build(
             .map(|p| p.join("generated"))
             .unwrap_or_else(|| PathBuf::from("generated"))
     });
-    let output = generate::build_output(&spec, templates.as_deref())?;
+    let output = generate::build_output(&spec, templates.as_deref()).map_err(|e| {
+        // Tera names a template by its built-in name; point at the file the
+        // user wrote when it came from `--templates DIR`.
+        let mut text = format!("{e:#}");
+        if let Some(dir) = &templates {
+            for (name, _) in generate::templates::BUILTIN {
+                let file = dir.join(format!("{name}.tera"));
+                if file.is_file() {
+                    text =
+                        text.replace(&format!("--> {name}:"), &format!("--> {}:", file.display()));
+                }
+            }
+        }
+        anyhow::anyhow!(text)
+    })?;
     if check {
         let drift = generate::write::check(&out_dir, &output)?;
         if drift.is_clean() {

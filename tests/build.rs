@@ -265,7 +265,7 @@ fn templates_can_be_overridden_and_template_errors_name_file_line_and_value() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("script.sh:2:") && stderr.contains("no_such_field"),
+        stderr.contains("my-templates/script.sh.tera:2:9") && stderr.contains("no_such_field"),
         "{stderr}"
     );
     assert_eq!(
