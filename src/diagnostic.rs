@@ -60,11 +60,6 @@ impl Diagnostic {
         self
     }
 
-    pub fn at_opt(mut self, location: Option<Location>) -> Self {
-        self.location = location;
-        self
-    }
-
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = Some(label.into());
         self

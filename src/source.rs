@@ -6,7 +6,7 @@
 //! what editors and GitHub annotations expect.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// One file of the spec, as read from disk.
@@ -83,10 +83,6 @@ impl Location {
 
     pub fn line_col(&self) -> (usize, usize) {
         self.file.line_col(self.span.start)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.file.path
     }
 }
 

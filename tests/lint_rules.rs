@@ -415,3 +415,44 @@ fn missing_shellcheck_is_one_warning_or_an_error_under_deny_warnings() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Re-linting an unchanged spec starts no ShellCheck process at all: every
+/// script's result comes from the content-addressed cache.
+#[test]
+fn a_warm_shellcheck_cache_starts_no_shellcheck_process() {
+    use std::sync::atomic::Ordering;
+    if !shellcheck_available() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "shellcheck is required under CI=true"
+        );
+        return;
+    }
+    let project = mini_project(Some(&fixtures().join("lint/RB014-shellcheck")));
+    let spec = rbgen::spec::Spec::load(&project.path().join("spec")).unwrap();
+    let mut ctx = rbgen::lint::LintContext::new(&spec, jiff::civil::date(2026, 11, 26));
+    ctx.shellcheck = true;
+    ctx.cache_dir = Some(project.path().join("cache"));
+    let started = &rbgen::lint::shellcheck::PROCESSES_STARTED;
+    let before = started.load(Ordering::SeqCst);
+    let cold: Vec<String> = rbgen::lint::run(&ctx)
+        .iter()
+        .map(|d| d.render_short())
+        .collect();
+    assert!(
+        started.load(Ordering::SeqCst) > before,
+        "the cold run started ShellCheck"
+    );
+    let after_cold = started.load(Ordering::SeqCst);
+    let warm: Vec<String> = rbgen::lint::run(&ctx)
+        .iter()
+        .map(|d| d.render_short())
+        .collect();
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        after_cold,
+        "the warm run started ShellCheck"
+    );
+    assert_eq!(cold, warm, "cached results are the same findings");
+    assert!(warm.iter().any(|l| l.contains("SC2045")), "{warm:?}");
+}

@@ -71,10 +71,9 @@ pub struct ResolvedFunction<'a> {
 
 /// A variable as an environment sees it, with where it was defined.
 #[derive(Debug, Clone)]
-pub struct ResolvedVar<'a> {
+pub struct ResolvedVar {
     pub name: String,
     pub value: String,
-    pub description: Option<&'a str>,
     pub location: Location,
 }
 
@@ -155,31 +154,29 @@ impl Spec {
 
     /// Variables of an environment: common vars, the environment's vars, and
     /// one variable per node group (its hosts, space-separated).
-    pub fn vars_of<'a>(&'a self, env: &'a Doc<Environment>) -> BTreeMap<String, ResolvedVar<'a>> {
+    pub fn vars_of(&self, env: &Doc<Environment>) -> BTreeMap<String, ResolvedVar> {
         let mut out = BTreeMap::new();
-        if let Some(common) = &self.common {
-            for (name, value) in &common.doc.vars {
-                out.insert(
-                    name.get_ref().clone(),
-                    ResolvedVar {
-                        name: name.get_ref().clone(),
-                        value: value.get_ref().clone(),
-                        description: None,
-                        location: common.loc(name),
-                    },
-                );
-            }
-        }
-        for (name, value) in &env.doc.vars {
+        let mut add = |name: &str, value: String, location: Location| {
+            let name = name.to_string();
             out.insert(
-                name.get_ref().clone(),
+                name.clone(),
                 ResolvedVar {
-                    name: name.get_ref().clone(),
-                    value: value.get_ref().clone(),
-                    description: None,
-                    location: env.loc(name),
+                    name,
+                    value,
+                    location,
                 },
             );
+        };
+        // Later definitions override earlier ones: common, then the environment.
+        let sources = self.common.iter().map(|c| (&c.doc.vars, &c.file));
+        for (vars, file) in sources.chain(std::iter::once((&env.doc.vars, &env.file))) {
+            for (name, value) in vars {
+                add(
+                    name.get_ref(),
+                    value.get_ref().clone(),
+                    Location::new(file, name.span()),
+                );
+            }
         }
         for (group, def) in &env.doc.groups {
             let hosts: Vec<&str> = env
@@ -189,15 +186,7 @@ impl Spec {
                 .filter(|n| n.groups.iter().any(|g| g.get_ref() == group.get_ref()))
                 .map(|n| n.host.get_ref().as_str())
                 .collect();
-            out.insert(
-                def.var.get_ref().clone(),
-                ResolvedVar {
-                    name: def.var.get_ref().clone(),
-                    value: hosts.join(" "),
-                    description: def.description.as_ref().map(|d| d.get_ref().as_str()),
-                    location: env.loc(&def.var),
-                },
-            );
+            add(def.var.get_ref(), hosts.join(" "), env.loc(&def.var));
         }
         out
     }
