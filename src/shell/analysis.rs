@@ -87,9 +87,14 @@ pub fn analyse(text: &str) -> std::sync::Arc<Analysis> {
     analysis
 }
 
+/// The tree-sitter tree of `text`, from this thread's parser.
+pub(crate) fn parse_tree(text: &str) -> Option<tree_sitter::Tree> {
+    PARSER.with(|p| p.borrow_mut().parse(text, None))
+}
+
 /// Parse without the cache (fuzzing, one-off texts).
 pub fn analyse_uncached(text: &str) -> Analysis {
-    let tree = PARSER.with(|p| p.borrow_mut().parse(text, None));
+    let tree = parse_tree(text);
     let mut out = Analysis::default();
     let Some(tree) = tree else {
         out.syntax_errors.push(0..text.len());

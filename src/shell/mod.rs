@@ -1,4 +1,13 @@
-//! Bash analysis with a real parser (tree-sitter-bash).
+//! Bash analysis with a real parser (tree-sitter-bash): variable uses and
+//! definitions (`analysis`), the commands a text runs (`command`, following
+//! `wrappers` such as `ssh` and `sudo`, and `inline` expansion of the spec's
+//! own functions), what those commands do (`effects`, with SQL read by
+//! `sql`), and quoting for generated bash (`quote`).
 
 pub mod analysis;
+pub mod command;
+pub mod effects;
+pub mod inline;
 pub mod quote;
+pub mod sql;
+pub mod wrappers;

@@ -191,6 +191,16 @@ fn read_doc<T: DeserializeOwned>(
         .strip_prefix('\u{feff}')
         .map(str::to_string)
         .unwrap_or(text);
+    // Files saved with CRLF line endings are read as text: TOML keeps the CR
+    // inside multi-line strings, and a CR in a shell field breaks every
+    // generated script (`$'\r': command not found`). Dropping the CR of each
+    // CRLF keeps every line and column where it was (the CR is the last byte
+    // of its line), so diagnostics still point at the right place.
+    let text = if text.contains("\r\n") {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
     let file = SourceFile::new(shown, text);
     match toml::from_str::<T>(&file.text) {
         Ok(doc) => Some(Doc { file, doc }),

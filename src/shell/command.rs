@@ -1,0 +1,667 @@
+//! The command model: every simple command a piece of bash runs, with its
+//! name, its argument words as the shell passes them, the text it reads on
+//! standard input, and the exact span of each word.
+//!
+//! Rules ask "does this text run `patronictl failover`?" of this model,
+//! never of lines of text, so a command wrapped with `\` over several lines,
+//! run through `ssh host "…"`, `sudo -u postgres …`, `kubectl exec … -- …` or
+//! `bash -c '…'`, or fed SQL by a heredoc is seen for what it is; and a
+//! command that is only mentioned — in a comment, in the arguments of `echo`,
+//! inside single quotes or an awk program — is not a command at all, because
+//! tree-sitter-bash does not parse it as one.
+//!
+//! Spans are byte ranges in the analysed text. Words that come from inside a
+//! quoted string (the command `ssh` runs remotely) keep exact spans too: the
+//! string's content is unescaped with a map from each byte back to the
+//! original text, parsed again, and the inner spans are mapped back.
+
+use std::ops::Range;
+use std::sync::Arc;
+use tree_sitter::Node;
+
+/// One word of a command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// What the command receives: quotes removed and escapes resolved;
+    /// expansions (`$X`, `$(…)`) kept as written, since their value is only
+    /// known at run time.
+    pub text: String,
+    /// No expansion anywhere in the word: `text` is exactly the argument.
+    pub is_static: bool,
+    /// Byte range of the whole word in the analysed text.
+    pub range: Range<usize>,
+    /// Offset in the analysed text of each byte of `text`, plus one for its
+    /// end; lets a rule point inside a word (a SQL keyword in `-c "…"`).
+    offsets: Arc<[usize]>,
+}
+
+impl Word {
+    fn new(text: String, is_static: bool, range: Range<usize>, offsets: Vec<usize>) -> Word {
+        debug_assert_eq!(offsets.len(), text.len() + 1);
+        Word {
+            text,
+            is_static,
+            range,
+            offsets: offsets.into(),
+        }
+    }
+
+    /// A word whose every byte is reported at `at` (commands expanded from a
+    /// function body are reported at the call).
+    pub fn pinned(text: String, is_static: bool, at: Range<usize>) -> Word {
+        let offsets = vec![at.start; text.len() + 1];
+        Word {
+            text,
+            is_static,
+            range: at,
+            offsets: offsets.into(),
+        }
+    }
+
+    /// Span in the analysed text of `sub`, a byte range of `self.text`.
+    pub fn span_of(&self, sub: Range<usize>) -> Range<usize> {
+        let last = self.offsets.len() - 1;
+        let start = self.offsets[sub.start.min(last)];
+        let end = if sub.end > sub.start {
+            self.offsets[(sub.end - 1).min(last)] + 1
+        } else {
+            start
+        };
+        start..end.max(start)
+    }
+
+    /// The name of a command word without its directory (`/usr/bin/psql` → `psql`).
+    pub fn basename(&self) -> &str {
+        self.text.rsplit('/').next().unwrap_or(&self.text)
+    }
+
+    fn remap(&mut self, outer: &Word) {
+        self.range = outer.span_of(self.range.clone());
+        let mapped: Vec<usize> = self
+            .offsets
+            .iter()
+            .map(|o| outer.span_of(*o..*o).start)
+            .collect();
+        self.offsets = mapped.into();
+    }
+}
+
+/// `NAME=value`, before a command (`PGPASSWORD=x psql`), on its own, or in
+/// `export`/`local`/`declare`/`readonly`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub name: String,
+    pub name_range: Range<usize>,
+    pub value: Option<Word>,
+}
+
+/// One simple command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub name: Word,
+    pub args: Vec<Word>,
+    /// Assignments written before the command name.
+    pub assignments: Vec<Assignment>,
+    /// What the command reads on standard input, when the text says: a
+    /// heredoc body, a here-string, or the text an `echo`/`printf` pipes in.
+    pub stdin: Vec<Word>,
+    /// Byte range of the whole command.
+    pub range: Range<usize>,
+    /// The commands this one runs inside, outermost first: `ssh`,
+    /// `kubectl exec`, `sudo`, `bash -c`, or the functions it was expanded from.
+    pub via: Vec<String>,
+}
+
+impl Command {
+    /// The command's name without its directory.
+    pub fn name(&self) -> &str {
+        self.name.basename()
+    }
+
+    /// Is `option` (`--master`, `-X`) given, as `--master`, `--master=v`,
+    /// or for a one-letter option also bundled (`-XPATCH`)?
+    pub fn has_option(&self, option: &str) -> bool {
+        self.option_word(option).is_some()
+    }
+
+    /// The word that carries `option`.
+    pub fn option_word(&self, option: &str) -> Option<&Word> {
+        self.args_before_end().iter().find(|w| matches_option(&w.text, option))
+    }
+
+    /// Values of an option that takes one: `-X PATCH`, `-XPATCH`,
+    /// `--request PATCH`, `--request=PATCH`. Each value is returned as the
+    /// word holding it and the byte range of the value inside that word.
+    pub fn option_values(&self, names: &[&str]) -> Vec<(&Word, Range<usize>)> {
+        let args = self.args_before_end();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let w = &args[i];
+            for name in names {
+                if w.text == *name {
+                    if let Some(v) = args.get(i + 1) {
+                        out.push((v, 0..v.text.len()));
+                        i += 1;
+                    }
+                    break;
+                }
+                if name.starts_with("--") {
+                    if let Some(rest) = w.text.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+                        let at = w.text.len() - rest.len();
+                        out.push((w, at..w.text.len()));
+                        break;
+                    }
+                } else if name.len() == 2 && w.text.starts_with(name) && !w.text.starts_with("--") && w.text.len() > 2 {
+                    out.push((w, 2..w.text.len()));
+                    break;
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Arguments that are not options, skipping the values of the options
+    /// listed in `takes_value` (`-c FILE` of patronictl).
+    pub fn positionals(&self, takes_value: &[&str]) -> Vec<&Word> {
+        let mut out = Vec::new();
+        let mut skip = false;
+        let mut after_end = false;
+        for w in &self.args {
+            if skip {
+                skip = false;
+                continue;
+            }
+            if after_end || !w.text.starts_with('-') || w.text == "-" {
+                out.push(w);
+                continue;
+            }
+            if w.text == "--" {
+                after_end = true;
+                continue;
+            }
+            skip = !w.text.contains('=') && takes_value.contains(&w.text.as_str());
+        }
+        out
+    }
+
+    /// Arguments before a lone `--` (after it come operands, not options).
+    fn args_before_end(&self) -> &[Word] {
+        let end = self.args.iter().position(|w| w.text == "--").unwrap_or(self.args.len());
+        &self.args[..end]
+    }
+
+    /// The command as one line, for messages (`patronictl failover --force`).
+    pub fn display(&self) -> String {
+        std::iter::once(&self.name)
+            .chain(&self.args)
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// `--master` matches `--master` and `--master=x`; `-X` also matches `-XPATCH`.
+fn matches_option(word: &str, option: &str) -> bool {
+    if word == option {
+        return true;
+    }
+    if option.starts_with("--") {
+        return word.strip_prefix(option).is_some_and(|r| r.starts_with('='));
+    }
+    option.len() == 2 && !word.starts_with("--") && word.starts_with(option)
+}
+
+/// Every command of a text, and every assignment.
+#[derive(Debug, Default, Clone)]
+pub struct CommandModel {
+    pub commands: Vec<Command>,
+    pub assignments: Vec<Assignment>,
+}
+
+/// Parse `text` (cached per distinct text, like the variable analysis).
+pub fn commands(text: &str) -> Arc<CommandModel> {
+    static CACHE: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<String, Arc<CommandModel>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(text).cloned()) {
+        return hit;
+    }
+    let model = Arc::new(commands_uncached(text));
+    if let Ok(mut c) = CACHE.lock() {
+        c.insert(text.to_string(), model.clone());
+    }
+    model
+}
+
+/// How deep `ssh host "bash -c '…'"` nesting is followed.
+const MAX_NESTING: usize = 6;
+
+pub fn commands_uncached(text: &str) -> CommandModel {
+    parse(text, 0)
+}
+
+fn parse(text: &str, depth: usize) -> CommandModel {
+    let mut model = CommandModel::default();
+    let Some(tree) = super::analysis::parse_tree(text) else {
+        return model;
+    };
+    let mut found = Vec::new();
+    collect(tree.root_node(), text, &mut found, &mut model.assignments);
+    // Text piped in by `echo`/`printf` is the next command's standard input.
+    attach_pipes(tree.root_node(), text, &mut found);
+    for c in found {
+        push_with_wrapped(c, depth, &mut model);
+    }
+    model.commands.sort_by_key(|c| (c.range.start, c.via.len()));
+    model
+}
+
+/// Add `c` and, when it runs another command (`ssh`, `sudo`, `bash -c`),
+/// that command too.
+fn push_with_wrapped(c: Command, depth: usize, model: &mut CommandModel) {
+    let inner = if depth < MAX_NESTING {
+        super::wrappers::unwrap(&c)
+    } else {
+        Vec::new()
+    };
+    model.commands.push(c.clone());
+    for w in inner {
+        match w {
+            super::wrappers::Inner::Command(mut cmd) => {
+                cmd.via.insert(0, super::wrappers::label(&c));
+                for v in c.via.iter().rev() {
+                    cmd.via.insert(0, v.clone());
+                }
+                push_with_wrapped(cmd, depth + 1, model);
+            }
+            super::wrappers::Inner::Script(word) => {
+                let nested = parse(&word.text, depth + 1);
+                for a in nested.assignments {
+                    model.assignments.push(remap_assignment(a, &word));
+                }
+                for mut cmd in nested.commands {
+                    remap_command(&mut cmd, &word);
+                    let mut via: Vec<String> = c.via.clone();
+                    via.push(super::wrappers::label(&c));
+                    via.extend(cmd.via);
+                    cmd.via = via;
+                    model.commands.push(cmd);
+                }
+            }
+        }
+    }
+}
+
+fn remap_assignment(mut a: Assignment, outer: &Word) -> Assignment {
+    a.name_range = outer.span_of(a.name_range.clone());
+    if let Some(v) = &mut a.value {
+        v.remap(outer);
+    }
+    a
+}
+
+fn remap_command(c: &mut Command, outer: &Word) {
+    c.range = outer.span_of(c.range.clone());
+    c.name.remap(outer);
+    for w in c.args.iter_mut().chain(c.stdin.iter_mut()) {
+        w.remap(outer);
+    }
+    for a in &mut c.assignments {
+        *a = remap_assignment(a.clone(), outer);
+    }
+}
+
+fn collect(node: Node, src: &str, out: &mut Vec<Command>, assignments: &mut Vec<Assignment>) {
+    match node.kind() {
+        "command" => {
+            if let Some(c) = command(node, src, assignments) {
+                out.push(c);
+            }
+        }
+        "variable_assignment" => {
+            // Standalone, or in `export`/`local` (prefix assignments are
+            // taken by `command`, which does not descend into them here).
+            if let Some(a) = assignment(node, src) {
+                assignments.push(a);
+            }
+        }
+        "heredoc_body" => return,
+        _ => {}
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        if node.kind() == "command" && child.kind() == "variable_assignment" {
+            // Prefix assignments were recorded by `command`; their values
+            // may still hold command substitutions.
+            if let Some(v) = child.child_by_field_name("value") {
+                collect(v, src, out, assignments);
+            }
+            continue;
+        }
+        collect(child, src, out, assignments);
+    }
+    if node.kind() == "redirected_statement" {
+        attach_heredocs(node, src, out);
+    }
+}
+
+fn command(node: Node, src: &str, assignments: &mut Vec<Assignment>) -> Option<Command> {
+    let name_node = node.child_by_field_name("name")?;
+    let name = word(name_node.child(0).unwrap_or(name_node), src);
+    let mut cursor = node.walk();
+    let args = node
+        .children_by_field_name("argument", &mut cursor)
+        .map(|a| word(a, src))
+        .collect();
+    let mut prefix = Vec::new();
+    let mut stdin = Vec::new();
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        match child.kind() {
+            "variable_assignment" => {
+                if let Some(a) = assignment(child, src) {
+                    assignments.push(a.clone());
+                    prefix.push(a);
+                }
+            }
+            "herestring_redirect" => {
+                if let Some(s) = child.named_child(0) {
+                    stdin.push(word(s, src));
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(Command {
+        name,
+        args,
+        assignments: prefix,
+        stdin,
+        range: node.byte_range(),
+        via: Vec::new(),
+    })
+}
+
+fn assignment(node: Node, src: &str) -> Option<Assignment> {
+    let name = node.child_by_field_name("name")?;
+    if name.kind() != "variable_name" {
+        return None; // `a[1]=x`
+    }
+    Some(Assignment {
+        name: src[name.byte_range()].to_string(),
+        name_range: name.byte_range(),
+        value: node.child_by_field_name("value").map(|v| word(v, src)),
+    })
+}
+
+/// A heredoc belongs to the command just before its `<<`.
+fn attach_heredocs(stmt: Node, src: &str, out: &mut [Command]) {
+    let mut cursor = stmt.walk();
+    for redirect in stmt.children(&mut cursor) {
+        if redirect.kind() != "heredoc_redirect" {
+            continue;
+        }
+        let mut c2 = redirect.walk();
+        let Some(body) = redirect.children(&mut c2).find(|n| n.kind() == "heredoc_body") else {
+            continue;
+        };
+        let mut c3 = redirect.walk();
+        let quoted = redirect
+            .children(&mut c3)
+            .find(|n| n.kind() == "heredoc_start")
+            .is_some_and(|s| {
+                let t = &src[s.byte_range()];
+                t.contains(['\'', '"', '\\'])
+            });
+        let at = redirect.start_byte();
+        let target = out
+            .iter_mut()
+            .filter(|c| c.range.end <= at && c.range.start >= stmt.start_byte())
+            .max_by_key(|c| c.range.end);
+        if let Some(c) = target {
+            let range = body.byte_range();
+            let text = src[range.clone()].to_string();
+            let is_static = quoted || !has_expansion(body);
+            c.stdin.push(Word::new(text, is_static, range.clone(), range.collect::<Vec<_>>().into_iter().chain(std::iter::once(body.end_byte())).collect()));
+        }
+    }
+}
+
+fn has_expansion(node: Node) -> bool {
+    let mut cursor = node.walk();
+    let found = node.children(&mut cursor).any(|c| {
+        matches!(
+            c.kind(),
+            "simple_expansion" | "expansion" | "command_substitution" | "arithmetic_expansion"
+        ) || has_expansion(c)
+    });
+    found
+}
+
+/// `echo "SELECT 1" | psql`: the echoed text is psql's standard input.
+fn attach_pipes(node: Node, src: &str, out: &mut [Command]) {
+    if node.kind() == "pipeline" {
+        let mut cursor = node.walk();
+        let stages: Vec<Node> = node
+            .named_children(&mut cursor)
+            .map(|n| {
+                if n.kind() == "redirected_statement" {
+                    n.child_by_field_name("body").unwrap_or(n)
+                } else {
+                    n
+                }
+            })
+            .filter(|n| n.kind() == "command")
+            .collect();
+        for pair in stages.windows(2) {
+            let (left, right) = (pair[0].byte_range(), pair[1].byte_range());
+            let Some(text) = out
+                .iter()
+                .find(|c| c.range == left && c.via.is_empty())
+                .and_then(piped_text)
+            else {
+                continue;
+            };
+            if let Some(reader) = out.iter_mut().find(|c| c.range == right) {
+                reader.stdin.push(text);
+            }
+        }
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        attach_pipes(child, src, out);
+    }
+}
+
+/// The text `echo`/`printf` writes, as a word (its first text argument).
+fn piped_text(c: &Command) -> Option<Word> {
+    match c.name() {
+        "echo" => c.args.iter().find(|w| !w.text.starts_with('-')).cloned(),
+        "printf" => c
+            .args
+            .iter()
+            .find(|w| !w.text.starts_with('-'))
+            .cloned(),
+        _ => None,
+    }
+}
+
+/// A word node as the command receives it.
+fn word(node: Node, src: &str) -> Word {
+    let mut text = String::new();
+    let mut offsets = Vec::new();
+    let mut is_static = true;
+    unquote(node, src, &mut text, &mut offsets, &mut is_static);
+    offsets.push(node.end_byte());
+    Word::new(text, is_static, node.byte_range(), offsets)
+}
+
+fn push_raw(src: &str, range: Range<usize>, text: &mut String, offsets: &mut Vec<usize>) {
+    text.push_str(&src[range.clone()]);
+    offsets.extend(range);
+}
+
+fn unquote(node: Node, src: &str, text: &mut String, offsets: &mut Vec<usize>, is_static: &mut bool) {
+    let range = node.byte_range();
+    let raw = &src[range.clone()];
+    match node.kind() {
+        "raw_string" => {
+            // '…': everything between the quotes, as is.
+            let inner = range.start + 1..range.end.saturating_sub(1).max(range.start + 1);
+            push_raw(src, inner, text, offsets);
+        }
+        "ansi_c_string" => {
+            // $'…': escapes are rare in runbooks; keep the text between the quotes.
+            let inner = range.start + 2..range.end.saturating_sub(1).max(range.start + 2);
+            push_raw(src, inner, text, offsets);
+        }
+        "string" => {
+            // "…": backslash escapes only before $ ` " \ and newline.
+            let inner = range.start + 1..range.end.saturating_sub(1).max(range.start + 1);
+            if has_expansion(node) {
+                *is_static = false;
+            }
+            unescape(src, inner, b"$`\"\\\n", text, offsets);
+        }
+        "word" | "number" => unescape(src, range, b"", text, offsets),
+        "concatenation" => {
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.children(&mut cursor).collect();
+            let mut at = range.start;
+            for child in children {
+                // Unparsed glue between parts (rare) is kept as written.
+                if child.start_byte() > at {
+                    push_raw(src, at..child.start_byte(), text, offsets);
+                }
+                unquote(child, src, text, offsets, is_static);
+                at = child.end_byte();
+            }
+            if at < range.end {
+                push_raw(src, at..range.end, text, offsets);
+            }
+        }
+        _ => {
+            // Expansions and anything dynamic: kept as written.
+            if !raw.is_empty() {
+                *is_static = false;
+            }
+            push_raw(src, range, text, offsets);
+        }
+    }
+}
+
+/// Copy `range`, dropping a backslash before any of `special` (every
+/// character when `special` is empty, as outside quotes). A backslash-newline
+/// is a line continuation and disappears.
+fn unescape(src: &str, range: Range<usize>, special: &[u8], text: &mut String, offsets: &mut Vec<usize>) {
+    let bytes = src.as_bytes();
+    let mut i = range.start;
+    while i < range.end {
+        if bytes[i] == b'\\' && i + 1 < range.end {
+            let next = bytes[i + 1];
+            if next == b'\n' {
+                i += 2;
+                continue;
+            }
+            if special.is_empty() || special.contains(&next) {
+                i += 1;
+            }
+        }
+        let ch_len = src[i..].chars().next().map_or(1, char::len_utf8);
+        let end = (i + ch_len).min(range.end);
+        push_raw(src, i..end, text, offsets);
+        i = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        commands_uncached(text)
+            .commands
+            .iter()
+            .map(|c| c.display())
+            .collect()
+    }
+
+    #[test]
+    fn continuation_lines_are_one_command() {
+        let t = "patronictl -c \"$C\" \\\n  switchover --master a --force # failover here\n";
+        let m = commands_uncached(t);
+        assert_eq!(m.commands.len(), 1);
+        let c = &m.commands[0];
+        assert_eq!(c.display(), "patronictl -c $C switchover --master a --force");
+        let master = c.option_word("--master").unwrap();
+        assert_eq!(&t[master.range.clone()], "--master");
+    }
+
+    #[test]
+    fn mentions_are_not_commands() {
+        let t = "echo \"never run patronictl failover\"\n# patronictl failover\nawk '{print \"rm -rf\"}' f\n";
+        assert_eq!(names(t), ["echo never run patronictl failover", "awk {print \"rm -rf\"} f"]);
+    }
+
+    #[test]
+    fn heredoc_bodies_are_the_commands_stdin() {
+        let t = "x=1 && psql -h h <<'SQL' | tee out\nDROP TABLE x;\nSQL\n";
+        let m = commands_uncached(t);
+        let psql = m.commands.iter().find(|c| c.name() == "psql").unwrap();
+        assert_eq!(psql.stdin[0].text, "DROP TABLE x;\n");
+        let at = psql.stdin[0].span_of(0..4);
+        assert_eq!(&t[at], "DROP");
+        assert!(m.commands.iter().any(|c| c.name() == "tee"));
+    }
+
+    #[test]
+    fn echo_piped_into_psql_is_its_stdin() {
+        let t = "echo \"SELECT pg_promote();\" | psql -U postgres\n";
+        let m = commands_uncached(t);
+        let psql = m.commands.iter().find(|c| c.name() == "psql").unwrap();
+        assert_eq!(psql.stdin[0].text, "SELECT pg_promote();");
+    }
+
+    #[test]
+    fn ssh_strings_are_parsed_with_exact_spans() {
+        let t = "ssh -o BatchMode=yes \"$H\" \"systemctl stop \\\"etcd\\\" && rm -rf \\$X/data\"\n";
+        let m = commands_uncached(t);
+        let inner: Vec<_> = m.commands.iter().filter(|c| c.via == ["ssh"]).collect();
+        assert_eq!(inner.len(), 2, "{:?}", m.commands);
+        assert_eq!(inner[0].display(), "systemctl stop etcd");
+        assert_eq!(&t[inner[0].args[0].range.clone()], "stop");
+        assert_eq!(inner[1].name(), "rm");
+        assert_eq!(&t[inner[1].name.range.clone()], "rm");
+    }
+
+    #[test]
+    fn wrappers_are_followed() {
+        let t = "kubectl exec -n db \"$POD\" -c postgres -- patronictl failover --force\nsudo -iu postgres psql -c 'DROP TABLE t'\nsu - postgres -c \"pg_ctl promote -D /d\"\n";
+        let m = commands_uncached(t);
+        let shown: Vec<_> = m.commands.iter().map(|c| (c.via.join(">"), c.display())).collect();
+        assert!(shown.contains(&("kubectl exec".into(), "patronictl failover --force".into())), "{shown:?}");
+        assert!(shown.contains(&("sudo".into(), "psql -c DROP TABLE t".into())), "{shown:?}");
+        assert!(shown.contains(&("su".into(), "pg_ctl promote -D /d".into())), "{shown:?}");
+    }
+
+    #[test]
+    fn option_values_in_every_spelling() {
+        for t in ["curl -XPATCH u", "curl -X PATCH u", "curl --request PATCH u", "curl --request=PATCH u"] {
+            let m = commands_uncached(t);
+            let v = m.commands[0].option_values(&["-X", "--request"]);
+            let (w, r) = &v[0];
+            assert_eq!(&w.text[r.clone()], "PATCH", "{t}");
+        }
+    }
+
+    #[test]
+    fn prefix_assignments_are_recorded() {
+        let t = "PGPASSWORD=admin psql -h x\nexport TOKEN='abc'\n";
+        let m = commands_uncached(t);
+        let names: Vec<_> = m.assignments.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["PGPASSWORD", "TOKEN"]);
+        assert_eq!(m.commands[0].assignments[0].value.as_ref().unwrap().text, "admin");
+    }
+}

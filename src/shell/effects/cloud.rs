@@ -1,0 +1,111 @@
+//! Orchestrators and machines: Kubernetes and container runtimes, cloud CLIs,
+//! hypervisors and fencing agents (STONITH).
+
+use super::Action;
+use crate::shell::command::Command;
+
+const KUBECTL_WITH_VALUE: &[&str] = &["-n", "--namespace", "--context", "--kubeconfig", "--cluster", "-l", "--selector", "-o", "--output", "-c", "--container", "-f", "--filename", "--replicas", "-p", "--patch", "--type", "--timeout", "--grace-period"];
+
+/// `kubectl delete|scale|patch|apply|…`; `exec` is followed as a wrapper.
+pub fn kubectl(c: &Command, out: &mut Vec<Action>) {
+    let pos = c.positionals(KUBECTL_WITH_VALUE);
+    let Some(verb) = pos.first() else { return };
+    let what = format!("`{} {}`", c.name(), verb.text);
+    let at = verb.range.clone();
+    if c.args.iter().any(|w| w.text.starts_with("--dry-run") && w.text != "--dry-run=none") {
+        return;
+    }
+    match verb.text.as_str() {
+        "delete" | "drain" => out.push(Action::destroys(what, at)),
+        "scale" | "patch" | "apply" | "edit" | "replace" | "annotate" | "label" | "cordon" | "uncordon" | "taint" | "create"
+        | "set" | "autoscale" | "expose" | "run" => out.push(Action::changes(what, at)),
+        "rollout" if pos.get(1).is_some_and(|w| matches!(w.text.as_str(), "restart" | "undo" | "pause" | "resume")) => {
+            out.push(Action::changes(format!("`{} rollout {}`", c.name(), pos[1].text), pos[1].range.clone()))
+        }
+        // `kubectl cnpg promote CLUSTER INSTANCE` (CloudNativePG plugin).
+        "cnpg" => match pos.get(1).map(|w| w.text.as_str()) {
+            Some("promote") => out.push(Action::promotes("`kubectl cnpg promote`", pos[1].range.clone())),
+            Some("restart" | "reload" | "fencing" | "hibernate" | "destroy") => {
+                out.push(Action::changes(format!("`kubectl cnpg {}`", pos[1].text), pos[1].range.clone()))
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+pub fn docker(c: &Command, out: &mut Vec<Action>) {
+    let pos = c.positionals(&["-H", "--host", "--context", "-t", "--time", "-s", "--signal"]);
+    let Some(verb) = pos.first() else { return };
+    let what = format!("`{} {}`", c.name(), verb.text);
+    match verb.text.as_str() {
+        "kill" | "stop" | "rm" | "rmi" | "prune" => out.push(Action::destroys(what, verb.range.clone())),
+        "start" | "restart" | "pause" | "unpause" | "run" | "update" | "network" | "volume" => out.push(Action::changes(what, verb.range.clone())),
+        _ => {}
+    }
+}
+
+/// Machines stopped, reset or deleted through a cloud or hypervisor CLI.
+pub fn machines(c: &Command, out: &mut Vec<Action>) {
+    let pos = c.positionals(&["--region", "--profile", "--output", "--query", "--zone", "--project", "-g", "--resource-group", "-n", "--name", "-H", "-U", "-P", "-I", "-c", "--connect", "--instance-ids", "--hosted-zone-id", "--change-batch"]);
+    let texts: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
+    let destroys = |verb: &str| {
+        ["stop", "terminate", "reboot", "delete", "deallocate", "reset", "destroy", "suspend", "power"]
+            .iter()
+            .any(|d| verb.starts_with(d))
+    };
+    match c.name() {
+        "aws" | "gcloud" | "az" => {
+            // The verb is the last word before options: `aws ec2 stop-instances`,
+            // `gcloud compute instances stop`, `az vm deallocate`.
+            let Some((i, verb)) = texts.iter().enumerate().skip(1).find(|(_, t)| t.contains('-') || destroys(t) || is_mutating_verb(t)) else {
+                return;
+            };
+            let what = format!("`{} {}`", c.name(), texts[..=i].join(" "));
+            if destroys(verb) {
+                out.push(Action::destroys(what, pos[i].range.clone()));
+            } else if is_mutating_verb(verb) {
+                out.push(Action::changes(what, pos[i].range.clone()));
+            }
+        }
+        "virsh" => {
+            if let Some(v) = pos.first().filter(|v| matches!(v.text.as_str(), "destroy" | "shutdown" | "reboot" | "reset" | "suspend")) {
+                out.push(Action::destroys(format!("`virsh {}`", v.text), v.range.clone()));
+            }
+        }
+        "ipmitool" => {
+            if let Some(i) = texts.iter().position(|t| *t == "power") {
+                if let Some(v) = pos.get(i + 1).filter(|v| matches!(v.text.as_str(), "off" | "reset" | "cycle" | "soft")) {
+                    out.push(Action::destroys(format!("`ipmitool power {}`", v.text), v.range.clone()));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_mutating_verb(verb: &str) -> bool {
+    ["create", "put", "update", "modify", "change", "start", "set", "attach", "detach", "associate", "disassociate", "add", "remove", "resize", "restore", "import", "delete", "stop", "terminate", "reboot", "deallocate", "reset"]
+        .iter()
+        .any(|p| verb.starts_with(p))
+}
+
+/// STONITH / fencing: a fence agent (`fence_aws`, `fence_ipmilan`), or a
+/// script or command whose name says it fences (`stonith-aws.py`,
+/// `python3 /usr/local/bin/stonith.py …`).
+pub fn fencing(c: &Command, out: &mut Vec<Action>) {
+    let says_fencing = |t: &str| {
+        let base = t.rsplit('/').next().unwrap_or(t).to_ascii_lowercase();
+        base.starts_with("fence_") || base.contains("stonith")
+    };
+    if says_fencing(&c.name.text) {
+        out.push(Action::destroys(format!("STONITH (`{}`)", c.name()), c.name.range.clone()));
+        return;
+    }
+    // An interpreter running a fencing script: the script is the proof.
+    if matches!(c.name(), "python" | "python3" | "bash" | "sh" | "perl" | "ruby") {
+        if let Some(script) = c.positionals(&["-m", "-c"]).first().filter(|w| says_fencing(&w.text)) {
+            out.push(Action::destroys(format!("STONITH (`{}`)", script.text), script.range.clone()));
+        }
+    }
+}

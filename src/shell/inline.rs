@@ -1,0 +1,273 @@
+//! Calls of the spec's own shell functions, seen through.
+//!
+//! Runbook text calls environment functions (`node_service "$NODE" stop
+//! etcd`) so that the same step works in every environment; what such a call
+//! does is in the function's body, with the call's arguments in place of
+//! `$1`, `$2`, `"$@"`. Each call of a known function is expanded: the body's
+//! positional parameters (directly, through `local node="$1"`, and after
+//! `shift`) are replaced by the call's arguments, the result is parsed into
+//! commands, and those commands are reported at the call — the word a
+//! runbook author can change. `node_service "$N" stop etcd` in a production
+//! environment whose `node_service` runs `ssh "$1" "systemctl $2 $3"` is
+//! thereby seen to run `systemctl stop etcd`.
+
+use super::command::{Command, Word, commands};
+use std::collections::HashMap;
+use std::ops::Range;
+use tree_sitter::Node;
+
+/// How many calls deep expansion follows (functions calling functions).
+const MAX_DEPTH: usize = 6;
+
+/// Every command of `text`, and, after each call of a function that
+/// `body_of` knows, the commands that call runs (with `via` naming the
+/// function, and every span pinned to the call's name).
+pub fn expanded_commands(text: &str, body_of: &dyn Fn(&str) -> Option<String>) -> Vec<Command> {
+    let mut out = Vec::new();
+    for c in &commands(text).commands {
+        expand_into(c, body_of, 0, &mut out);
+    }
+    out
+}
+
+fn expand_into(c: &Command, body_of: &dyn Fn(&str) -> Option<String>, depth: usize, out: &mut Vec<Command>) {
+    out.push(c.clone());
+    let name = c.name();
+    if depth >= MAX_DEPTH || c.via.iter().any(|v| v == name) {
+        return;
+    }
+    let Some(body) = body_of(name) else { return };
+    let text = substitute(&body, &c.args);
+    let at = c.name.range.clone();
+    for inner in &commands(&text).commands {
+        let mut inner = pin(inner.clone(), &at, c.range.clone());
+        let mut via = c.via.clone();
+        via.push(name.to_string());
+        via.extend(inner.via);
+        inner.via = via;
+        expand_into(&inner, body_of, depth + 1, out);
+    }
+}
+
+/// Report every part of an expanded command at the call.
+fn pin(mut c: Command, at: &Range<usize>, range: Range<usize>) -> Command {
+    let pin_word = |w: &Word| Word::pinned(w.text.clone(), w.is_static, at.clone());
+    c.name = pin_word(&c.name);
+    c.args = c.args.iter().map(pin_word).collect();
+    c.stdin = c.stdin.iter().map(pin_word).collect();
+    for a in &mut c.assignments {
+        a.name_range = at.clone();
+        a.value = a.value.as_ref().map(pin_word);
+    }
+    c.range = range;
+    c
+}
+
+/// What a `$…` in the body stands for.
+enum Param {
+    /// `$N` (after shifts), with the default of `${N:-default}`.
+    One(usize, Option<String>),
+    /// `$@` / `$*` from position N on.
+    All(usize),
+}
+
+/// The body with the call's arguments in place of its positional parameters.
+pub fn substitute(body: &str, args: &[Word]) -> String {
+    let Some(tree) = super::analysis::parse_tree(body) else {
+        return body.to_string();
+    };
+    let mut state = Scan::default();
+    scan(tree.root_node(), body, &mut state);
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    for (range, param, quoted) in state.uses {
+        let text = match param {
+            Param::One(n, default) => match args.get(n.wrapping_sub(1)) {
+                Some(w) => render(w, quoted),
+                None => default.map(|d| if quoted { escape_dq(&d) } else { single_quote(&d) }).unwrap_or_else(|| if quoted { String::new() } else { "''".into() }),
+            },
+            Param::All(from) => args
+                .get(from.saturating_sub(1).min(args.len())..)
+                .unwrap_or(&[])
+                .iter()
+                .map(|w| render(w, quoted))
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        edits.push((range, text));
+    }
+    edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    let mut out = body.to_string();
+    let mut last_start = usize::MAX;
+    for (range, text) in edits {
+        if range.end > last_start {
+            continue; // nested in an edit already made
+        }
+        last_start = range.start;
+        out.replace_range(range, &text);
+    }
+    out
+}
+
+/// An argument as it must be written to mean the same at the new place.
+fn render(w: &Word, in_double_quotes: bool) -> String {
+    match (in_double_quotes, w.is_static) {
+        (true, true) => escape_dq(&w.text),
+        (true, false) => w.text.clone(),
+        (false, true) => single_quote(&w.text),
+        (false, false) => format!("\"{}\"", w.text),
+    }
+}
+
+fn escape_dq(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '"' | '\\' | '$' | '`') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn single_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c)) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[derive(Default)]
+struct Scan {
+    /// `shift N` commands: (offset, N).
+    shifts: Vec<(usize, usize)>,
+    /// `local node="$1"`: node → positional 1 (shifts applied).
+    aliases: HashMap<String, usize>,
+    /// Replacements: range, what, inside double quotes.
+    uses: Vec<(Range<usize>, Param, bool)>,
+}
+
+impl Scan {
+    fn shifted(&self, offset: usize, n: usize) -> usize {
+        n + self.shifts.iter().filter(|(at, _)| *at < offset).map(|(_, k)| k).sum::<usize>()
+    }
+}
+
+fn scan(node: Node, src: &str, st: &mut Scan) {
+    match node.kind() {
+        "command" => {
+            let name = node.child_by_field_name("name").map(|n| &src[n.byte_range()]);
+            if name == Some("shift") {
+                let n = node
+                    .child_by_field_name("argument")
+                    .and_then(|a| src[a.byte_range()].parse().ok())
+                    .unwrap_or(1);
+                st.shifts.push((node.start_byte(), n));
+            }
+        }
+        "variable_assignment" => {
+            // `local node="$1"`: later `$node` is the call's first argument.
+            if let (Some(name), Some(value)) = (node.child_by_field_name("name"), node.child_by_field_name("value")) {
+                let v = &src[value.byte_range()];
+                let digits = v.trim_matches('"').trim_start_matches("${").trim_start_matches('$').trim_end_matches('}');
+                if v.trim_matches('"').starts_with('$') && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+                    if let Ok(n) = digits.parse::<usize>() {
+                        let k = st.shifted(node.start_byte(), n);
+                        st.aliases.insert(src[name.byte_range()].to_string(), k);
+                        // The alias's own value needs no substitution.
+                        return;
+                    }
+                }
+            }
+        }
+        "simple_expansion" | "expansion" => {
+            if let Some(param) = parameter(node, src, st) {
+                let quoted_parent = node_parent_is_string(node);
+                let start = node.start_byte() + src[node.byte_range()].find('$').unwrap_or(0);
+                let mut range = start..node.end_byte();
+                let mut quoted = quoted_parent;
+                // `"$@"` alone in its quotes: the arguments as separate words.
+                if let (Param::All(_), Some(string)) = (&param, node.parent().filter(|p| p.kind() == "string")) {
+                    let whole = &src[string.byte_range()];
+                    if whole == "\"$@\"" {
+                        range = string.byte_range();
+                        quoted = false;
+                    }
+                }
+                st.uses.push((range, param, quoted));
+                return;
+            }
+        }
+        _ => {}
+    }
+    let mut cursor = node.walk();
+    for child in node.children(&mut cursor) {
+        scan(child, src, st);
+    }
+}
+
+fn node_parent_is_string(node: Node) -> bool {
+    node.parent().is_some_and(|p| p.kind() == "string")
+}
+
+/// The positional parameter an expansion reads, if any.
+fn parameter(node: Node, src: &str, st: &Scan) -> Option<Param> {
+    let mut cursor = node.walk();
+    let children: Vec<Node> = node.children(&mut cursor).collect();
+    let name = children.iter().find(|c| matches!(c.kind(), "variable_name" | "special_variable_name"))?;
+    let text = &src[name.byte_range()];
+    // Only plain `${X}` and `${X:-default}` / `${X-default}` are followed.
+    let default = match node.child_by_field_name("operator") {
+        Some(op) if matches!(op.kind(), ":-" | "-") => {
+            let after = op.next_sibling().filter(|a| a.kind() != "}");
+            Some(after.map(|a| src[a.byte_range()].trim_matches(['"', '\'']).to_string()).unwrap_or_default())
+        }
+        Some(_) => return None,
+        None if children.len() > 4 => return None, // `${X:0:1}`, `${#X}` and the like
+        None => None,
+    };
+    let offset = node.start_byte();
+    if text == "@" || text == "*" {
+        return Some(Param::All(st.shifted(offset, 1)));
+    }
+    if let Ok(n) = text.parse::<usize>() {
+        return (n > 0).then(|| Param::One(st.shifted(offset, n), default));
+    }
+    st.aliases.get(text).map(|k| Param::One(*k, default))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<Word> {
+        commands(&format!("f {text}")).commands[0].args.clone()
+    }
+
+    #[test]
+    fn positional_parameters_aliases_and_shift() {
+        let body = "local node=\"$1\" action=\"$2\"\nshift 2\nnode_run \"$node\" \"systemctl $action $*\"\n";
+        let out = substitute(body, &args("\"$N\" stop etcd patroni"));
+        assert!(out.contains("node_run \"$N\" \"systemctl stop etcd patroni\""), "{out}");
+    }
+
+    #[test]
+    fn all_arguments_as_words() {
+        let out = substitute("psql -h \"$H\" -p 5000 \"$@\"", &args("-U app -c 'DELETE FROM t'"));
+        assert_eq!(out, "psql -h \"$H\" -p 5000 -U app -c 'DELETE FROM t'");
+    }
+
+    #[test]
+    fn calls_are_expanded_and_reported_at_the_call() {
+        let bodies = |name: &str| match name {
+            "node_run" => Some("ssh -o BatchMode=yes \"$1\" \"$2\"".to_string()),
+            "node_service" => Some("local node=\"$1\" action=\"$2\"\nshift 2\nnode_run \"$node\" \"systemctl $action $*\"".to_string()),
+            _ => None,
+        };
+        let text = "node_service \"$FAILED\" stop etcd";
+        let all = expanded_commands(text, &bodies);
+        let stop = all.iter().find(|c| c.name() == "systemctl").expect("expanded");
+        assert_eq!(stop.display(), "systemctl stop etcd");
+        assert_eq!(stop.via, ["node_service", "node_run", "ssh"]);
+        assert_eq!(&text[stop.args[0].range.clone()], "node_service");
+    }
+}

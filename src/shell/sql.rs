@@ -1,0 +1,209 @@
+//! Just enough of SQL to say what a statement does: its leading keyword and
+//! the functions it calls, with byte ranges, skipping comments, string
+//! literals, dollar-quoted bodies and psql meta-commands (`\x`, `\gset`).
+//!
+//! A full SQL parser (sqlparser-rs) was tried in thought and rejected: the
+//! SQL in runbooks is psql input — meta-commands, `:'var'` interpolation,
+//! shell `$VARS` in unquoted heredocs — which a grammar for SQL proper
+//! rejects, while classifying a statement needs only its first keyword.
+
+use std::ops::Range;
+
+/// One statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// Upper-cased leading keyword (`DROP`), after `BEGIN`/`EXPLAIN`-like
+    /// prefixes are looked through; with its range in the text.
+    pub keyword: String,
+    pub keyword_range: Range<usize>,
+    /// Upper-cased words in order, with ranges (identifiers and keywords).
+    pub words: Vec<(String, Range<usize>)>,
+    /// Functions called: lower-cased name and range.
+    pub calls: Vec<(String, Range<usize>)>,
+}
+
+impl Statement {
+    /// Does the statement write (DDL, DML, privileges, maintenance)?
+    pub fn writes(&self) -> bool {
+        match self.keyword.as_str() {
+            "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE" | "DROP" | "ALTER" | "CREATE"
+            | "GRANT" | "REVOKE" | "VACUUM" | "REINDEX" | "CLUSTER" | "REFRESH" | "COMMENT"
+            | "SECURITY" | "REASSIGN" | "IMPORT" | "LOCK" | "CALL" | "DO" | "CHECKPOINT" | "SELECT_INTO" => true,
+            "COPY" => self.words.iter().any(|(w, _)| w == "FROM"),
+            "WITH" => self.words.iter().skip(1).any(|(w, _)| matches!(w.as_str(), "INSERT" | "UPDATE" | "DELETE" | "MERGE")),
+            _ => false,
+        }
+    }
+
+    /// Does the statement destroy data (DROP, TRUNCATE, DELETE)?
+    pub fn destroys(&self) -> bool {
+        matches!(self.keyword.as_str(), "DROP" | "TRUNCATE" | "DELETE")
+            || (self.keyword == "WITH" && self.words.iter().skip(1).any(|(w, _)| w == "DELETE"))
+    }
+}
+
+/// Functions whose call changes the server's state (and the one that promotes).
+pub const STATE_CHANGING_FUNCTIONS: &[&str] = &[
+    "pg_promote",
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_reload_conf",
+    "pg_switch_wal",
+    "pg_rotate_logfile",
+    "pg_create_physical_replication_slot",
+    "pg_create_logical_replication_slot",
+    "pg_drop_replication_slot",
+    "pg_replication_slot_advance",
+    "pg_wal_replay_pause",
+    "pg_wal_replay_resume",
+    "pg_create_restore_point",
+    "pg_backup_start",
+    "pg_backup_stop",
+    "pg_start_backup",
+    "pg_stop_backup",
+    "setval",
+    "nextval",
+    "set_config",
+    "pg_advisory_lock",
+];
+
+/// Split `sql` into statements.
+pub fn statements(sql: &str) -> Vec<Statement> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut words: Vec<(String, Range<usize>)> = Vec::new();
+    let mut calls = Vec::new();
+    let mut i = 0;
+    let mut line_start = true;
+    let flush = |words: &mut Vec<(String, Range<usize>)>, calls: &mut Vec<(String, Range<usize>)>, out: &mut Vec<Statement>| {
+        if let Some(s) = statement(std::mem::take(words), std::mem::take(calls)) {
+            out.push(s);
+        }
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        if line_start && b == b'\\' {
+            // psql meta-command: to the end of the line. `\g` ends a statement.
+            let end = sql[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            if sql[i..end].starts_with("\\g") {
+                flush(&mut words, &mut calls, &mut out);
+            }
+            i = end;
+            continue;
+        }
+        if !b.is_ascii_whitespace() {
+            line_start = false;
+        } else if b == b'\n' {
+            line_start = true;
+        }
+        match b {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = sql[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = sql[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
+            }
+            b'\'' => i = skip_quoted(bytes, i, b'\''),
+            b'"' => i = skip_quoted(bytes, i, b'"'),
+            b'$' => {
+                // $tag$ … $tag$ (dollar quoting); `$1` or a shell `$VAR` otherwise.
+                let tag_end = sql[i + 1..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map(|n| i + 1 + n);
+                match tag_end {
+                    Some(e) if bytes[e] == b'$' && !sql[i + 1..e].starts_with(|c: char| c.is_ascii_digit()) => {
+                        let tag = &sql[i..=e];
+                        i = sql[e + 1..].find(tag).map_or(bytes.len(), |n| e + 1 + n + tag.len());
+                    }
+                    _ => i += 1 + sql[i + 1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '{' || c == '}')).unwrap_or(sql.len() - i - 1),
+                }
+            }
+            b';' => {
+                flush(&mut words, &mut calls, &mut out);
+                i += 1;
+            }
+            b'(' => {
+                if let Some((w, r)) = words.last() {
+                    if r.end == i || sql[r.end..i].trim().is_empty() {
+                        calls.push((w.to_lowercase(), r.clone()));
+                    }
+                }
+                i += 1;
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let end = sql[i..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                    .map_or(bytes.len(), |n| i + n);
+                // `pg_catalog.pg_promote` calls pg_promote.
+                let word = &sql[i..end];
+                let (name, at) = match word.rfind('.') {
+                    Some(dot) => (&word[dot + 1..], i + dot + 1),
+                    None => (word, i),
+                };
+                words.push((name.to_ascii_uppercase(), at..end));
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    flush(&mut words, &mut calls, &mut out);
+    out
+}
+
+fn skip_quoted(bytes: &[u8], start: usize, quote: u8) -> usize {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        if bytes[i] == quote {
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+fn statement(words: Vec<(String, Range<usize>)>, calls: Vec<(String, Range<usize>)>) -> Option<Statement> {
+    // Look through transaction control and EXPLAIN to the statement itself.
+    let skip = words
+        .iter()
+        .position(|(w, _)| !matches!(w.as_str(), "BEGIN" | "START" | "TRANSACTION" | "COMMIT" | "END" | "ROLLBACK" | "EXPLAIN" | "ANALYZE" | "VERBOSE"))?;
+    let (keyword, keyword_range) = words[skip].clone();
+    // `SELECT … INTO new_table` creates a table.
+    let keyword = if keyword == "SELECT" && words.iter().any(|(w, _)| w == "INTO") {
+        "SELECT_INTO".to_string()
+    } else {
+        keyword
+    };
+    Some(Statement {
+        keyword,
+        keyword_range,
+        words,
+        calls,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_and_calls_skip_comments_and_literals() {
+        let sql = "-- DROP TABLE x;\nSELECT 'DELETE FROM y', pg_catalog.pg_promote(true);\n\\x on\nBEGIN; DELETE FROM t WHERE id = 1; COMMIT;";
+        let s = statements(sql);
+        let kinds: Vec<_> = s.iter().map(|s| s.keyword.as_str()).collect();
+        assert_eq!(kinds, ["SELECT", "DELETE"]);
+        assert_eq!(&sql[s[0].calls[0].1.clone()], "pg_promote");
+        assert!(s[1].destroys() && s[1].writes() && !s[0].writes());
+        assert_eq!(&sql[s[1].keyword_range.clone()], "DELETE");
+    }
+
+    #[test]
+    fn dollar_quotes_and_shell_variables() {
+        let s = statements("DO $$ BEGIN DROP TABLE t; END $$; SELECT * FROM $KEY_TABLE;");
+        let kinds: Vec<_> = s.iter().map(|s| s.keyword.as_str()).collect();
+        assert_eq!(kinds, ["DO", "SELECT"]);
+    }
+}
