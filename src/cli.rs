@@ -66,6 +66,9 @@ pub enum Command {
         /// Generated directory whose manifest.json RB006 compares against (default: `generated/` beside the spec)
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Template directory given to `rbgen build --templates`: also ShellCheck the complete scripts it makes (RB014)
+        #[arg(long)]
+        templates: Option<PathBuf>,
     },
     /// Drill records
     #[command(subcommand)]
@@ -146,7 +149,8 @@ fn run(cli: Cli) -> Result<u8> {
             today,
             no_shellcheck,
             out,
-        } => lint(spec, format, deny.is_some(), today, !no_shellcheck, out),
+            templates,
+        } => lint(spec, format, deny.is_some(), today, !no_shellcheck, out, templates),
         Command::Explain { all: true, .. } => {
             print!("{}", crate::lint::rules_markdown());
             Ok(0)
@@ -171,6 +175,10 @@ fn run(cli: Cli) -> Result<u8> {
 /// Colour only for a terminal, and never when NO_COLOR is set.
 pub fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+fn use_color_stdout() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
 
 pub fn print_diagnostics(diags: &[Diagnostic]) {
@@ -315,14 +323,34 @@ fn init(dir: &Path) -> Result<u8> {
     Ok(0)
 }
 
-fn print_findings(diags: &[Diagnostic], format: Format) {
+/// Findings go to standard output, as ruff, ShellCheck and actionlint print
+/// theirs; rbgen's own errors and the summary line go to standard error.
+/// GitHub annotations and SARIF name files relative to the repository root
+/// (`root`), wherever rbgen was started.
+fn print_findings(diags: &[Diagnostic], format: Format, root: &Path) {
     use crate::lint::output;
     match format {
-        Format::Human => print_diagnostics(diags),
+        Format::Human => {
+            let color = use_color_stdout();
+            for d in diags {
+                println!("{}\n", d.render_human(color));
+            }
+        }
         Format::Json => print!("{}", output::json_lines(diags)),
-        Format::Sarif => print!("{}", output::sarif(diags)),
-        Format::Github => print!("{}", output::github(diags)),
+        Format::Sarif => print!("{}", output::sarif(diags, root)),
+        Format::Github => print!("{}", output::github(diags, root)),
     }
+}
+
+/// The repository root: the git top level above the spec (a `.git`
+/// directory or file), or else the spec directory's parent.
+fn repo_root(spec_dir: &Path) -> PathBuf {
+    let abs = std::path::absolute(spec_dir).unwrap_or_else(|_| spec_dir.to_path_buf());
+    abs.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+        .or_else(|| abs.parent().map(Path::to_path_buf))
+        .unwrap_or(abs)
 }
 
 fn lint(
@@ -332,13 +360,14 @@ fn lint(
     today: Option<String>,
     shellcheck: bool,
     out: Option<PathBuf>,
+    templates: Option<PathBuf>,
 ) -> Result<u8> {
     let dir = spec_dir(spec)?;
     let spec = match Spec::load(&dir) {
         Ok(spec) => spec,
         Err(mut errors) => {
             crate::diagnostic::sort_dedup(&mut errors);
-            print_findings(&errors, format);
+            print_findings(&errors, format, &repo_root(&dir));
             if format == Format::Human {
                 eprintln!(
                     "error: the spec could not be read ({} error{})",
@@ -367,8 +396,9 @@ fn lint(
     ctx.shellcheck = shellcheck;
     ctx.cache_dir = crate::lint::shellcheck::default_cache_dir();
     ctx.strict = deny_warnings || std::env::var("CI").as_deref() == Ok("true");
+    ctx.templates = templates;
     let findings = crate::lint::run(&ctx);
-    print_findings(&findings, format);
+    print_findings(&findings, format, &repo_root(&dir));
     let errors = findings
         .iter()
         .filter(|d| d.severity == crate::diagnostic::Severity::Error)

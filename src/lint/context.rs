@@ -23,6 +23,8 @@ pub struct LintContext<'a> {
     pub cache_dir: Option<PathBuf>,
     /// Whether a missing tool is an error (`--deny warnings` or CI=true).
     pub strict: bool,
+    /// `--templates DIR`: also ShellCheck the complete scripts they make.
+    pub templates: Option<PathBuf>,
 }
 
 impl<'a> LintContext<'a> {
@@ -35,6 +37,7 @@ impl<'a> LintContext<'a> {
             shellcheck: false,
             cache_dir: None,
             strict: false,
+            templates: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! catches / Why it matters / Example / Fix) is what `rbgen explain CODE`
 //! prints. `registry` is the one code table.
 
+pub mod commands;
 pub mod config;
 pub mod context;
 pub mod output;
@@ -122,9 +123,34 @@ pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
             all.push(d);
         }
     }
+    drop_restated(&mut all);
     let mut kept = ctx.config.apply_waivers(ctx, all);
     sort_dedup(&mut kept);
     kept
+}
+
+/// ShellCheck checks that say again what one of rbgen's rules said about
+/// the same line: the rule's finding is the precise one (`PGPASSWORD=admin
+/// psql` is a hard-coded secret, not "use var=$(command)").
+const RESTATED: &[(&str, &str)] = &[("SC2209", "RB008"), ("SC2154", "RB001")];
+
+fn drop_restated(all: &mut Vec<Diagnostic>) {
+    let line_of = |d: &Diagnostic| d.position().map(|(f, l, _)| (f, l));
+    let restated: Vec<bool> = all
+        .iter()
+        .map(|d| {
+            d.code == "RB014"
+                && RESTATED.iter().any(|(sc, rule)| {
+                    d.message.starts_with(&format!("{sc}:"))
+                        && all.iter().any(|o| o.code == *rule && line_of(o).is_some() && line_of(o) == line_of(d))
+                })
+        })
+        .collect();
+    let mut i = 0;
+    all.retain(|_| {
+        i += 1;
+        !restated[i - 1]
+    });
 }
 
 /// Every rule's documentation as Markdown: the rule reference in the README

@@ -4,6 +4,46 @@
 use super::registry::RULES;
 use crate::diagnostic::{Diagnostic, Severity};
 use serde_json::{Value, json};
+use std::path::Path;
+
+/// `file` (as shown: relative to the working directory, or absolute) made
+/// relative to `root`, with `/` separators, as GitHub and SARIF want it.
+pub fn relative_to(file: &str, root: &Path) -> String {
+    let path = Path::new(file);
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let rel = abs
+        .strip_prefix(root)
+        .map(Path::to_path_buf)
+        .or_else(|_| {
+            // `root` may be reached through a symlink the other path is not.
+            let (a, r) = (abs.canonicalize()?, root.canonicalize()?);
+            a.strip_prefix(&r).map(Path::to_path_buf).map_err(std::io::Error::other)
+        })
+        .unwrap_or(abs);
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+/// The first sentence of a rule's "What it catches", whole.
+pub fn summary(doc: &str) -> String {
+    let paragraph: Vec<&str> = doc
+        .lines()
+        .skip_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let text = paragraph.join(" ");
+    let mut in_code = false;
+    for (i, ch) in text.char_indices() {
+        if ch == '`' {
+            in_code = !in_code;
+        }
+        if ch == '.' && !in_code && text[i + 1..].chars().next().is_none_or(char::is_whitespace) && !text[..i].ends_with("e.g") && !text[..i].ends_with("i.e") {
+            return text[..=i].to_string();
+        }
+    }
+    let text = text.trim_end_matches(':').to_string();
+    if text.ends_with('.') { text } else { format!("{text}.") }
+}
 
 pub fn json_lines(diags: &[Diagnostic]) -> String {
     let items: Vec<Value> = diags.iter().map(json_object).collect();
@@ -27,22 +67,17 @@ fn json_object(d: &Diagnostic) -> Value {
     })
 }
 
-/// SARIF 2.1.0, the subset GitHub code scanning reads.
-pub fn sarif(diags: &[Diagnostic]) -> String {
+/// SARIF 2.1.0, the subset GitHub code scanning reads; file URIs relative
+/// to the repository root (`%SRCROOT%`), columns in Unicode code points.
+pub fn sarif(diags: &[Diagnostic], root: &Path) -> String {
     let rules: Vec<Value> = RULES
         .iter()
         .map(|r| {
             let doc = super::doc_text(r.doc());
-            let short = doc
-                .lines()
-                .skip_while(|l| l.starts_with('#') || l.is_empty())
-                .next()
-                .unwrap_or(r.name())
-                .to_string();
             json!({
                 "id": r.code(),
                 "name": r.name(),
-                "shortDescription": {"text": short},
+                "shortDescription": {"text": summary(&doc)},
                 "fullDescription": {"text": doc},
                 "help": {"text": doc, "markdown": doc},
                 "defaultConfiguration": {"level": level(r.default_severity())},
@@ -60,7 +95,7 @@ pub fn sarif(diags: &[Diagnostic]) -> String {
             if let Some((file, line, column)) = d.position() {
                 result["locations"] = json!([{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file.replace('\\', "/")},
+                        "artifactLocation": {"uri": relative_to(&file, root), "uriBaseId": "%SRCROOT%"},
                         "region": {"startLine": line, "startColumn": column},
                     }
                 }]);
@@ -80,6 +115,7 @@ pub fn sarif(diags: &[Diagnostic]) -> String {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     });
@@ -96,7 +132,7 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// `::error file=…,line=…,col=…,title=RB001::message` lines for GitHub Actions.
-pub fn github(diags: &[Diagnostic]) -> String {
+pub fn github(diags: &[Diagnostic], root: &Path) -> String {
     let esc_data = |s: &str| {
         s.replace('%', "%25")
             .replace('\r', "%0D")
@@ -107,7 +143,7 @@ pub fn github(diags: &[Diagnostic]) -> String {
     for d in diags {
         let mut props = Vec::new();
         if let Some((file, line, col)) = d.position() {
-            props.push(format!("file={}", esc_prop(&file)));
+            props.push(format!("file={}", esc_prop(&relative_to(&file, root))));
             props.push(format!("line={line}"));
             props.push(format!("col={col}"));
         }

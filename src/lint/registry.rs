@@ -21,6 +21,7 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_metadata::MissingMetadata,
     &shellcheck::ShellCheck,
     &unused_waiver::UnusedWaiver,
+    &probe_changes_state::ProbeChangesState,
 ];
 
 /// Look a rule up by code (`RB001`) or name (`undefined-variable`).

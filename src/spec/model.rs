@@ -49,6 +49,12 @@ pub struct Promotion {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub required_checks: Vec<S>,
+    /// The same for planned switchovers (`patronictl switchover`), which
+    /// demote the running primary themselves; when empty, any checklist
+    /// acknowledged before the switchover is enough.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub switchover_checks: Vec<S>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -97,6 +103,21 @@ pub struct Function {
     /// Bash; the function's body without the surrounding braces.
     #[schemars(with = "String")]
     pub body: S,
+    /// What a call does, for bodies that cannot show it (an external
+    /// script, a cloud API). Lint rules otherwise read the body.
+    #[schemars(with = "Option<FunctionEffect>")]
+    pub effect: Option<Spanned<FunctionEffect>>,
+}
+
+/// The declared effect of calling a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FunctionEffect {
+    /// Reads only: safe in a probe, whatever the body seems to do.
+    ReadOnly,
+    ChangesState,
+    Destructive,
+    Promotes,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

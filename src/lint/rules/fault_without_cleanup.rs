@@ -3,17 +3,19 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::{Check, LintContext};
 use crate::spec::ProcKind;
 use crate::spec::model::StepKind;
-use regex::Regex;
-use std::sync::LazyLock;
+use crate::shell::effects::{Fault, undoes};
+use crate::spec::model::{Procedure, Step};
 
 declare_rule! {
     /// ## What it catches
     /// Fault injection with no way back: a `fault` step with neither a
     /// `cleanup` (run by the script's exit trap) nor a later step that
-    /// `restores` it; or, in a drill, a step of another kind that blocks
-    /// traffic (`iptables … -j DROP`) or stops a service (`systemctl stop`,
-    /// `… stop etcd`) with no later step that undoes it (`iptables -D`,
-    /// `systemctl start`).
+    /// `restores` it; or, in a drill, a step of another kind whose commands
+    /// (environment functions expanded) block traffic (`iptables -A|-I … -j
+    /// DROP|REJECT`, `nft add … drop`, `tc qdisc add`, `ip link set … down`)
+    /// or stop a service (`systemctl stop etcd`, `pg_ctl stop`, `pkill -9
+    /// patroni`) with no later step whose commands undo it (`iptables
+    /// -D|-F`, `systemctl start|restart etcd`, `pg_ctl start`).
     ///
     /// ## Why it matters
     /// A drill that dies half-way must not leave a node partitioned or an etcd
@@ -35,22 +37,14 @@ declare_rule! {
     pub struct FaultWithoutCleanup { code: "RB010", name: "fault-without-cleanup", severity: Error }
 }
 
-static BLOCK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\biptables\s+-[IA]\b[^\n]*-j\s+DROP\b|\bblock_port\b").unwrap());
-static UNBLOCK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\biptables\s+-D\b|\bunblock_port\b").unwrap());
-static STOP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\bstop\s+(etcd|patroni|postgresql)\b").unwrap());
-
-/// The fault a drill step injects, and a pattern for the command that undoes it.
-fn fault_in(text: &str) -> Option<(std::ops::Range<usize>, String, Regex)> {
-    if let Some(m) = BLOCK.find(text) {
-        return Some((m.range(), m.as_str().to_string(), UNBLOCK.clone()));
-    }
-    STOP.captures(text).map(|c| {
-        let m = c.get(0).unwrap();
-        let undo = Regex::new(&format!(r"\b(start|restart)\s+{}\b", regex::escape(&c[1]))).unwrap();
-        (m.range(), m.as_str().to_string(), undo)
+/// Does any of `steps` undo `fault`, in any environment of the drill?
+fn undone(ctx: &LintContext, proc: &Procedure, steps: &[Step], fault: &Fault) -> bool {
+    steps.iter().filter_map(|s| s.run.as_ref()).any(|run| {
+        ctx.spec.environments_of(proc).iter().any(|env| {
+            ctx.commands_in(env, run.get_ref())
+                .iter()
+                .any(|c| undoes(c).as_ref() == Some(fault))
+        })
     })
 }
 
@@ -78,25 +72,21 @@ impl Check for FaultWithoutCleanup {
                     continue;
                 }
                 let Some(run) = &step.run else { continue };
-                let Some((range, what, undo)) = fault_in(run.get_ref()) else {
+                let faults = ctx.step_actions(&proc.doc, step, run.get_ref());
+                let Some(found) = faults.iter().find(|f| {
+                    f.action.fault.as_ref().is_some_and(|fault| !undone(ctx, &proc.doc, &steps[i..], fault))
+                }) else {
                     continue;
                 };
-                let undone = steps[i + 1..]
-                    .iter()
-                    .chain(std::iter::once(step))
-                    .filter_map(|s| s.run.as_ref())
-                    .any(|r| undo.is_match(r.get_ref()));
-                if !undone {
-                    out.push(
-                        Diagnostic::error(
-                            "RB010",
-                            format!("drill step `{id}` injects a fault (`{what}`) that no later step undoes"),
-                        )
-                        .at(ctx.in_value(proc, run, range))
-                            .help("make it a `fault` step with a `cleanup`, and restore it in a later step")
-                            .in_runbook(proc.doc.id.get_ref(), Some(id)),
-                    );
-                }
+                out.push(
+                    Diagnostic::error(
+                        "RB010",
+                        format!("drill step `{id}` injects a fault ({}) that no later step undoes", found.describe()),
+                    )
+                    .at(ctx.in_value(proc, run, found.action.at.clone()))
+                    .help("make it a `fault` step with a `cleanup`, and restore it in a later step")
+                    .in_runbook(proc.doc.id.get_ref(), Some(id)),
+                );
             }
         }
     }

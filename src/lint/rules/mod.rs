@@ -4,6 +4,7 @@ pub mod decision_tree;
 pub mod fault_without_cleanup;
 pub mod hard_coded_secret;
 pub mod missing_metadata;
+pub mod probe_changes_state;
 pub mod promotion_without_gate;
 pub mod shellcheck;
 pub mod stale_drill;

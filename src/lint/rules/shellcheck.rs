@@ -9,16 +9,25 @@ use crate::spec::model::S;
 declare_rule! {
     /// ## What it catches
     /// ShellCheck findings (real ShellCheck, `-f json1`) in each step's `run`,
-    /// each fault's `cleanup` and each shell function, checked as they appear
-    /// in the generated script — with the environment's variables and
-    /// functions around them — and reported at the exact line and column of
-    /// the TOML, with the SC code in the message.
+    /// each fault's `cleanup` and each shell function, reported at the exact
+    /// line and column of the TOML, with the SC code in the message.
     ///
-    /// All scripts go to one ShellCheck process; results are cached by
-    /// content (in `$XDG_CACHE_HOME/rbgen/shellcheck`), so re-linting an
-    /// unchanged spec starts no ShellCheck at all. Without `shellcheck` on the
-    /// PATH this rule reports one warning (an error under `--deny warnings` or
-    /// `CI=true`).
+    /// What is checked is the spec's own shell, each distinct body once,
+    /// wrapped as the generated script wraps it (steps and cleanups as
+    /// functions, `sets` saved after the step, the spec's functions by
+    /// name) after a preamble that declares every variable, secret, group
+    /// and parameter, so ShellCheck sees what the script will see. The
+    /// runner around it is rbgen's own code, kept clean by rbgen's tests;
+    /// with `rbgen lint --templates DIR` the complete scripts made from
+    /// those templates are checked too, and findings in the templates are
+    /// reported against them.
+    ///
+    /// The bodies are split over one ShellCheck process per core; results
+    /// are cached by content (in `$XDG_CACHE_HOME/rbgen/shellcheck`), so
+    /// re-linting an unchanged spec starts no ShellCheck at all. Without
+    /// `shellcheck` on the PATH this rule reports one warning (an error under
+    /// `--deny warnings` or `CI=true`). SC2209 on an assignment RB008
+    /// reports as a secret is not repeated.
     ///
     /// ## Why it matters
     /// An unquoted `$NODES` splits on a space in a hostname, a `cd` without
@@ -52,26 +61,7 @@ fn region_for<'a, T>(
     text: &'a S,
 ) -> Option<Region<'a>> {
     let idx = script.lines().position(|l| l == header)?;
-    let value = text.get_ref().trim_end();
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(value.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let n = line_starts.len();
-    Some(Region {
-        first_line: idx + 2,
-        lines: n,
-        locate: Box::new(move |line, col| {
-            let start = line_starts[line];
-            let line_text = &value[start..];
-            let byte = line_text
-                .char_indices()
-                .nth(col.saturating_sub(1))
-                .map(|(b, _)| b)
-                .unwrap_or(0);
-            ctx.in_value(doc, text, start + byte..start + byte + 1)
-        }),
-        runbook: None,
-    })
+    Some(region_at(ctx, idx + 2, doc, text))
 }
 
 impl Check for ShellCheck {
@@ -95,103 +85,280 @@ impl Check for ShellCheck {
             out.push(d);
             return;
         };
-        let spec = ctx.spec;
-        let output = match crate::generate::templates::load(None).and_then(|tera| {
-            let mut o = crate::generate::Output::new();
-            crate::generate::bash::generate(spec, &tera, &mut o).map(|_| o)
-        }) {
-            Ok(o) => o,
-            Err(e) => {
-                out.push(Diagnostic::error(
-                    "RB014",
-                    format!("cannot generate the scripts to check: {e:#}"),
-                ));
-                return;
-            }
-        };
-        let mut scripts = Vec::new();
-        let mut regions: Vec<Vec<Region>> = Vec::new();
-        for (_, proc) in spec.procedures() {
-            let p = &proc.doc;
-            for env in spec.environments_of(p) {
-                let env_id = env.doc.id.get_ref();
-                let Some(file) = output.get(&script_path(env_id, p.id.get_ref())) else {
-                    continue;
-                };
-                let script = String::from_utf8_lossy(&file.contents).into_owned();
-                let mut rs = Vec::new();
-                for (i, step) in steps_in(p, env_id).enumerate() {
-                    let n = i + 1;
-                    for (header, text) in [
-                        (format!("rb_step_{n}() {{"), &step.run),
-                        (format!("rb_cleanup_{n}() {{"), &step.cleanup),
-                    ] {
-                        if let Some(text) = text {
-                            if let Some(mut r) = region_for(ctx, &script, &header, proc, text) {
-                                r.runbook =
-                                    Some((p.id.get_ref().clone(), step.id.get_ref().clone()));
-                                rs.push(r);
-                            }
-                        }
-                    }
-                }
-                for f in spec.functions_of(env).values() {
-                    let header = format!("{}() {{", f.name);
-                    let owner = if f.file.path == env.file.path {
-                        Some(env)
-                    } else {
-                        None
-                    };
-                    let r = match (owner, &spec.common) {
-                        (Some(env), _) => region_for(ctx, &script, &header, env, &f.function.body),
-                        (None, Some(common)) => {
-                            region_for(ctx, &script, &header, common, &f.function.body)
-                        }
-                        (None, None) => None,
-                    };
-                    rs.extend(r);
-                }
-                scripts.push(script);
-                regions.push(rs);
-            }
-        }
-        let results = match sc::check(&binary, &identity, &scripts, ctx.cache_dir.as_deref()) {
-            Ok(r) => r,
-            Err(e) => {
-                out.push(Diagnostic::error(
-                    "RB014",
-                    format!("ShellCheck failed: {e:#}"),
-                ));
-                return;
-            }
-        };
-        for (comments, rs) in results.iter().zip(&regions) {
-            for c in comments {
-                let Some(r) = rs
-                    .iter()
-                    .find(|r| c.line >= r.first_line && c.line < r.first_line + r.lines)
-                else {
-                    // Outside spec text: the template itself is at fault.
-                    out.push(
-                        Diagnostic::error(
-                            "RB014",
-                            format!(
-                                "SC{} ({}) in rbgen's generated code, line {}: {}",
-                                c.code, c.level, c.line, c.message
-                            ),
-                        )
-                        .help("this is a bug in rbgen's script template; please report it"),
-                    );
-                    continue;
-                };
-                let mut d = Diagnostic::error("RB014", format!("SC{}: {}", c.code, c.message))
-                    .at((r.locate)(c.line - r.first_line, c.column))
-                    .help(format!("see https://www.shellcheck.net/wiki/SC{}", c.code));
-                if let Some((rb, step)) = &r.runbook {
-                    d = d.in_runbook(rb, Some(step));
-                }
-                out.push(d);
+        let (files, regions) = spec_shell_files(ctx);
+        report(ctx, &binary, &identity, &files, &regions, false, out);
+        if let Some(dir) = &ctx.templates {
+            match generated_scripts(ctx, Some(dir)) {
+                Ok((scripts, regions)) => report(ctx, &binary, &identity, &scripts, &regions, true, out),
+                Err(e) => out.push(Diagnostic::error("RB014", format!("cannot generate the scripts to check: {e:#}"))),
             }
         }
     }
+}
+
+/// Run ShellCheck on `files` and report each comment at its place in the
+/// spec. Comments outside every region are about rbgen's own code: the
+/// preamble of the spec files (never reported), or with `templates` the
+/// user's template (reported; and then spec regions are already covered).
+fn report(
+    ctx: &LintContext,
+    binary: &std::path::Path,
+    identity: &str,
+    files: &[String],
+    regions: &[Vec<Region>],
+    templates: bool,
+    out: &mut Vec<Diagnostic>,
+) {
+    let results = match sc::check(binary, identity, files, ctx.cache_dir.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            out.push(Diagnostic::error("RB014", format!("ShellCheck failed: {e:#}")));
+            return;
+        }
+    };
+    for (comments, rs) in results.iter().zip(regions) {
+        for c in comments {
+            let region = rs.iter().find(|r| c.line >= r.first_line && c.line < r.first_line + r.lines);
+            match (region, templates) {
+                (Some(r), false) => {
+                    let mut d = Diagnostic::error("RB014", format!("SC{}: {}", c.code, c.message))
+                        .at((r.locate)(c.line - r.first_line, c.column))
+                        .help(format!("see https://www.shellcheck.net/wiki/SC{}", c.code));
+                    if let Some((rb, step)) = &r.runbook {
+                        d = d.in_runbook(rb, Some(step));
+                    }
+                    out.push(d);
+                }
+                (None, true) => out.push(
+                    Diagnostic::error(
+                        "RB014",
+                        format!("SC{} ({}) in the script template, generated line {}: {}", c.code, c.level, c.line, c.message),
+                    )
+                    .help("fix the template given with --templates (rbgen's built-in templates are checked by rbgen's own tests)"),
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// One piece of the spec's shell, as it goes into a ShellCheck file.
+struct Unit<'a> {
+    /// The lines before and after the body (`rb_step_3() {` … `}`).
+    open: String,
+    close: String,
+    text: &'a S,
+    locate_in: Locate<'a>,
+    runbook: Option<(String, String)>,
+    lines: usize,
+    /// Units of one procedure share a file: a variable one step sets is
+    /// used by a later one (SC2034 otherwise).
+    group: usize,
+}
+
+/// The file a unit's text belongs to.
+#[derive(Clone, Copy)]
+enum Locate<'a> {
+    Procedure(&'a crate::spec::Doc<crate::spec::model::Procedure>),
+    Environment(&'a crate::spec::Doc<crate::spec::model::Environment>),
+    Common(&'a crate::spec::Doc<crate::spec::model::Common>),
+}
+
+/// Every distinct body of the spec's shell, as ShellCheck files (one per
+/// core, balanced by lines) with the regions that map their lines back.
+fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a>>>) {
+    let spec = ctx.spec;
+    let mut units: Vec<Unit> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut preamble_names = std::collections::BTreeSet::new();
+    let mut counter = 0usize;
+    let mut group = 0usize;
+    let mut add = |units: &mut Vec<Unit<'a>>, group: usize, key: String, open: String, close: String, text: &'a S, locate_in: Locate<'a>, runbook: Option<(String, String)>| {
+        if !text.get_ref().trim().is_empty() && seen.insert(key) {
+            let lines = text.get_ref().trim_end().lines().count().max(1);
+            units.push(Unit { open, close, text, locate_in, runbook, lines, group });
+        }
+    };
+    for (_, proc) in spec.procedures() {
+        group += 1;
+        let p = &proc.doc;
+        for param in &p.params {
+            preamble_names.insert(param.name.get_ref().clone());
+        }
+        for step in &p.steps {
+            let runbook = Some((p.id.get_ref().clone(), step.id.get_ref().clone()));
+            if let Some(run) = &step.run {
+                counter += 1;
+                let sets: String = step.sets.iter().map(|v| format!(" {}", v.get_ref())).collect();
+                let close = if sets.is_empty() { "}".to_string() } else { format!("  rb_save_vars{sets}\n}}") };
+                add(&mut units, group, format!("step\0{sets}\0{}", run.get_ref()), format!("rb_step_{counter}() {{"), close, run, Locate::Procedure(proc), runbook.clone());
+            }
+            if let Some(cleanup) = &step.cleanup {
+                counter += 1;
+                add(&mut units, group, format!("cleanup\0{}", cleanup.get_ref()), format!("rb_cleanup_{counter}() {{"), "}".into(), cleanup, Locate::Procedure(proc), runbook);
+            }
+        }
+    }
+    for env in &spec.environments {
+        preamble_names.extend(env.doc.vars.keys().map(|k| k.get_ref().clone()));
+        preamble_names.extend(env.doc.secrets.keys().map(|k| k.get_ref().clone()));
+        preamble_names.extend(env.doc.groups.values().map(|g| g.var.get_ref().clone()));
+        for (name, f) in &env.doc.functions {
+            group += 1;
+            add(&mut units, group, format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()), format!("{}() {{", name.get_ref()), "}".into(), &f.body, Locate::Environment(env), None);
+        }
+    }
+    if let Some(common) = &spec.common {
+        preamble_names.extend(common.doc.vars.keys().map(|k| k.get_ref().clone()));
+        for (name, f) in &common.doc.functions {
+            group += 1;
+            add(&mut units, group, format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()), format!("{}() {{", name.get_ref()), "}".into(), &f.body, Locate::Common(common), None);
+        }
+    }
+    // Largest group first into the shortest file: even work for each process.
+    let mut groups: std::collections::BTreeMap<usize, (usize, Vec<usize>)> = Default::default();
+    for (i, u) in units.iter().enumerate() {
+        let g = groups.entry(u.group).or_default();
+        g.0 += u.lines;
+        g.1.push(i);
+    }
+    let mut groups: Vec<(usize, Vec<usize>)> = groups.into_values().collect();
+    groups.sort_by_key(|(lines, _)| std::cmp::Reverse(*lines));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let n_files = cores.min(groups.len()).max(1);
+    let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); n_files];
+    let mut sizes = vec![0usize; n_files];
+    for (lines, members) in groups {
+        let b = (0..n_files).min_by_key(|b| sizes[*b]).unwrap_or(0);
+        sizes[b] += lines;
+        buckets[b].extend(members);
+    }
+    let preamble = {
+        let mut p = String::from("#!/usr/bin/env bash\n# rbgen lint: the spec's own shell, each distinct body once.\nset -Eeuo pipefail\nrb_save_vars() { :; }\nrb_mark() { :; }\n");
+        for name in &preamble_names {
+            p.push_str(&format!("export {name}=''\n"));
+        }
+        p
+    };
+    let mut files = Vec::new();
+    let mut all_regions = Vec::new();
+    for mut bucket in buckets {
+        bucket.sort_unstable(); // spec order within a file
+        let mut file = preamble.clone();
+        let mut line = file.lines().count() + 1;
+        let mut regions = Vec::new();
+        let mut calls = String::new();
+        let mut defined = std::collections::HashSet::new();
+        for i in bucket {
+            let u = &units[i];
+            let body = u.text.get_ref().trim_end();
+            // Environments define the same function with different bodies;
+            // a second definition in one file would leave the first
+            // unreachable (SC2317), so later ones get a name of their own.
+            let mut open = u.open.clone();
+            if !defined.insert(open.clone()) {
+                open = open.replacen("() {", &format!("_rbgen_{i}() {{"), 1);
+            }
+            file.push_str(&open);
+            file.push('\n');
+            file.push_str(body);
+            file.push('\n');
+            file.push_str(&u.close);
+            file.push('\n');
+            let first_line = line + 1;
+            line += 1 + body.lines().count().max(1) + u.close.lines().count();
+            // Every unit is called, with an argument, as the script calls it
+            // (or ShellCheck reports the body as unreachable, SC2317).
+            if let Some(name) = open.strip_suffix("() {") {
+                calls.push_str(&format!("  {name} _\n"));
+            }
+            let mut region = match u.locate_in {
+                Locate::Procedure(d) => region_at(ctx, first_line, d, u.text),
+                Locate::Environment(d) => region_at(ctx, first_line, d, u.text),
+                Locate::Common(d) => region_at(ctx, first_line, d, u.text),
+            };
+            region.runbook = u.runbook.clone();
+            regions.push(region);
+        }
+        if !calls.is_empty() {
+            file.push_str("rb_call_steps() {\n");
+            file.push_str(&calls);
+            file.push_str("}\nrb_call_steps\n");
+        }
+        files.push(file);
+        all_regions.push(regions);
+    }
+    (files, all_regions)
+}
+
+/// The region of a body whose first line is `first_line` of its file.
+fn region_at<'a, T>(ctx: &'a LintContext, first_line: usize, doc: &'a crate::spec::Doc<T>, text: &'a S) -> Region<'a> {
+    let value = text.get_ref().trim_end();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(value.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let n = line_starts.len();
+    Region {
+        first_line,
+        lines: n,
+        locate: Box::new(move |line, col| {
+            let start = line_starts[line.min(n - 1)];
+            let line_text = &value[start..];
+            let byte = line_text
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map(|(b, _)| b)
+                .unwrap_or(0);
+            ctx.in_value(doc, text, start + byte..start + byte + 1)
+        }),
+        runbook: None,
+    }
+}
+
+/// The complete generated scripts (with the user's templates), and the
+/// regions of spec text in each.
+fn generated_scripts<'a>(ctx: &'a LintContext, templates: Option<&std::path::Path>) -> anyhow::Result<(Vec<String>, Vec<Vec<Region<'a>>>)> {
+    let spec = ctx.spec;
+    let tera = crate::generate::templates::load(templates)?;
+    let mut output = crate::generate::Output::new();
+    crate::generate::bash::generate(spec, &tera, &mut output)?;
+    let mut scripts = Vec::new();
+    let mut regions: Vec<Vec<Region>> = Vec::new();
+    for (_, proc) in spec.procedures() {
+        let p = &proc.doc;
+        for env in spec.environments_of(p) {
+            let env_id = env.doc.id.get_ref();
+            let Some(file) = output.get(&script_path(env_id, p.id.get_ref())) else {
+                continue;
+            };
+            let script = String::from_utf8_lossy(&file.contents).into_owned();
+            let mut rs = Vec::new();
+            for (i, step) in steps_in(p, env_id).enumerate() {
+                let n = i + 1;
+                for (header, text) in [
+                    (format!("rb_step_{n}() {{"), &step.run),
+                    (format!("rb_cleanup_{n}() {{"), &step.cleanup),
+                ] {
+                    if let Some(text) = text {
+                        if let Some(mut r) = region_for(ctx, &script, &header, proc, text) {
+                            r.runbook = Some((p.id.get_ref().clone(), step.id.get_ref().clone()));
+                            rs.push(r);
+                        }
+                    }
+                }
+            }
+            for f in spec.functions_of(env).values() {
+                let header = format!("{}() {{", f.name);
+                let r = if f.file.path == env.file.path {
+                    region_for(ctx, &script, &header, env, &f.function.body)
+                } else {
+                    spec.common.as_ref().and_then(|common| region_for(ctx, &script, &header, common, &f.function.body))
+                };
+                rs.extend(r);
+            }
+            scripts.push(script);
+            regions.push(rs);
+        }
+    }
+    Ok((scripts, regions))
 }

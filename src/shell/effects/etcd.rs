@@ -3,7 +3,7 @@
 use super::{Action, subcommand};
 use crate::shell::command::Command;
 
-const WITH_VALUE: &[&str] = &["--endpoints", "--cacert", "--cert", "--key", "--user", "--password", "-w", "--write-out", "--command-timeout", "--dial-timeout", "--discovery-srv"];
+pub const WITH_VALUE: &[&str] = &["--endpoints", "--cacert", "--cert", "--key", "--user", "--password", "-w", "--write-out", "--command-timeout", "--dial-timeout", "--discovery-srv"];
 
 pub fn etcdctl(c: &Command, out: &mut Vec<Action>) {
     let pos = c.positionals(WITH_VALUE);

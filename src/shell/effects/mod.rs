@@ -119,6 +119,22 @@ pub fn undoes(c: &Command) -> Option<Fault> {
     system::undoes(c)
 }
 
+/// A command's subcommand (`failover` of `patronictl -c f failover`),
+/// skipping the global options of the tools rbgen knows.
+pub fn subcommand_of(c: &Command) -> Option<&super::command::Word> {
+    match c.name() {
+        "patronictl" => subcommand(c, patroni::GLOBAL_WITH_VALUE),
+        "etcdctl" => subcommand(c, etcd::WITH_VALUE),
+        _ => subcommand(c, &[]),
+    }
+}
+
+/// The SQL a command runs: `psql -c`, psql's standard input, `patronictl
+/// query -c`; each as a word and the range of the SQL inside it.
+pub fn sql_of(c: &Command) -> Vec<(&super::command::Word, Range<usize>)> {
+    postgres::sql_of(c)
+}
+
 /// The first positional argument (the subcommand), skipping the options
 /// listed in `takes_value` with their values.
 fn subcommand<'c>(c: &'c Command, takes_value: &[&str]) -> Option<&'c super::command::Word> {

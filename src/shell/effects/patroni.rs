@@ -24,13 +24,7 @@ pub fn patronictl(c: &Command, out: &mut Vec<Action>) {
             out.push(Action::changes(what(&sub.text), at))
         }
         "query" => {
-            // After the subcommand, `-c` is `--command` (SQL), not the config file.
-            let after = c.args.iter().position(|w| std::ptr::eq(w, sub)).map_or(0, |i| i + 1);
-            let query = Command {
-                args: c.args[after..].to_vec(),
-                ..c.clone()
-            };
-            for (word, range) in query.option_values(&["-c", "--command"]) {
+            for (word, range) in super::sql_of(c) {
                 super::postgres::sql_actions(word, range, out);
             }
         }

@@ -8,14 +8,40 @@ use crate::shell::sql::{STATE_CHANGING_FUNCTIONS, statements};
 
 /// SQL from `-c`/`--command`, and from standard input unless `-f` names a file.
 pub fn psql(c: &Command, out: &mut Vec<Action>) {
-    for (word, range) in c.option_values(&["-c", "--command"]) {
+    for (word, range) in sql_of(c) {
         sql_actions(word, range, out);
     }
-    let reads_file = c.option_values(&["-f", "--file"]).iter().any(|(w, r)| &w.text[r.clone()] != "-");
-    if !reads_file {
-        for body in &c.stdin {
-            sql_actions(body, 0..body.text.len(), out);
+}
+
+/// The SQL `c` runs, as (word, range of the SQL in it).
+pub fn sql_of(c: &Command) -> Vec<(&Word, std::ops::Range<usize>)> {
+    match c.name() {
+        "psql" => {
+            let mut out = c.option_values(&["-c", "--command"]);
+            let reads_file = c.option_values(&["-f", "--file"]).iter().any(|(w, r)| &w.text[r.clone()] != "-");
+            if !reads_file {
+                out.extend(c.stdin.iter().map(|b| (b, 0..b.text.len())));
+            }
+            out
         }
+        "patronictl" => {
+            // After the subcommand, `-c` is `--command` (SQL), not the config file.
+            let Some(sub) = super::subcommand_of(c).filter(|s| s.text == "query") else {
+                return Vec::new();
+            };
+            let after = c.args.iter().position(|w| std::ptr::eq(w, sub)).map_or(0, |i| i + 1);
+            let mut out = Vec::new();
+            let args = &c.args[after..];
+            for (i, w) in args.iter().enumerate() {
+                if (w.text == "-c" || w.text == "--command") && i + 1 < args.len() {
+                    out.push((&args[i + 1], 0..args[i + 1].text.len()));
+                } else if let Some(v) = w.text.strip_prefix("--command=") {
+                    out.push((w, w.text.len() - v.len()..w.text.len()));
+                }
+            }
+            out
+        }
+        _ => Vec::new(),
     }
 }
 

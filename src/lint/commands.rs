@@ -1,0 +1,123 @@
+//! The commands a step runs and what they do, as every rule that cares about
+//! commands sees them: the shell field's command model, with calls of the
+//! environment's functions expanded (or classified by their declared
+//! `effect`), in each environment the procedure is built for.
+
+use super::LintContext;
+use crate::generate::bash::steps_in;
+use crate::shell::command::{Command, Word};
+use crate::shell::effects::{Action, Effect, actions};
+use crate::shell::inline::expanded_commands;
+use crate::spec::Doc;
+use crate::spec::model::{Environment, FunctionEffect, Procedure, Step};
+
+/// A command and one thing it does.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub command: Command,
+    pub action: Action,
+}
+
+impl Found {
+    /// "`systemctl stop` (via node_service → ssh)".
+    pub fn describe(&self) -> String {
+        if self.command.via.is_empty() {
+            self.action.what.clone()
+        } else {
+            format!("{} (via {})", self.action.what, self.command.via.join(" → "))
+        }
+    }
+}
+
+impl LintContext<'_> {
+    /// Commands of `text` as it runs in `env`.
+    pub fn commands_in(&self, env: &Doc<Environment>, text: &str) -> Vec<Command> {
+        let functions = self.spec.functions_of(env);
+        let body_of = |name: &str| {
+            functions
+                .get(name)
+                .filter(|f| f.function.effect.as_ref().is_none_or(|e| *e.get_ref() != FunctionEffect::ReadOnly))
+                .map(|f| f.function.body.get_ref().clone())
+        };
+        expanded_commands(text, &body_of)
+    }
+
+    /// What `text` does in `env`: actions of its commands, and of calls of
+    /// functions that declare an `effect`.
+    pub fn actions_in(&self, env: &Doc<Environment>, text: &str) -> Vec<Found> {
+        let functions = self.spec.functions_of(env);
+        let mut out = Vec::new();
+        for command in self.commands_in(env, text) {
+            if let Some(declared) = functions.get(command.name()).and_then(|f| f.function.effect.as_ref()) {
+                let effect = match declared.get_ref() {
+                    FunctionEffect::ReadOnly => None,
+                    FunctionEffect::ChangesState => Some(Effect::ChangesState),
+                    FunctionEffect::Destructive => Some(Effect::Destructive),
+                    FunctionEffect::Promotes => Some(Effect::Promotes),
+                };
+                if let Some(effect) = effect {
+                    let what = format!("`{}` (declared `{}`)", command.name(), effect_name(effect));
+                    out.push(Found {
+                        action: Action {
+                            effect,
+                            planned: false,
+                            what,
+                            at: command.name.range.clone(),
+                            fault: None,
+                        },
+                        command: command.clone(),
+                    });
+                }
+            }
+            for action in actions(&command) {
+                out.push(Found {
+                    command: command.clone(),
+                    action,
+                });
+            }
+        }
+        out
+    }
+
+    /// What a step's shell field does, in every environment the step is
+    /// built for; one entry per (position, effect).
+    pub fn step_actions(&self, proc: &Procedure, step: &Step, text: &str) -> Vec<Found> {
+        let mut out: Vec<Found> = Vec::new();
+        for env in self.spec.environments_of(proc) {
+            if !steps_in(proc, env.doc.id.get_ref()).any(|s| std::ptr::eq(s, step)) {
+                continue;
+            }
+            for f in self.actions_in(env, text) {
+                let seen = out
+                    .iter()
+                    .any(|o| o.action.at == f.action.at && o.action.effect == f.action.effect && o.action.what == f.action.what);
+                if !seen {
+                    out.push(f);
+                }
+            }
+        }
+        out.sort_by_key(|f| (f.action.at.start, std::cmp::Reverse(f.action.effect)));
+        out
+    }
+
+    /// Every word of `text`'s commands, assignments' values included.
+    pub fn words_of(text: &str) -> Vec<Word> {
+        let model = crate::shell::command::commands(text);
+        let mut out = Vec::new();
+        for c in &model.commands {
+            out.push(c.name.clone());
+            out.extend(c.args.iter().cloned());
+            out.extend(c.stdin.iter().cloned());
+        }
+        out.extend(model.assignments.iter().filter_map(|a| a.value.clone()));
+        out
+    }
+}
+
+pub fn effect_name(e: Effect) -> &'static str {
+    match e {
+        Effect::ChangesState => "changes-state",
+        Effect::Destructive => "destructive",
+        Effect::Promotes => "promotes",
+    }
+}
