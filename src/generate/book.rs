@@ -5,7 +5,7 @@
 //! page is the book's Markdown turned into one HTML file by pulldown-cmark.
 
 use super::{GENERATOR, OutFile, Output};
-use crate::shell::analysis::analyse;
+use crate::shell::command::commands;
 use crate::spec::model::*;
 use crate::spec::{Doc, ProcKind, Spec};
 use anyhow::{Result, anyhow};
@@ -265,10 +265,14 @@ fn cheatsheet_value(spec: &Spec) -> Value {
         for (i, step) in doc.doc.steps.iter().enumerate() {
             let Some(run) = &step.run else { continue };
             let text = run.get_ref();
-            for (name, range) in analyse(text).invocations.iter().cloned() {
-                let Some(tool) = TOOLS.iter().find(|t| **t == name) else {
+            // The command model: `sudo -u postgres psql`, `kubectl exec … --
+            // patronictl list` and `ssh host "etcdctl …"` list their tool too.
+            for c in commands(text).commands.iter() {
+                let Some(tool) = TOOLS.iter().find(|t| **t == c.name()) else {
                     continue;
                 };
+                // A top-level command with its prefix assignments (`PGPASSWORD=… psql`).
+                let range = if c.via.is_empty() { c.range.clone() } else { c.name.range.start.min(c.range.end)..c.range.end };
                 let command = text[range]
                     .split_whitespace()
                     .collect::<Vec<_>>()

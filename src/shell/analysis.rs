@@ -115,6 +115,7 @@ fn visit<'t>(node: Node<'t>, ancestors: &[Node<'t>], src: &str, out: &mut Analys
     }
     match node.kind() {
         "variable_name" => classify_variable(node, ancestors, src, out),
+        "heredoc_content" => heredoc_content(node, ancestors, src, out),
         "command" => command(node, src, out),
         "function_definition" => {
             if let Some(name) = node.child_by_field_name("name") {
@@ -128,6 +129,60 @@ fn visit<'t>(node: Node<'t>, ancestors: &[Node<'t>], src: &str, out: &mut Analys
     let mut cursor = node.walk();
     for child in node.children(&mut cursor) {
         visit(child, &chain, src, out);
+    }
+}
+
+/// Text of an unquoted heredoc that tree-sitter-bash left unparsed.
+///
+/// The grammar's scanner gives up on expansions after a quote that is
+/// followed by a line break (`'${A}' AS x,⏎ ${B} AS y` leaves `${B}` in a
+/// `heredoc_content` node), though bash expands them. Parsed content never
+/// holds a `$` expansion, so reading `$NAME` and `${NAME…}` here only adds
+/// what the grammar missed.
+fn heredoc_content(node: Node, ancestors: &[Node], src: &str, out: &mut Analysis) {
+    let quoted = ancestors.iter().rev().find(|a| a.kind() == "heredoc_redirect").is_some_and(|r| {
+        let mut cursor = r.walk();
+        let quoted = r
+            .children(&mut cursor)
+            .find(|c| c.kind() == "heredoc_start")
+            .is_some_and(|s| src[s.byte_range()].contains(['\'', '"', '\\']));
+        quoted
+    });
+    if quoted {
+        return;
+    }
+    let start = node.start_byte();
+    let text = &src[node.byte_range()];
+    let bytes = text.as_bytes();
+    let ident = |from: usize| {
+        let len = text[from..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(text.len() - from);
+        (len > 0 && !bytes[from].is_ascii_digit()).then_some(from..from + len)
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                if let Some(r) = ident(i + 2) {
+                    let guarded = matches!(bytes.get(r.end), Some(b':' | b'-' | b'=' | b'+' | b'?'));
+                    out.uses.push(VarUse { name: text[r.clone()].to_string(), range: start + r.start..start + r.end, guarded });
+                    i = r.end;
+                } else {
+                    i += 2;
+                }
+            }
+            b'$' => {
+                if let Some(r) = ident(i + 1) {
+                    out.uses.push(VarUse { name: text[r.clone()].to_string(), range: start + r.start..start + r.end, guarded: false });
+                    i = r.end;
+                } else {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
     }
 }
 
@@ -271,6 +326,15 @@ mod tests {
             analyse("A=1\nfor N in x; do local B; done\nread -r -p 'q' C D\nprintf -v E '%s' 1");
         let defs: Vec<_> = a.defs.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(defs, ["A", "N", "B", "C", "D", "E"]);
+    }
+
+    #[test]
+    fn heredoc_expansions_the_grammar_leaves_unparsed() {
+        let text = "psql <<EOF\nSELECT '${A}' AS a,\n       ${B} AS b, \\$C;\nEOF\n";
+        let a = analyse(text);
+        let names: Vec<_> = a.uses.iter().map(|u| (u.name.as_str(), &text[u.range.clone()])).collect();
+        assert_eq!(names, [("A", "A"), ("B", "B")]);
+        assert!(analyse("psql <<'EOF'\nSELECT '${A}' AS a,\n       ${B};\nEOF\n").uses.is_empty());
     }
 
     #[test]

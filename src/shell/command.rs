@@ -281,8 +281,15 @@ fn push_with_wrapped(c: Command, depth: usize, model: &mut CommandModel) {
                 for a in nested.assignments {
                     model.assignments.push(remap_assignment(a, &word));
                 }
+                // `ssh host "psql" <<'SQL'`: what the wrapper reads on
+                // standard input, the command it runs reads (unless that
+                // input is the script itself, as in `bash <<'EOF'`).
+                let passes_stdin = c.stdin.first() != Some(&word);
                 for mut cmd in nested.commands {
                     remap_command(&mut cmd, &word);
+                    if passes_stdin && cmd.stdin.is_empty() {
+                        cmd.stdin = c.stdin.clone();
+                    }
                     let mut via: Vec<String> = c.via.clone();
                     via.push(super::wrappers::label(&c));
                     via.extend(cmd.via);
@@ -444,7 +451,7 @@ fn has_expansion(node: Node) -> bool {
 fn attach_pipes(node: Node, src: &str, out: &mut [Command]) {
     if node.kind() == "pipeline" {
         let mut cursor = node.walk();
-        let stages: Vec<Node> = node
+        let mut stages: Vec<Node> = node
             .named_children(&mut cursor)
             .map(|n| {
                 if n.kind() == "redirected_statement" {
@@ -455,17 +462,27 @@ fn attach_pipes(node: Node, src: &str, out: &mut [Command]) {
             })
             .filter(|n| n.kind() == "command")
             .collect();
+        // `cat <<'SQL' | ssh host psql`: tree-sitter-bash puts the rest of
+        // the pipeline inside the heredoc redirect; its first stage is the
+        // command the heredoc belongs to.
+        if let Some(redirect) = node.parent().filter(|p| p.kind() == "heredoc_redirect") {
+            let first = redirect
+                .parent()
+                .and_then(|stmt| stmt.child_by_field_name("body"))
+                .filter(|b| b.kind() == "command");
+            if let Some(first) = first {
+                stages.insert(0, first);
+            }
+        }
         for pair in stages.windows(2) {
             let (left, right) = (pair[0].byte_range(), pair[1].byte_range());
-            let Some(text) = out
+            let text = out
                 .iter()
                 .find(|c| c.range == left && c.via.is_empty())
-                .and_then(piped_text)
-            else {
-                continue;
-            };
+                .map(piped_text)
+                .unwrap_or_default();
             if let Some(reader) = out.iter_mut().find(|c| c.range == right) {
-                reader.stdin.push(text);
+                reader.stdin.extend(text);
             }
         }
     }
@@ -475,16 +492,14 @@ fn attach_pipes(node: Node, src: &str, out: &mut [Command]) {
     }
 }
 
-/// The text `echo`/`printf` writes, as a word (its first text argument).
-fn piped_text(c: &Command) -> Option<Word> {
+/// The text a command writes when it only passes text on: the first text
+/// argument of `echo`/`printf`, or what a bare `cat` reads (`cat <<'SQL' |
+/// ssh host psql`).
+fn piped_text(c: &Command) -> Vec<Word> {
     match c.name() {
-        "echo" => c.args.iter().find(|w| !w.text.starts_with('-')).cloned(),
-        "printf" => c
-            .args
-            .iter()
-            .find(|w| !w.text.starts_with('-'))
-            .cloned(),
-        _ => None,
+        "echo" | "printf" => c.args.iter().find(|w| !w.text.starts_with('-')).cloned().into_iter().collect(),
+        "cat" if c.args.iter().all(|w| w.text.starts_with('-')) => c.stdin.clone(),
+        _ => Vec::new(),
     }
 }
 
@@ -622,6 +637,19 @@ mod tests {
         let m = commands_uncached(t);
         let psql = m.commands.iter().find(|c| c.name() == "psql").unwrap();
         assert_eq!(psql.stdin[0].text, "SELECT pg_promote();");
+    }
+
+    #[test]
+    fn a_wrappers_stdin_reaches_the_command_it_runs() {
+        for t in [
+            "ssh \"$H\" \"sudo -u postgres psql -X\" <<'SQL'\nSELECT pg_promote();\nSQL\n",
+            "cat <<'SQL' | ssh \"$H\" psql\nSELECT pg_promote();\nSQL\n",
+        ] {
+            let m = commands_uncached(t);
+            let psql = m.commands.iter().find(|c| c.name() == "psql").unwrap();
+            assert_eq!(psql.stdin.len(), 1, "{t}");
+            assert_eq!(&t[psql.stdin[0].span_of(7..17)], "pg_promote", "{t}");
+        }
     }
 
     #[test]
