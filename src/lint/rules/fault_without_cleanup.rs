@@ -8,7 +8,7 @@ use crate::spec::model::{Procedure, Step};
 
 declare_rule! {
     /// ## What it catches
-    /// Fault injection with no way back: a `fault` step with neither a
+    /// Fault injection with no way back. That is a `fault` step with neither a
     /// `cleanup` (run by the script's exit trap) nor a later step that
     /// `restores` it; or, in a drill, a step of another kind whose commands
     /// (environment functions expanded) block traffic (`iptables -A|-I … -j

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 declare_rule! {
     /// ## What it catches
-    /// Passwords, tokens and keys written into the spec:
+    /// Passwords, tokens and keys written into the spec. Looked for in:
     /// - variables of every environment's `[vars]` and of `common.toml` by
     ///   name (`PGPASSWORD`, `*PASSWORD*`, `*PASSWD*`, `*SECRET*`,
     ///   `*TOKEN*`, `*_KEY`, `*_PASS`; not `*_FILE`, `*_PATH`, `*_NAME`,

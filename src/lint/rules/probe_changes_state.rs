@@ -6,7 +6,7 @@ use crate::spec::model::StepKind;
 declare_rule! {
     /// ## What it catches
     /// A `probe` step — the only kind `--dry-run` executes — that runs a
-    /// command which changes state: SQL that writes (`INSERT`, `UPDATE`,
+    /// command which changes state. Such commands are SQL that writes (`INSERT`, `UPDATE`,
     /// `DELETE`, `MERGE`, `TRUNCATE`, `DROP`, `ALTER`, `CREATE`, `GRANT`,
     /// `VACUUM`, `COPY … FROM`, …) or calls a state-changing function
     /// (`pg_promote()`, `pg_terminate_backend()`, `pg_reload_conf()`, …),

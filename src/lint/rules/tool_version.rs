@@ -16,8 +16,8 @@ use std::sync::LazyLock;
 declare_rule! {
     /// ## What it catches
     /// A command that needs a newer tool than an environment declares in
-    /// `[tools]`, or uses an option that version removed, from the table in
-    /// `src/lint/tool_requirements.toml` (for example `patronictl
+    /// `[tools]`, or uses an option that version removed. The table of such
+    /// commands is `src/lint/tool_requirements.toml` (for example `patronictl
     /// promote-cluster` needs Patroni ≥ 4.1; `--master` and `role=master` are
     /// gone since Patroni 4.0; `pg_promote()` needs PostgreSQL ≥ 12). The
     /// table matches the command model — command, subcommand, option

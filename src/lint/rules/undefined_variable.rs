@@ -7,11 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 declare_rule! {
     /// ## What it catches
-    /// A `$VAR` in a step's `run` (or a fault's `cleanup`) that nothing defines:
-    /// not the environment's `[vars]`, `[secrets]` or node groups, not a runbook
-    /// parameter, not a variable an earlier step declares in `sets`, not an
-    /// assignment, `read`, `for` or `local` earlier in the same step, and not a
-    /// variable bash or the login shell provides (`HOME`, `PATH`, `$?`, `$1`…).
+    /// A `$VAR` in a step's `run` (or a fault's `cleanup`) that nothing defines.
+    /// Defined means: in the environment's `[vars]`, `[secrets]` or node
+    /// groups, a runbook parameter, a variable an earlier step declares in
+    /// `sets`, an assignment, `read`, `for` or `local` earlier in the same
+    /// step, or a variable bash or the login shell provides (`HOME`, `PATH`,
+    /// `$?`, `$1`…). Variables in unquoted heredocs count as uses.
     ///
     /// The bash is parsed with tree-sitter-bash, so single-quoted text (awk
     /// programs), quoted heredocs and `\$` (expanded later, on a remote host)
