@@ -25,7 +25,13 @@ pub struct LintContext<'a> {
     pub strict: bool,
     /// `--templates DIR`: also ShellCheck the complete scripts they make.
     pub templates: Option<PathBuf>,
+    /// What each (environment, shell text) does: several rules ask.
+    pub(crate) actions_cache: ActionsCache,
 }
+
+pub(crate) type ActionsCache = std::sync::Mutex<
+    std::collections::HashMap<(String, String), std::sync::Arc<Vec<super::commands::Found>>>,
+>;
 
 impl<'a> LintContext<'a> {
     pub fn new(spec: &'a Spec, today: jiff::civil::Date) -> Self {
@@ -38,6 +44,7 @@ impl<'a> LintContext<'a> {
             cache_dir: None,
             strict: false,
             templates: None,
+            actions_cache: Default::default(),
         }
     }
 

@@ -108,6 +108,7 @@ pub fn doc_text(doc: &str) -> String {
 
 /// Run every rule, apply severity overrides and waivers, sort and dedupe.
 pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
+    ctx.prefetch();
     let mut all = Vec::new();
     for rule in registry::RULES {
         let level = ctx.config.level(rule.code(), rule.default_severity());

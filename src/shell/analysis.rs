@@ -80,7 +80,7 @@ pub fn analyse(text: &str) -> std::sync::Arc<Analysis> {
     if let Some(hit) = cached {
         return hit;
     }
-    let analysis = std::sync::Arc::new(analyse_uncached(text));
+    let analysis = std::sync::Arc::new(analyse_tree(text, shared_tree(text)));
     if let Ok(mut c) = CACHE.lock() {
         c.insert(text.to_string(), analysis.clone());
     }
@@ -92,9 +92,28 @@ pub(crate) fn parse_tree(text: &str) -> Option<tree_sitter::Tree> {
     PARSER.with(|p| p.borrow_mut().parse(text, None))
 }
 
+/// The tree of a text both the variable analysis and the command model read
+/// (every step and function body): parsed once, shared (a tree clones by
+/// reference count).
+pub(crate) fn shared_tree(text: &str) -> Option<tree_sitter::Tree> {
+    type Cache = std::sync::Mutex<std::collections::HashMap<String, tree_sitter::Tree>>;
+    static TREES: std::sync::LazyLock<Cache> = std::sync::LazyLock::new(Default::default);
+    if let Some(hit) = TREES.lock().ok().and_then(|c| c.get(text).cloned()) {
+        return Some(hit);
+    }
+    let tree = parse_tree(text)?;
+    if let Ok(mut c) = TREES.lock() {
+        c.insert(text.to_string(), tree.clone());
+    }
+    Some(tree)
+}
+
 /// Parse without the cache (fuzzing, one-off texts).
 pub fn analyse_uncached(text: &str) -> Analysis {
-    let tree = parse_tree(text);
+    analyse_tree(text, parse_tree(text))
+}
+
+fn analyse_tree(text: &str, tree: Option<tree_sitter::Tree>) -> Analysis {
     let mut out = Analysis::default();
     let Some(tree) = tree else {
         out.syntax_errors.push(0..text.len());

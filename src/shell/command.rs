@@ -228,7 +228,7 @@ pub fn commands(text: &str) -> Arc<CommandModel> {
     if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(text).cloned()) {
         return hit;
     }
-    let model = Arc::new(commands_uncached(text));
+    let model = Arc::new(model_of(text, super::analysis::shared_tree(text), 0));
     if let Ok(mut c) = CACHE.lock() {
         c.insert(text.to_string(), model.clone());
     }
@@ -243,8 +243,12 @@ pub fn commands_uncached(text: &str) -> CommandModel {
 }
 
 fn parse(text: &str, depth: usize) -> CommandModel {
+    model_of(text, super::analysis::parse_tree(text), depth)
+}
+
+fn model_of(text: &str, tree: Option<tree_sitter::Tree>, depth: usize) -> CommandModel {
     let mut model = CommandModel::default();
-    let Some(tree) = super::analysis::parse_tree(text) else {
+    let Some(tree) = tree else {
         return model;
     };
     let mut found = Vec::new();

@@ -64,6 +64,7 @@ fn pin(mut c: Command, at: &Range<usize>, range: Range<usize>) -> Command {
 }
 
 /// What a `$…` in the body stands for.
+#[derive(Clone)]
 enum Param {
     /// `$N` (after shifts), with the default of `${N:-default}`.
     One(usize, Option<String>),
@@ -73,13 +74,9 @@ enum Param {
 
 /// The body with the call's arguments in place of its positional parameters.
 pub fn substitute(body: &str, args: &[Word]) -> String {
-    let Some(tree) = super::analysis::parse_tree(body) else {
-        return body.to_string();
-    };
-    let mut state = Scan::default();
-    scan(tree.root_node(), body, &mut state);
+    let uses = parameters_of(body);
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    for (range, param, quoted) in state.uses {
+    for (range, param, quoted) in uses.iter().cloned() {
         let text = match param {
             Param::One(n, default) => match args.get(n.wrapping_sub(1)) {
                 Some(w) => render(w, quoted),
@@ -106,6 +103,25 @@ pub fn substitute(body: &str, args: &[Word]) -> String {
         out.replace_range(range, &text);
     }
     out
+}
+
+/// Where a body reads its positional parameters (parsed once per body: a
+/// function is called from many steps).
+fn parameters_of(body: &str) -> std::sync::Arc<Vec<(Range<usize>, Param, bool)>> {
+    type Cache = std::sync::Mutex<HashMap<String, std::sync::Arc<Vec<(Range<usize>, Param, bool)>>>>;
+    static CACHE: std::sync::LazyLock<Cache> = std::sync::LazyLock::new(Default::default);
+    if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(body).cloned()) {
+        return hit;
+    }
+    let mut state = Scan::default();
+    if let Some(tree) = super::analysis::parse_tree(body) {
+        scan(tree.root_node(), body, &mut state);
+    }
+    let uses = std::sync::Arc::new(state.uses);
+    if let Ok(mut c) = CACHE.lock() {
+        c.insert(body.to_string(), uses.clone());
+    }
+    uses
 }
 
 /// An argument as it must be written to mean the same at the new place.

@@ -78,15 +78,18 @@ impl Check for UnknownReference {
                             );
                         }
                     }
-                    for (offset, line) in text.split_inclusive('\n').scan(0, |o, l| {
-                        let start = *o;
-                        *o += l.len();
-                        Some((start, l))
-                    }) {
-                        if line.trim_start().starts_with('#') {
-                            continue;
-                        }
-                        for m in IPV4.find_iter(line) {
+                    // Addresses in what the step runs: words of its commands
+                    // (heredoc text included), not comments or what `echo`
+                    // and `printf` only print.
+                    let model = crate::shell::command::commands(text);
+                    let words = model
+                        .commands
+                        .iter()
+                        .filter(|c| !matches!(c.name(), "echo" | "printf"))
+                        .flat_map(|c| c.args.iter().chain(&c.stdin).chain(c.assignments.iter().filter_map(|a| a.value.as_ref())))
+                        .chain(model.assignments.iter().filter_map(|a| a.value.as_ref()));
+                    for w in words {
+                        for m in IPV4.find_iter(&w.text) {
                             let ip = m.as_str();
                             let is_addr = ip
                                 .split('.')
@@ -96,7 +99,7 @@ impl Check for UnknownReference {
                             }
                             out.push(
                                 Diagnostic::error("RB011", format!("address {ip} is not a node of environment `{env_id}`"))
-                                    .at(ctx.in_value(proc, run, offset + m.start()..offset + m.end()))
+                                    .at(ctx.in_value(proc, run, w.span_of(m.range())))
                                     .help("runbook text is shared by every environment: use a node-group variable or a parameter instead of a literal address")
                                     .in_runbook(p.id.get_ref(), Some(step.id.get_ref())),
                             );
