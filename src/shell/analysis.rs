@@ -244,6 +244,16 @@ fn classify_variable(node: Node, ancestors: &[Node], src: &str, out: &mut Analys
             guarded
         }
     });
+    // `: "${X:=default}"` assigns X when it is unset: later uses are defined.
+    let assigns = expansion.is_some_and(|p| {
+        p.kind() == "expansion" && p.child_by_field_name("operator").is_some_and(|op| matches!(op.kind(), ":=" | "="))
+    });
+    if assigns {
+        out.defs.push(VarDef {
+            name: name.clone(),
+            range: node.byte_range(),
+        });
+    }
     out.uses.push(VarUse {
         name,
         range: node.byte_range(),
@@ -354,6 +364,13 @@ mod tests {
         let names: Vec<_> = a.uses.iter().map(|u| (u.name.as_str(), &text[u.range.clone()])).collect();
         assert_eq!(names, [("A", "A"), ("B", "B")]);
         assert!(analyse("psql <<'EOF'\nSELECT '${A}' AS a,\n       ${B};\nEOF\n").uses.is_empty());
+    }
+
+    #[test]
+    fn assigning_defaults_define_the_variable() {
+        let a = analyse(": \"${LAGMAX:=100}\"\necho \"$LAGMAX\"");
+        assert!(a.defined_before("LAGMAX", a.uses[1].range.start));
+        assert!(!analyse(": \"${X:-1}\"\necho \"$X\"").defined_before("X", 20));
     }
 
     #[test]

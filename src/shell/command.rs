@@ -155,6 +155,14 @@ impl Command {
                 } else if name.len() == 2 && w.text.starts_with(name) && !w.text.starts_with("--") && w.text.len() > 2 {
                     out.push((w, 2..w.text.len()));
                     break;
+                } else if name.len() == 2 && is_flag_bundle(&w.text) && w.text.ends_with(&name[1..]) {
+                    // `psql -XAtc 'SQL'`: flags bundled before the option
+                    // that takes the next word as its value.
+                    if let Some(v) = args.get(i + 1) {
+                        out.push((v, 0..v.text.len()));
+                        i += 1;
+                    }
+                    break;
                 }
             }
             i += 1;
@@ -200,6 +208,11 @@ impl Command {
             .collect::<Vec<_>>()
             .join(" ")
     }
+}
+
+/// `-XAtc`: one dash and letters only, more than one of them.
+fn is_flag_bundle(word: &str) -> bool {
+    word.len() > 2 && word.starts_with('-') && !word.starts_with("--") && word[1..].chars().all(|c| c.is_ascii_alphabetic())
 }
 
 /// `--master` matches `--master` and `--master=x`; `-X` also matches `-XPATCH`.
@@ -501,7 +514,16 @@ fn attach_pipes(node: Node, src: &str, out: &mut [Command]) {
 /// ssh host psql`).
 fn piped_text(c: &Command) -> Vec<Word> {
     match c.name() {
-        "echo" | "printf" => c.args.iter().find(|w| !w.text.starts_with('-')).cloned().into_iter().collect(),
+        "echo" => c.args.iter().find(|w| !w.text.starts_with('-')).cloned().into_iter().collect(),
+        // `printf '%s\n' "DROP TABLE t;"`: the arguments a format prints.
+        "printf" => {
+            let mut args = c.args.iter().filter(|w| !w.text.starts_with('-'));
+            match args.next() {
+                Some(format) if format.text.contains('%') => args.cloned().collect(),
+                Some(format) => vec![format.clone()],
+                None => Vec::new(),
+            }
+        }
         "cat" if c.args.iter().all(|w| w.text.starts_with('-')) => c.stdin.clone(),
         _ => Vec::new(),
     }
@@ -685,6 +707,16 @@ mod tests {
             let v = m.commands[0].option_values(&["-X", "--request"]);
             let (w, r) = &v[0];
             assert_eq!(&w.text[r.clone()], "PATCH", "{t}");
+        }
+    }
+
+    #[test]
+    fn bundled_flags_before_an_option_with_a_value() {
+        for t in ["psql -XAtc 'DROP TABLE t'", "psql -tAc \"DROP TABLE t\"", "psql -c 'DROP TABLE t'"] {
+            let m = commands_uncached(t);
+            let v = m.commands[0].option_values(&["-c", "--command"]);
+            assert_eq!(v.len(), 1, "{t}");
+            assert_eq!(v[0].0.text, "DROP TABLE t", "{t}");
         }
     }
 

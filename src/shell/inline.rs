@@ -41,6 +41,11 @@ fn expand_into(c: &Command, body_of: &dyn Fn(&str) -> Option<String>, depth: usi
     let at = c.name.range.clone();
     for inner in &commands(&text).commands {
         let mut inner = pin(inner.clone(), &at, c.range.clone());
+        // `dpsql pg1 <<'SQL'`: the call's standard input is what the body's
+        // commands read.
+        if inner.stdin.is_empty() {
+            inner.stdin = c.stdin.clone();
+        }
         let mut via = c.via.clone();
         via.push(name.to_string());
         via.extend(inner.via);
@@ -68,19 +73,31 @@ fn pin(mut c: Command, at: &Range<usize>, range: Range<usize>) -> Command {
 enum Param {
     /// `$N` (after shifts), with the default of `${N:-default}`.
     One(usize, Option<String>),
-    /// `$@` / `$*` from position N on.
+    /// `$@` / `$*` from position N on (`${@:N}` too).
     All(usize),
+    /// A variable the body built from its parameters (`local url="http://$1:8008$3"`):
+    /// the range of the assigned value.
+    Built(Range<usize>),
 }
 
 /// The body with the call's arguments in place of its positional parameters.
 pub fn substitute(body: &str, args: &[Word]) -> String {
     let uses = parameters_of(body);
+    render_range(body, 0..body.len(), &uses, args)
+}
+
+/// `body[range]` with every parameter use inside it replaced.
+fn render_range(body: &str, range: Range<usize>, uses: &[(Range<usize>, Param, bool)], args: &[Word]) -> String {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    for (range, param, quoted) in uses.iter().cloned() {
+    for (at, param, quoted) in uses.iter().filter(|(r, _, _)| r.start >= range.start && r.end <= range.end) {
+        let quoted = *quoted;
         let text = match param {
             Param::One(n, default) => match args.get(n.wrapping_sub(1)) {
                 Some(w) => render(w, quoted),
-                None => default.map(|d| if quoted { escape_dq(&d) } else { single_quote(&d) }).unwrap_or_else(|| if quoted { String::new() } else { "''".into() }),
+                None => default
+                    .clone()
+                    .map(|d| if quoted { escape_dq(&d) } else { single_quote(&d) })
+                    .unwrap_or_else(|| if quoted { String::new() } else { "''".into() }),
             },
             Param::All(from) => args
                 .get(from.saturating_sub(1).min(args.len())..)
@@ -89,18 +106,28 @@ pub fn substitute(body: &str, args: &[Word]) -> String {
                 .map(|w| render(w, quoted))
                 .collect::<Vec<_>>()
                 .join(" "),
+            Param::Built(value) if value.start >= at.end || value.end <= at.start => {
+                let built = render_range(body, value.clone(), uses, args);
+                match built.strip_prefix('"').and_then(|b| b.strip_suffix('"')) {
+                    Some(inner) if quoted => inner.to_string(),
+                    Some(_) => built,
+                    None if quoted => built,
+                    None => format!("\"{built}\""),
+                }
+            }
+            Param::Built(_) => continue,
         };
-        edits.push((range, text));
+        edits.push((at.start - range.start..at.end - range.start, text));
     }
     edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-    let mut out = body.to_string();
+    let mut out = body[range].to_string();
     let mut last_start = usize::MAX;
-    for (range, text) in edits {
-        if range.end > last_start {
+    for (r, text) in edits {
+        if r.end > last_start {
             continue; // nested in an edit already made
         }
-        last_start = range.start;
-        out.replace_range(range, &text);
+        last_start = r.start;
+        out.replace_range(r, &text);
     }
     out
 }
@@ -158,6 +185,8 @@ struct Scan {
     shifts: Vec<(usize, usize)>,
     /// `local node="$1"`: node → positional 1 (shifts applied).
     aliases: HashMap<String, usize>,
+    /// `local url="http://$1:8008$3"`: url → the value's range.
+    built: HashMap<String, Range<usize>>,
     /// Replacements: range, what, inside double quotes.
     uses: Vec<(Range<usize>, Param, bool)>,
 }
@@ -193,6 +222,13 @@ fn scan(node: Node, src: &str, st: &mut Scan) {
                         return;
                     }
                 }
+                // A value built from parameters: scan it, and remember it.
+                let before = st.uses.len();
+                scan(value, src, st);
+                if st.uses.len() > before {
+                    st.built.insert(src[name.byte_range()].to_string(), value.byte_range());
+                }
+                return;
             }
         }
         "simple_expansion" | "expansion" => {
@@ -203,8 +239,9 @@ fn scan(node: Node, src: &str, st: &mut Scan) {
                 let mut quoted = quoted_parent;
                 // `"$@"` alone in its quotes: the arguments as separate words.
                 if let (Param::All(_), Some(string)) = (&param, node.parent().filter(|p| p.kind() == "string")) {
+                    // The string holds nothing but this expansion.
                     let whole = &src[string.byte_range()];
-                    if whole == "\"$@\"" {
+                    if whole.len() == node.byte_range().len() + 2 {
                         range = string.byte_range();
                         quoted = false;
                     }
@@ -231,6 +268,13 @@ fn parameter(node: Node, src: &str, st: &Scan) -> Option<Param> {
     let children: Vec<Node> = node.children(&mut cursor).collect();
     let name = children.iter().find(|c| matches!(c.kind(), "variable_name" | "special_variable_name"))?;
     let text = &src[name.byte_range()];
+    let offset = node.start_byte();
+    // `${@:2}`: the arguments from the second on.
+    let whole = &src[node.byte_range()];
+    if let Some(rest) = whole.strip_prefix("${@:").or_else(|| whole.strip_prefix("${*:")) {
+        let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        return n.parse::<usize>().ok().map(|n| Param::All(st.shifted(offset, n.max(1))));
+    }
     // Only plain `${X}` and `${X:-default}` / `${X-default}` are followed.
     let default = match node.child_by_field_name("operator") {
         Some(op) if matches!(op.kind(), ":-" | "-") => {
@@ -241,14 +285,16 @@ fn parameter(node: Node, src: &str, st: &Scan) -> Option<Param> {
         None if children.len() > 4 => return None, // `${X:0:1}`, `${#X}` and the like
         None => None,
     };
-    let offset = node.start_byte();
     if text == "@" || text == "*" {
         return Some(Param::All(st.shifted(offset, 1)));
     }
     if let Ok(n) = text.parse::<usize>() {
         return (n > 0).then(|| Param::One(st.shifted(offset, n), default));
     }
-    st.aliases.get(text).map(|k| Param::One(*k, default))
+    if let Some(k) = st.aliases.get(text) {
+        return Some(Param::One(*k, default));
+    }
+    st.built.get(text).map(|r| Param::Built(r.clone()))
 }
 
 #[cfg(test)]
@@ -270,6 +316,14 @@ mod tests {
     fn all_arguments_as_words() {
         let out = substitute("psql -h \"$H\" -p 5000 \"$@\"", &args("-U app -c 'DELETE FROM t'"));
         assert_eq!(out, "psql -h \"$H\" -p 5000 -U app -c 'DELETE FROM t'");
+    }
+
+    #[test]
+    fn forwarded_slices_and_built_values() {
+        let out = substitute("docker exec -i \"$1\" patronictl -c \"$C\" \"${@:2}\"", &args("pg2 failover x --force"));
+        assert_eq!(out, "docker exec -i \"pg2\" patronictl -c \"$C\" failover x --force");
+        let out = substitute("local url=\"http://$1:8008$3\"\ncurl -s -X \"$2\" \"$url\"", &args("pg2 POST /failover"));
+        assert!(out.ends_with("curl -s -X \"POST\" \"http://pg2:8008/failover\""), "{out}");
     }
 
     #[test]

@@ -199,10 +199,15 @@ fn check_procedure(
             None => proc.loc(&step.kind),
         };
         let what = if planned { "switches over" } else { "promotes" };
-        let message = match later_gate {
-            Some(later) => format!("step `{id}` {what} but is gated only after it runs (by step `{later}`)"),
-            None if needed.is_empty() => format!("step `{id}` {what} without any checklist acknowledged before it"),
-            None => format!("step `{id}` {what} without a gate holding the required pre-promotion checks"),
+        let before = gated_by.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ");
+        let message = match (later_gate, gated_by.is_empty()) {
+            (Some(later), true) => format!("step `{id}` {what} but is gated only after it runs (by step `{later}`)"),
+            (Some(later), false) => format!(
+                "step `{id}` {what} before the required checks are all acknowledged: the checklists before it ({before}) lack some, which step `{later}` acknowledges only after it runs"
+            ),
+            (None, _) if needed.is_empty() => format!("step `{id}` {what} without any checklist acknowledged before it"),
+            (None, true) => format!("step `{id}` {what} without a gate holding the required pre-promotion checks"),
+            (None, false) => format!("step `{id}` {what}, but the checklists acknowledged before it ({before}) do not hold the required pre-promotion checks"),
         };
         let label = if missing.is_empty() {
             "no checklist gates this step".to_string()

@@ -65,6 +65,8 @@ struct Requirement {
     command: Option<String>,
     subcommand: Option<String>,
     option: Option<String>,
+    short: Option<String>,
+    value: Option<String>,
     sql_function: Option<String>,
     word: Option<String>,
     min: Option<String>,
@@ -141,12 +143,19 @@ fn uses_in(text: &str) -> Vec<(&'static Requirement, Range<usize>)> {
                     continue;
                 }
             }
-            let at = match &req.option {
-                Some(option) => match c.option_word(option) {
+            let at = match (&req.option, &req.value) {
+                (Some(option), Some(value)) => {
+                    let names: Vec<&str> = std::iter::once(option.as_str()).chain(req.short.as_deref()).collect();
+                    match c.option_values(&names).into_iter().find(|(w, r)| &w.text[r.clone()] == value) {
+                        Some((w, r)) => w.span_of(r),
+                        None => continue,
+                    }
+                }
+                (Some(option), None) => match c.option_word(option) {
                     Some(w) => w.range.clone(),
                     None => continue,
                 },
-                None => sub.filter(|_| req.subcommand.is_some()).map_or(c.name.range.clone(), |s| s.range.clone()),
+                (None, _) => sub.filter(|_| req.subcommand.is_some()).map_or(c.name.range.clone(), |s| s.range.clone()),
             };
             out.push((req, at));
         }

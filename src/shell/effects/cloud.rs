@@ -16,8 +16,28 @@ pub fn kubectl(c: &Command, out: &mut Vec<Action>) {
         return;
     }
     match verb.text.as_str() {
-        "delete" | "drain" => out.push(Action::destroys(what, at)),
-        "scale" | "patch" | "apply" | "edit" | "replace" | "annotate" | "label" | "cordon" | "uncordon" | "taint" | "create"
+        // Deleting what holds data or runs the database destroys; other
+        // objects (a drill's NetworkPolicy, a ConfigMap) only change state.
+        "delete" => {
+            let kind = pos.get(1).map(|w| w.text.split(['/', '.']).next().unwrap_or("").to_ascii_lowercase());
+            let holds_data = kind.as_deref().is_some_and(|k| {
+                matches!(
+                    k,
+                    "pod" | "pods" | "po" | "pvc" | "pvcs" | "persistentvolumeclaim" | "persistentvolumeclaims" | "pv"
+                        | "persistentvolume" | "persistentvolumes" | "statefulset" | "statefulsets" | "sts" | "deployment"
+                        | "deployments" | "deploy" | "namespace" | "namespaces" | "ns" | "node" | "nodes" | "cluster"
+                        | "clusters" | "postgresql" | "postgresqls" | "pg" | "backup" | "backups" | "secret" | "secrets"
+                )
+            });
+            if holds_data {
+                out.push(Action::destroys(what, at))
+            } else {
+                out.push(Action::changes(what, at))
+            }
+        }
+        "drain" => out.push(Action::destroys(what, at)),
+        "patch" => out.push(kubectl_patch(c).unwrap_or_else(|| Action::changes(what, at))),
+        "scale" | "apply" | "edit" | "replace" | "annotate" | "label" | "cordon" | "uncordon" | "taint" | "create"
         | "set" | "autoscale" | "expose" | "run" => out.push(Action::changes(what, at)),
         "rollout" if pos.get(1).is_some_and(|w| matches!(w.text.as_str(), "restart" | "undo" | "pause" | "resume")) => {
             out.push(Action::changes(format!("`{} rollout {}`", c.name(), pos[1].text), pos[1].range.clone()))
@@ -25,13 +45,28 @@ pub fn kubectl(c: &Command, out: &mut Vec<Action>) {
         // `kubectl cnpg promote CLUSTER INSTANCE` (CloudNativePG plugin).
         "cnpg" => match pos.get(1).map(|w| w.text.as_str()) {
             Some("promote") => out.push(Action::promotes("`kubectl cnpg promote`", pos[1].range.clone())),
-            Some("restart" | "reload" | "fencing" | "hibernate" | "destroy") => {
+            Some("restart" | "reload" | "fencing" | "hibernate" | "destroy" | "backup" | "maintenance") => {
                 out.push(Action::changes(format!("`kubectl cnpg {}`", pos[1].text), pos[1].range.clone()))
             }
             _ => {}
         },
         _ => {}
     }
+}
+
+/// Operators promote a replica cluster when its spec says so: CloudNativePG
+/// `{"spec":{"replica":{"enabled":false}}}`, the Zalando operator
+/// `{"spec":{"standby":null}}`.
+fn kubectl_patch(c: &Command) -> Option<Action> {
+    let (word, range) = c.option_values(&["-p", "--patch"]).into_iter().next()?;
+    let patch: serde_json::Value = serde_json::from_str(&word.text[range.clone()]).ok()?;
+    let spec = patch.get("spec")?;
+    let cnpg = spec.get("replica").and_then(|r| r.get("enabled")).is_some_and(|e| e == false);
+    let zalando = spec.get("standby").is_some_and(serde_json::Value::is_null);
+    (cnpg || zalando).then(|| {
+        let what = if cnpg { "`kubectl patch` disabling the replica cluster" } else { "`kubectl patch` removing `standby`" };
+        Action::promotes(what, word.span_of(range))
+    })
 }
 
 pub fn docker(c: &Command, out: &mut Vec<Action>) {

@@ -28,8 +28,9 @@ pub enum Effect {
 /// A fault injected on purpose, and what undoes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
-    /// Traffic dropped by a firewall rule; undone by deleting the rule.
-    Block,
+    /// Traffic dropped by a packet filter (`iptables`, `nft`, `tc`, `link`);
+    /// undone by the same tool removing it.
+    Block(&'static str),
     /// A service stopped or killed; undone by starting it again.
     Stop(String),
 }
@@ -173,6 +174,9 @@ mod tests {
             ("curl -s -X POST http://h:8008/failover -d '{\"candidate\":\"b\"}'", "http://h:8008/failover", false),
             ("kubectl exec -n db pod-0 -- patronictl failover --candidate pod-1 --force", "failover", false),
             ("repmgr standby promote -f /etc/repmgr.conf", "promote", false),
+            ("kubectl patch cluster pg-dr --type merge -p '{\"spec\":{\"replica\":{\"enabled\":false}}}'", "{\"spec\":{\"replica\":{\"enabled\":false}}}", false),
+            ("psql -XAtc 'SELECT pg_promote()'", "pg_promote", false),
+            ("printf '%s\\n' 'SELECT pg_promote();' | psql -X", "pg_promote", false),
         ];
         for (text, word, planned) in cases {
             let f = found(text);

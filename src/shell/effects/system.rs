@@ -130,7 +130,7 @@ pub fn network(c: &Command, out: &mut Vec<Action>) {
             if let Some(add) = adds {
                 match target {
                     Some((w, r)) if matches!(&w.text[r.clone()], "DROP" | "REJECT") => {
-                        out.push(Action::destroys(format!("`{} {} … -j {}`", c.name(), add.text, &w.text[r.clone()]), w.span_of(r)).fault(Fault::Block))
+                        out.push(Action::destroys(format!("`{} {} … -j {}`", c.name(), add.text, &w.text[r.clone()]), w.span_of(r)).fault(Fault::Block("iptables")))
                     }
                     _ => out.push(Action::changes(format!("`{} {}`", c.name(), add.text), add.range.clone())),
                 }
@@ -144,7 +144,7 @@ pub fn network(c: &Command, out: &mut Vec<Action>) {
                 let drops = pos.iter().any(|w| w.text == "drop" || w.text == "reject");
                 let adding = matches!(verb.text.as_str(), "add" | "insert" | "create");
                 if drops && adding {
-                    out.push(Action::destroys("`nft add rule … drop`", verb.range.clone()).fault(Fault::Block));
+                    out.push(Action::destroys("`nft add rule … drop`", verb.range.clone()).fault(Fault::Block("nft")));
                 } else {
                     out.push(Action::changes(format!("`nft {}`", verb.text), verb.range.clone()));
                 }
@@ -154,7 +154,7 @@ pub fn network(c: &Command, out: &mut Vec<Action>) {
             let pos = c.positionals(&[]);
             if let (Some(obj), Some(verb)) = (pos.first(), pos.get(1)) {
                 if obj.text == "qdisc" && matches!(verb.text.as_str(), "add" | "change" | "replace") {
-                    out.push(Action::destroys("`tc qdisc add` (netem)", verb.range.clone()).fault(Fault::Block));
+                    out.push(Action::destroys("`tc qdisc add` (netem)", verb.range.clone()).fault(Fault::Block("tc")));
                 } else if obj.text == "qdisc" && verb.text == "del" {
                     out.push(Action::changes("`tc qdisc del`", verb.range.clone()));
                 }
@@ -165,7 +165,7 @@ pub fn network(c: &Command, out: &mut Vec<Action>) {
             let texts: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
             if texts.first() == Some(&"link") && texts.get(1) == Some(&"set") {
                 if let Some(i) = texts.iter().position(|t| *t == "down") {
-                    out.push(Action::destroys("`ip link set … down`", pos[i].range.clone()).fault(Fault::Block));
+                    out.push(Action::destroys("`ip link set … down`", pos[i].range.clone()).fault(Fault::Block("link")));
                 } else if texts.contains(&"up") {
                     out.push(Action::changes("`ip link set … up`", pos[1].range.clone()));
                 }
@@ -200,13 +200,13 @@ pub fn undoes(c: &Command) -> Option<Fault> {
             .args
             .iter()
             .any(|w| matches!(w.text.as_str(), "-D" | "--delete" | "-F" | "--flush"))
-            .then_some(Fault::Block),
-        "nft" => c.positionals(&["-f"]).first().is_some_and(|v| matches!(v.text.as_str(), "delete" | "flush" | "destroy")).then_some(Fault::Block),
+            .then_some(Fault::Block("iptables")),
+        "nft" => c.positionals(&["-f"]).first().is_some_and(|v| matches!(v.text.as_str(), "delete" | "flush" | "destroy")).then_some(Fault::Block("nft")),
         "tc" => {
             let pos = c.positionals(&[]);
-            (pos.first().is_some_and(|w| w.text == "qdisc") && pos.get(1).is_some_and(|w| w.text == "del")).then_some(Fault::Block)
+            (pos.first().is_some_and(|w| w.text == "qdisc") && pos.get(1).is_some_and(|w| w.text == "del")).then_some(Fault::Block("tc"))
         }
-        "ip" => c.args.iter().any(|w| w.text == "up").then_some(Fault::Block),
+        "ip" => c.args.iter().any(|w| w.text == "up").then_some(Fault::Block("link")),
         "systemctl" | "service" => {
             let (verb, units) = verb_and_units(c)?;
             matches!(verb.text.as_str(), "start" | "restart" | "try-restart" | "reload-or-restart")
