@@ -110,11 +110,13 @@ impl LintContext<'_> {
         if cores < 2 || jobs.len() < 16 {
             return;
         }
-        let chunk = jobs.len().div_ceil(cores);
+        // Interleaved, not in halves: runbooks that call many functions sit
+        // together in the spec.
+        let jobs = &jobs;
         std::thread::scope(|scope| {
-            for part in jobs.chunks(chunk) {
+            for t in 0..cores {
                 scope.spawn(move || {
-                    for (env, text) in part {
+                    for (env, text) in jobs.iter().skip(t).step_by(cores) {
                         self.actions_in(env, text);
                         crate::shell::analysis::analyse(text);
                     }
