@@ -188,6 +188,14 @@ fn script_context(
         .enumerate()
         .map(|(i, s)| (s.id.get_ref().as_str(), i + 1))
         .collect();
+    // The step that `sets` each variable, for what a dry run shows when the
+    // step did not run.
+    let mut set_by: BTreeMap<&str, &str> = BTreeMap::new();
+    for s in &steps {
+        for v in &s.sets {
+            set_by.entry(v.get_ref().as_str()).or_insert(s.id.get_ref().as_str());
+        }
+    }
     let step_values: Vec<Value> = steps
         .iter()
         .enumerate()
@@ -195,11 +203,34 @@ fn script_context(
             let kind = *s.kind.get_ref();
             let body = s.run.as_ref().map(|r| r.get_ref().trim_end().to_string());
             let (line, _) = proc.file.line_col(s.id.span().start);
-            let vars: Vec<String> = s
-                .run
+            // Variables the dry run shows: values from outside the step;
+            // what the step assigns itself (loop variables, reads) is shown
+            // as such, and a secret only as set or not set.
+            let analysis = s.run.as_ref().map(|r| analyse(r.get_ref()));
+            let used: Vec<String> = analysis
                 .as_ref()
-                .map(|r| analyse(r.get_ref()).used_names().into_iter().map(str::to_string).collect())
+                .map(|a| a.used_names().into_iter().map(str::to_string).collect())
                 .unwrap_or_default();
+            let own = |name: &str| analysis.as_ref().is_some_and(|a| a.defs.iter().any(|d| d.name == name));
+            let is_secret = |name: &str| env.doc.secrets.keys().any(|k| k.get_ref() == name);
+            let secret_vars: Vec<&String> = used.iter().filter(|v| is_secret(v)).collect();
+            let own_vars: Vec<&String> = used.iter().filter(|v| !is_secret(v) && own(v)).collect();
+            let vars: Vec<Value> = used
+                .iter()
+                .filter(|v| !is_secret(v) && !own(v))
+                .map(|v| {
+                    let unset = match set_by.get(v.as_str()) {
+                        Some(by) => format!("<set by step {by}>"),
+                        None => "<unset>".to_string(),
+                    };
+                    json!({"name": v, "unset": unset})
+                })
+                .collect();
+            let on_error = match s.on_error.as_ref().map(|o| *o.get_ref()) {
+                Some(o) => o,
+                None if kind == StepKind::Probe => OnError::Continue,
+                None => OnError::Stop,
+            };
             let confirm = match &s.confirm {
                 Some(c) => *c.get_ref(),
                 None => kind.needs_confirmation(),
@@ -214,6 +245,10 @@ fn script_context(
                 "command_lines": body.as_deref().map(|b| b.lines().collect::<Vec<_>>()).unwrap_or_default(),
                 "description_lines": s.description.as_ref().map(|d| d.get_ref().lines().collect::<Vec<_>>()).unwrap_or_default(),
                 "vars": vars,
+                "own_vars": own_vars,
+                "secret_vars": secret_vars,
+                "continue_on_error": on_error == OnError::Continue,
+                "manual": kind == StepKind::Manual,
                 "expect": s.expect.as_ref().map(|e| e.get_ref()),
                 "rollback": s.rollback.as_ref().map(|e| e.get_ref()),
                 "gate_fn": s.gate.as_ref().map(|g| checklist_fn(g.get_ref())),

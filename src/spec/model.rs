@@ -339,6 +339,19 @@ pub struct Step {
     pub confirm: Option<Spanned<bool>>,
     #[schemars(with = "Option<Vec<String>>")]
     pub environments: Option<Vec<S>>,
+    /// What a failing command does to the rest of the step: "stop" (the
+    /// default for every kind but probes) or "continue" (the default for
+    /// probes: every check runs, each failure is shown, the step fails if
+    /// any did).
+    #[schemars(with = "Option<OnError>")]
+    pub on_error: Option<Spanned<OnError>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    Stop,
+    Continue,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -195,6 +195,16 @@ RB_ONLY=""
 RB_ACK=()
 RB_PENDING_CLEANUPS=()
 RB_CURRENT_STEP=""
+RB_STEP_PID=""
+RB_INTERRUPTED=0
+RB_IN_STEP=0
+RB_SECRETS_GIVEN=()
+# What a dry run found, for its summary.
+RB_DRY_PROBES=()
+RB_DRY_FAILED=()
+RB_DRY_CHANGES=()
+RB_DRY_WAITS=()
+RB_OPERATOR=${RBGEN_OPERATOR:-${LOGNAME:-${USER:-}}}
 FAILED_NODE="${FAILED_NODE-}"
 
 rb_usage() {
@@ -208,10 +218,15 @@ rb_usage() {
     '  --from STEP       start at STEP (id or number); values saved by earlier steps are reloaded' \
     '  --only STEP       run only STEP' \
     '  --yes             do not ask before destructive, promotion and fault steps' \
-    '  --ack CHECKLIST   acknowledge a checklist gate up front (repeatable; "all" for every gate)'
+    '  --ack ID          acknowledge a checklist gate or a manual step up front (repeatable;' \
+    '                    "all" for every gate and manual step: unattended drills)'
   printf '\nParameters (flag, or the variable of the same name in the environment):\n'
   printf '  %-28s %s\n' '--failed-node VALUE' 'Address of the unresponsive node (e.g. 10.1.0.10)'
-  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR\n'
+  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
+  printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
+  printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
+  printf 'step is stopped and nothing after it runs; at a prompt nothing more runs.\n'
+  printf 'Fault cleanups still run. Resume with --from.\n'
 }
 
 rb_list() {
@@ -302,13 +317,19 @@ rb_step_index() {
 
 rb_confirm() {
   local i=$1 answer
+  if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("confirmation before ${RB_STEP_IDS[$i]}")
+    return 0
+  fi
   if ((RB_YES)); then
     return 0
   fi
   if [[ ! -t 0 ]]; then
     rb_die "step ${RB_STEP_IDS[$i]} is a ${RB_STEP_KINDS[$i]} step and needs confirmation: run it on a terminal, or pass --yes"
   fi
-  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer
+  answer=""
+  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer || true
+  rb_check_interrupt
   if [[ $answer != yes ]]; then
     rb_log step_declined step "${RB_STEP_IDS[$i]}"
     rb_die "stopped before step ${RB_STEP_IDS[$i]}; resume with: $0 --from ${RB_STEP_IDS[$i]}"
@@ -332,6 +353,7 @@ rb_gate() {
   local -a items=("$@")
   printf '\n  Checklist gate: %s\n' "$title"
   if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("checklist $id")
     for i in "${!items[@]}"; do
       printf '    [ ] %s\n' "${items[$i]}"
     done
@@ -348,7 +370,9 @@ rb_gate() {
     rb_die "checklist '$id' must be acknowledged: run on a terminal, or pass --ack $id"
   fi
   for i in "${!items[@]}"; do
-    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer
+    answer=""
+    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer || true
+    rb_check_interrupt
     case $answer in
       y | Y | yes) rb_log gate_item checklist "$id" item "$((i + 1))" ;;
       *)
@@ -373,7 +397,8 @@ rb_require_params() {
   local value
   if [[ -z $FAILED_NODE ]]; then
     if [[ -t 0 ]]; then
-      read -r -p 'Address of the unresponsive node (e.g. 10.1.0.10): ' value
+      read -r -p 'Address of the unresponsive node (e.g. 10.1.0.10): ' value || true
+      rb_check_interrupt
       FAILED_NODE=$value
     fi
     if [[ -z $FAILED_NODE ]]; then
@@ -532,11 +557,11 @@ rb_show_step() {
       printf '    %s\n' 'Check the whole cluster, then try the failed node directly (ping, services, Patroni REST API) and read the current leader key in etcd. Every probe of the failed node is expected to fail; none of them stops the script.'
       printf '    $ %s\n' '# Check entire cluster status immediately' $'patronictl -c "$PATRONI_CONF" list "$DC1_CLUSTER" || echo "(patronictl list failed: DCS not accessible? see the decision tree)"' '# Attempt direct access to the failed node' $'node_ping "$FAILED_NODE" || echo "no ping reply from $FAILED_NODE"' $'node_service "$FAILED_NODE" status patroni postgresql || echo "services on $FAILED_NODE: not running or unreachable"' '# Check Patroni REST API response' $'curl -s --max-time 5 "http://$FAILED_NODE:8008/health" | python3 -m json.tool || echo "Patroni REST API on $FAILED_NODE not responding"' '# Check current Leader key in etcd' $'etcdctl_all get "/db/$DC1_CLUSTER/leader" || echo "etcd did not answer"'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER FAILED_NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
+        printf '    %s=%s\n' FAILED_NODE "${FAILED_NODE-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'The failed node does not answer (no ping reply / services inactive / REST API timeout). The etcd leader key still names the failed primary until its TTL expires, then names the new leader.'
       ;;
     2)
       printf '    %s\n' 'After TTL expiry, Patroni elects a new Leader automatically. Observe without intervening.'
@@ -549,48 +574,44 @@ rb_show_step() {
       printf '    %s\n' '3. Remaining Replicas connect to new Primary in streaming state'
       printf '    $ %s\n' $'LEADER=$(wait_for_leader "$PATRONI_CONF" "$DC1_CLUSTER" 120 "$FAILED_NODE")' $'echo "Leader elected: $LEADER"' $'patronictl -c "$PATRONI_CONF" list "$DC1_CLUSTER"'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER FAILED_NODE LEADER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
+        printf '    %s=%s\n' FAILED_NODE "${FAILED_NODE-'<unset>'}"
+        printf '    %s=(set by this step)\n' LEADER
       fi
+      printf '    expect: %s\n' $'A new Leader in \'running\' state; the failed node gone or \'stopped\'; the remaining replicas \'streaming\' from the new leader.'
       ;;
     3)
       printf '    $ %s\n' '# Confirm new Primary' $'NEW_PRIMARY=$(cluster_leader "$PATRONI_CONF" "$DC1_CLUSTER")' $'if [ -z "$NEW_PRIMARY" ]; then' $'  echo "No running leader in $DC1_CLUSTER yet: repeat step 2"' '  exit 1' 'fi' $'echo "New Primary: $NEW_PRIMARY"'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER NEW_PRIMARY)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
+        printf '    %s=(set by this step)\n' NEW_PRIMARY
       fi
+      printf '    expect: %s\n' 'New Primary: the address of the elected leader (not the failed node)'
       ;;
     4)
       printf '    %s\n' 'Creates the table failover_test if needed and inserts one row.'
       printf '    $ %s\n' $'psql -h "$NEW_PRIMARY" -U postgres -c "' 'CREATE TABLE IF NOT EXISTS failover_test (' '  id SERIAL PRIMARY KEY,' '  created_at TIMESTAMPTZ DEFAULT now(),' '  note TEXT' ');' $'INSERT INTO failover_test (note) VALUES (\'failover_$(date +%s)\');' 'SELECT * FROM failover_test ORDER BY created_at DESC LIMIT 1;' '"'
       if ((RB_DRY_RUN)); then
-        local v vars=(NEW_PRIMARY)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' NEW_PRIMARY "${NEW_PRIMARY-'<set by step identify-new-primary>'}"
       fi
+      printf '    expect: %s\n' 'INSERT 0 1, and the new row (note failover_<epoch>) is returned.'
       ;;
     5)
       printf '    $ %s\n' 'app_psql -U postgres -c "SELECT inet_server_addr(), pg_is_in_recovery();"' $'ROUTED=$(app_psql -U postgres -X -t -A -c "SELECT host(inet_server_addr()) || \' \' || pg_is_in_recovery()::text;")' $'if [ "$ROUTED" != "$NEW_PRIMARY false" ]; then' $'  echo "The application endpoint reaches \'$ROUTED\', expected \'$NEW_PRIMARY false\'"' '  exit 1' 'fi'
       if ((RB_DRY_RUN)); then
-        local v vars=(ROUTED NEW_PRIMARY)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' NEW_PRIMARY "${NEW_PRIMARY-'<set by step identify-new-primary>'}"
+        printf '    %s=(set by this step)\n' ROUTED
       fi
+      printf '    expect: %s\n' 'new Primary IP | f (false)'
       ;;
     6)
       printf '    $ %s\n' $'psql -h "$NEW_PRIMARY" -U postgres -c "' 'SELECT application_name, state, sync_state, write_lag' 'FROM pg_stat_replication;' '"'
       if ((RB_DRY_RUN)); then
-        local v vars=(NEW_PRIMARY)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' NEW_PRIMARY "${NEW_PRIMARY-'<set by step identify-new-primary>'}"
       fi
+      printf '    expect: %s\n' 'One row per remaining replica, state streaming (sync_state sync/async/quorum as configured).'
       ;;
     7)
       printf '    %s\n' 'Before rejoining the failed node, resolve the cause of the failure (service restart, hardware replacement, etc.). Continue when the node is reachable again.'
@@ -599,58 +620,53 @@ rb_show_step() {
       printf '    %s\n' $'On the failed node: `systemctl start patroni`. Patroni automatically starts syncing via pg_basebackup or pg_rewind.'
       printf '    $ %s\n' $'node_service "$FAILED_NODE" start patroni'
       if ((RB_DRY_RUN)); then
-        local v vars=(FAILED_NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' FAILED_NODE "${FAILED_NODE-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'Patroni starts; the node rejoins as a replica (pg_rewind or pg_basebackup).'
       ;;
     9)
       printf '    %s\n' $'Interactively the reference follows the log with `journalctl -fu patroni` on the failed node. The script polls the member state for at most 5 minutes and then prints the recent Patroni log of the node; a node that has not rejoined is handled by the reinitialise step.'
       printf '    $ %s\n' $'if wait_for_member "$PATRONI_CONF" "$DC1_CLUSTER" "$FAILED_NODE" 300; then' $'  echo "$FAILED_NODE has rejoined"' 'else' $'  echo "$FAILED_NODE has not rejoined yet: see the reinitialise step"' 'fi' $'node_logs "$FAILED_NODE" patroni "10 minutes ago" 50 || echo "(no Patroni log from $FAILED_NODE)"'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER FAILED_NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
+        printf '    %s=%s\n' FAILED_NODE "${FAILED_NODE-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'The log shows pg_rewind or pg_basebackup finishing and the member following the new leader.'
       ;;
     10)
       printf '    $ %s\n' $'patronictl -c "$PATRONI_CONF" list "$DC1_CLUSTER"'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'Failed node should appear as Replica in streaming state.'
       ;;
     11)
       printf '    %s\n' $'Only when the node did not rejoin on its own: `patronictl reinit` deletes the node\'s data directory and rebuilds it from the leader. The step checks the member state first and does nothing if the node is already running or streaming.'
       printf '    $ %s\n' $'STATE=$(member_state "$PATRONI_CONF" "$DC1_CLUSTER" "$FAILED_NODE" || true)' $'case "$STATE" in' '  streaming|running)' $'    echo "$FAILED_NODE is $STATE: reinit not needed"' '    exit 0' '    ;;' 'esac' $'MEMBER=$(member_of "$FAILED_NODE")' $'patronictl -c "$PATRONI_CONF" reinit "$DC1_CLUSTER" "$MEMBER" --force --wait'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER FAILED_NODE STATE MEMBER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
+        printf '    %s=%s\n' FAILED_NODE "${FAILED_NODE-'<unset>'}"
+        printf '    %s=(set by this step)\n' STATE
+        printf '    %s=(set by this step)\n' MEMBER
       fi
+      printf '    expect: %s\n' $'Either \'reinit not needed\', or the member is rebuilt and shows as Replica, streaming.'
       ;;
   esac
 }
 
-rb_show_expect() {
-  case $(($1 + 1)) in
-    1) printf '    expected: %s\n' 'The failed node does not answer (no ping reply / services inactive / REST API timeout). The etcd leader key still names the failed primary until its TTL expires, then names the new leader.' ;;
-    2) printf '    expected: %s\n' $'A new Leader in \'running\' state; the failed node gone or \'stopped\'; the remaining replicas \'streaming\' from the new leader.' ;;
-    3) printf '    expected: %s\n' 'New Primary: the address of the elected leader (not the failed node)' ;;
-    4) printf '    expected: %s\n' 'INSERT 0 1, and the new row (note failover_<epoch>) is returned.' ;;
-    5) printf '    expected: %s\n' 'new Primary IP | f (false)' ;;
-    6) printf '    expected: %s\n' 'One row per remaining replica, state streaming (sync_state sync/async/quorum as configured).' ;;
-    8) printf '    expected: %s\n' 'Patroni starts; the node rejoins as a replica (pg_rewind or pg_basebackup).' ;;
-    9) printf '    expected: %s\n' 'The log shows pg_rewind or pg_basebackup finishing and the member following the new leader.' ;;
-    10) printf '    expected: %s\n' 'Failed node should appear as Replica in streaming state.' ;;
-    11) printf '    expected: %s\n' $'Either \'reinit not needed\', or the member is rebuilt and shows as Replica, streaming.' ;;
-    *) : ;;
-  esac
+# A secret's value is never printed: only whether it is set.
+rb_show_secret() {
+  local name=$1 given
+  for given in "${RB_SECRETS_GIVEN[@]}"; do
+    if [[ $given == "$name" ]]; then
+      printf '    %s=<secret, set>\n' "$name"
+      return 0
+    fi
+  done
+  printf '    %s=<secret, not set>\n' "$name"
 }
 
 rb_show_rollback() {
@@ -663,14 +679,10 @@ rb_show_rollback() {
 rb_before_step() {
   case $(($1 + 1)) in
     8)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     11)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     *) : ;;
   esac
@@ -717,14 +729,14 @@ rb_run_step() {
   RB_CURRENT_STEP=${RB_STEP_IDS[$i]}
   rb_show_step "$i"
   rb_before_step "$i"
-  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
-    printf '    (dry run: not executed)\n'
+  if [[ $kind == manual ]]; then
+    rb_manual "$i"
     return 0
   fi
-  if [[ $kind == manual ]]; then
-    if ((!RB_DRY_RUN)); then
-      rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
-      rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
+    printf '    (dry run: not executed)\n'
+    if [[ $kind != wait ]]; then
+      RB_DRY_CHANGES+=("$RB_CURRENT_STEP")
     fi
     return 0
   fi
@@ -734,12 +746,25 @@ rb_run_step() {
   start=$(rb_now_ms)
   ((RB_DRY_RUN)) || rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
   set +e
+  RB_IN_STEP=1
   rb_timed_step "$i"
   rc=$?
+  RB_IN_STEP=0
   set -e
+  if ((RB_INTERRUPTED)); then
+    ((RB_DRY_RUN)) || rb_log step_interrupted step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
+    rb_stop_interrupted
+  fi
   ((RB_DRY_RUN)) || rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
-  if ((rc != 0)) && ((RB_DRY_RUN)); then
-    printf '    (probe failed with exit %d; the dry run goes on)\n' "$rc"
+  if ((RB_DRY_RUN)); then
+    RB_DRY_PROBES+=("$RB_CURRENT_STEP")
+    if ((rc != 0)); then
+      RB_DRY_FAILED+=("$RB_CURRENT_STEP")
+      printf '    PROBE FAILED (exit %d); the dry run goes on\n' "$rc"
+    elif [[ -s $RB_STATE_FILE ]]; then
+      # shellcheck source=/dev/null
+      source "$RB_STATE_FILE"
+    fi
     return 0
   fi
   if ((rc != 0)); then
@@ -752,8 +777,118 @@ rb_run_step() {
     # shellcheck source=/dev/null
     source "$RB_STATE_FILE"
   fi
-  rb_show_expect "$i"
   rb_after_step "$i"
+}
+
+# A manual step waits until a person says it is done (typed on a terminal,
+# or `--ack STEP` / `--ack all` given up front for unattended drills).
+rb_manual() {
+  local i=$1 answer how
+  if ((RB_DRY_RUN)); then
+    printf '    (manual: waits for an operator to type done)\n'
+    RB_DRY_WAITS+=("manual step $RB_CURRENT_STEP")
+    return 0
+  fi
+  rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind manual
+  if rb_acked "$RB_CURRENT_STEP"; then
+    how=flag
+  elif [[ ! -t 0 ]]; then
+    rb_die "manual step $RB_CURRENT_STEP needs a person: run on a terminal, or pass --ack $RB_CURRENT_STEP once it is done"
+  else
+    while :; do
+      answer=""
+      read -r -p "    Do this now. Type done when it is done (or stop): " answer || true
+      rb_check_interrupt
+      case $answer in
+        done) break ;;
+        stop)
+          rb_log step_declined step "$RB_CURRENT_STEP"
+          rb_die "stopped at manual step $RB_CURRENT_STEP; resume with: $0 --from $RB_CURRENT_STEP"
+          ;;
+        *) printf '    (type done, or stop)\n' ;;
+      esac
+    done
+    how=interactive
+  fi
+  rb_log manual_ack step "$RB_CURRENT_STEP" how "$how" operator "$RB_OPERATOR"
+  rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  printf '    done (%s%s)\n' "$how" "${RB_OPERATOR:+, $RB_OPERATOR}"
+}
+
+# Ctrl-C: remember it, and stop the running step's whole process tree (a
+# step with a timeout runs in the background, where Ctrl-C does not reach).
+rb_on_interrupt() {
+  RB_INTERRUPTED=1
+  if ((!RB_IN_STEP)); then
+    # At a prompt (bash would restart `read`) or between steps: stop here.
+    rb_stop_interrupted
+  fi
+  if [[ -n $RB_STEP_PID ]]; then
+    rb_kill_tree "$RB_STEP_PID"
+  fi
+}
+
+rb_check_interrupt() {
+  if ((RB_INTERRUPTED)); then
+    rb_stop_interrupted
+  fi
+}
+
+rb_stop_interrupted() {
+  trap - INT
+  ((RB_DRY_RUN)) || rb_log interrupted step "$RB_CURRENT_STEP"
+  printf '\nrbgen: interrupted (Ctrl-C) at step %s; nothing after it ran.\n' "${RB_CURRENT_STEP:-(start)}" >&2
+  if [[ -n $RB_CURRENT_STEP ]]; then
+    printf 'Resume with: %s --from %s\n' "$0" "$RB_CURRENT_STEP" >&2
+  fi
+  exit 130
+}
+
+# A failing command of an `on_error = "continue"` step: shown, logged, and
+# counted; the step goes on. Failures inside functions the step calls are
+# reported once, at the call.
+rb_command_failed() {
+  local rc=$1 cmd=$2
+  if [[ ${FUNCNAME[1]-} != rb_step_* ]]; then
+    return 0
+  fi
+  RB_STEP_FAILURES=$((RB_STEP_FAILURES + 1))
+  printf '    FAILED (exit %d): %s\n' "$rc" "$cmd" >&2
+  ((RB_DRY_RUN)) || rb_log command_failed step "$RB_CURRENT_STEP" status "$rc" command "$cmd"
+}
+
+# Run step i in a subshell: errexit on, or (on_error = "continue") every
+# command run and each failure recorded. Ctrl-C ends the subshell even
+# when the command it interrupted (watch, a read loop) exits normally.
+rb_call_step_checked() {
+  local n=$1
+  exec 9>&-
+  trap 'exit 130' INT
+  if rb_continues_on_error "$n"; then
+    RB_STEP_FAILURES=0
+    set +e
+    trap 'rb_command_failed "$?" "$BASH_COMMAND"' ERR
+    rb_call_step "$n"
+    trap - ERR
+    if ((RB_STEP_FAILURES > 0)); then
+      printf '    %d command(s) of this step failed\n' "$RB_STEP_FAILURES" >&2
+      exit 1
+    fi
+    exit 0
+  fi
+  set -e
+  rb_call_step "$n"
+}
+
+rb_continues_on_error() {
+  case $1 in
+    1) return 0 ;;
+    3) return 0 ;;
+    5) return 0 ;;
+    6) return 0 ;;
+    10) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
 # Kill a process and everything it started (a step's `sleep`, `watch`, …).
@@ -778,19 +913,12 @@ rb_timed_step() {
     *) : ;;
   esac
   if ((limit == 0)); then
-    (
-      exec 9>&-
-      set -e
-      rb_call_step "$((i + 1))"
-    )
+    (rb_call_step_checked "$((i + 1))")
     return
   fi
-  (
-    exec 9>&-
-    set -e
-    rb_call_step "$((i + 1))"
-  ) 0<&0 &
+  (rb_call_step_checked "$((i + 1))") 0<&0 &
   pid=$!
+  RB_STEP_PID=$pid
   (
     exec 9>&- >/dev/null
     sleep "$limit" &
@@ -803,6 +931,12 @@ rb_timed_step() {
   watchdog=$!
   wait "$pid"
   rc=$?
+  # A trapped Ctrl-C returns from `wait` early: wait for the step to end.
+  while kill -0 "$pid" 2>/dev/null; do
+    wait "$pid"
+    rc=$?
+  done
+  RB_STEP_PID=""
   kill -TERM "$watchdog" 2>/dev/null
   wait "$watchdog" 2>/dev/null
   return "$rc"
@@ -885,6 +1019,7 @@ rb_main() {
   fi
   export RBGEN_LOG
 
+  trap rb_on_interrupt INT
   rb_require_params
   rb_require_secrets
   if ((RB_DRY_RUN)); then
@@ -902,7 +1037,31 @@ rb_main() {
   for ((i = first; i <= last; i++)); do
     rb_run_step "$i"
   done
+  if ((RB_DRY_RUN)); then
+    rb_dry_run_summary
+    return
+  fi
   printf '\n%s: all %d step(s) done.\n' "$RB_ID" "$((last - first + 1))"
+}
+
+# What the dry run found; exit 1 if a probe failed.
+rb_dry_run_summary() {
+  local w
+  printf '\nDRY RUN summary for %s in %s:\n' "$RB_ID" "$RB_ENV"
+  printf '  probes run:           %d%s\n' "${#RB_DRY_PROBES[@]}" "${RB_DRY_PROBES[*]:+ (${RB_DRY_PROBES[*]})}"
+  printf '  probes failed:        %d%s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]:+ (${RB_DRY_FAILED[*]})}"
+  printf '  would change state:   %d%s\n' "${#RB_DRY_CHANGES[@]}" "${RB_DRY_CHANGES[*]:+ (${RB_DRY_CHANGES[*]})}"
+  printf '  would wait for a person:\n'
+  for w in "${RB_DRY_WAITS[@]}"; do
+    printf '    - %s\n' "$w"
+  done
+  if ((${#RB_DRY_WAITS[@]} == 0)); then
+    printf '    (nothing)\n'
+  fi
+  if ((${#RB_DRY_FAILED[@]} > 0)); then
+    printf 'rbgen: %d probe(s) failed in the dry run: %s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]}" >&2
+    exit 1
+  fi
 }
 
 rb_main "$@"

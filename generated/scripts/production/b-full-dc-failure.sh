@@ -146,6 +146,16 @@ RB_ONLY=""
 RB_ACK=()
 RB_PENDING_CLEANUPS=()
 RB_CURRENT_STEP=""
+RB_STEP_PID=""
+RB_INTERRUPTED=0
+RB_IN_STEP=0
+RB_SECRETS_GIVEN=()
+# What a dry run found, for its summary.
+RB_DRY_PROBES=()
+RB_DRY_FAILED=()
+RB_DRY_CHANGES=()
+RB_DRY_WAITS=()
+RB_OPERATOR=${RBGEN_OPERATOR:-${LOGNAME:-${USER:-}}}
 
 rb_usage() {
   printf '%s\n' "$RB_TITLE"
@@ -158,10 +168,15 @@ rb_usage() {
     '  --from STEP       start at STEP (id or number); values saved by earlier steps are reloaded' \
     '  --only STEP       run only STEP' \
     '  --yes             do not ask before destructive, promotion and fault steps' \
-    '  --ack CHECKLIST   acknowledge a checklist gate up front (repeatable; "all" for every gate)'
+    '  --ack ID          acknowledge a checklist gate or a manual step up front (repeatable;' \
+    '                    "all" for every gate and manual step: unattended drills)'
   printf '\nSecrets (export them; they are never stored):\n'
   printf '  %-28s %s\n' 'REPLICATION_PASSWORD' 'Password of the replicator role (Runbook B step 1 connects to DC1 as replicator)'
-  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR\n'
+  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
+  printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
+  printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
+  printf 'step is stopped and nothing after it runs; at a prompt nothing more runs.\n'
+  printf 'Fault cleanups still run. Resume with --from.\n'
 }
 
 rb_list() {
@@ -252,13 +267,19 @@ rb_step_index() {
 
 rb_confirm() {
   local i=$1 answer
+  if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("confirmation before ${RB_STEP_IDS[$i]}")
+    return 0
+  fi
   if ((RB_YES)); then
     return 0
   fi
   if [[ ! -t 0 ]]; then
     rb_die "step ${RB_STEP_IDS[$i]} is a ${RB_STEP_KINDS[$i]} step and needs confirmation: run it on a terminal, or pass --yes"
   fi
-  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer
+  answer=""
+  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer || true
+  rb_check_interrupt
   if [[ $answer != yes ]]; then
     rb_log step_declined step "${RB_STEP_IDS[$i]}"
     rb_die "stopped before step ${RB_STEP_IDS[$i]}; resume with: $0 --from ${RB_STEP_IDS[$i]}"
@@ -282,6 +303,7 @@ rb_gate() {
   local -a items=("$@")
   printf '\n  Checklist gate: %s\n' "$title"
   if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("checklist $id")
     for i in "${!items[@]}"; do
       printf '    [ ] %s\n' "${items[$i]}"
     done
@@ -298,7 +320,9 @@ rb_gate() {
     rb_die "checklist '$id' must be acknowledged: run on a terminal, or pass --ack $id"
   fi
   for i in "${!items[@]}"; do
-    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer
+    answer=""
+    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer || true
+    rb_check_interrupt
     case $answer in
       y | Y | yes) rb_log gate_item checklist "$id" item "$((i + 1))" ;;
       *)
@@ -345,11 +369,16 @@ rb_require_params() {
 
 rb_require_secrets() {
   local value
-  if [[ -z ${REPLICATION_PASSWORD:-} ]]; then
+  if [[ -n ${REPLICATION_PASSWORD:-} ]]; then
+    RB_SECRETS_GIVEN+=(REPLICATION_PASSWORD)
+  else
     if [[ -t 0 ]] && ((!RB_DRY_RUN)); then
-      read -r -s -p 'REPLICATION_PASSWORD (secret, not echoed): ' value
+      value=""
+      read -r -s -p 'REPLICATION_PASSWORD (secret, not echoed): ' value || true
       printf '\n'
+      rb_check_interrupt
       export REPLICATION_PASSWORD=$value
+      RB_SECRETS_GIVEN+=(REPLICATION_PASSWORD)
     elif ((RB_DRY_RUN)); then
       export REPLICATION_PASSWORD='<secret>'
     else
@@ -528,11 +557,14 @@ rb_show_step() {
       printf '    %s\n' 'The Patroni REST API check is the one the pre-promotion checklist asks for ("SSH access failed + Patroni REST API timeout confirmed").'
       printf '    $ %s\n' 'ALIVE=0' '# Confirm all DC1 nodes are unreachable (PostgreSQL port and Patroni REST API)' $'for NODE in $DC1_NODES; do' $'  echo -n "DC1 $NODE: "' $'  if timeout 5 bash -c "echo >/dev/tcp/$NODE/5432" 2>/dev/null; then' $'    echo "Connected - still alive!"' $'    ALIVE=$((ALIVE + 1))' '  else' '    echo "Unreachable OK"' '  fi' $'  echo -n "DC1 $NODE Patroni REST API: "' $'  if curl -s -o /dev/null --max-time 5 "http://$NODE:8008/health"; then' $'    echo "responding - still alive!"' $'    ALIVE=$((ALIVE + 1))' '  else' '    echo "timeout OK"' '  fi' 'done' '# DC1 Primary connectivity as seen from DC2' $'if OUT=$(PGPASSWORD="$REPLICATION_PASSWORD" psql "host=${DC1_NODES// /,} port=5432 \\' $'    user=replicator dbname=postgres \\' $'    connect_timeout=5 \\' $'    target_session_attrs=read-write sslmode=$PG_SSLMODE" \\' '    -c "SELECT 1;" 2>&1); then' $'  echo "A DC1 node accepted a read-write session: the DC1 primary is still alive!"' $'  ALIVE=$((ALIVE + 1))' 'else' $'  printf \'%s\\n\' "$OUT" | grep -E "error|FATAL|could not" || true' $'  if printf \'%s\\n\' "$OUT" | grep -qE "FATAL|read-only|hot standby"; then' '    echo "A DC1 server answered: DC1 is NOT fully down"' $'    ALIVE=$((ALIVE + 1))' '  else' '    echo "could not connect to the server -> DC1 fully stopped OK"' '  fi' 'fi' $'if [ "$ALIVE" -gt 0 ]; then' $'  echo "WARNING: DC1 may be partially alive ($ALIVE positive checks): fencing DC1 (step 3) is mandatory before promotion."' 'fi'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES NODE ALIVE REPLICATION_PASSWORD PG_SSLMODE OUT)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' PG_SSLMODE "${PG_SSLMODE-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
+        printf '    %s=(set by this step)\n' ALIVE
+        printf '    %s=(set by this step)\n' OUT
+        rb_show_secret REPLICATION_PASSWORD
       fi
+      printf '    expect: %s\n' $'Every DC1 node: \'Unreachable OK\' and \'timeout OK\'; psql: \'could not connect to the server\' -> DC1 fully stopped OK.'
       ;;
     2)
       printf '    %s\n' $'Record the DC2 Standby Leader\'s last received and replayed WAL position for the post-mortem (pre-promotion checklist item 3).'
@@ -541,21 +573,22 @@ rb_show_step() {
       printf '    %s\n' 'fully_replayed = f -> potential data loss equal to replay_delay'
       printf '    $ %s\n' '# DC2 Standby Cluster status' $'patronictl -c "$DC2_PATRONI_CONF" topology "$DC2_CLUSTER"' $'DC2_LEADER=$(cluster_leader "$DC2_PATRONI_CONF" "$DC2_CLUSTER")' $'if [ -z "$DC2_LEADER" ]; then' $'  echo "No running Standby Leader in $DC2_CLUSTER: fix DC2 before promoting"' '  exit 1' 'fi' $'echo "DC2 Standby Leader: $DC2_LEADER"' '# Check last received WAL position of DC2 Standby Leader' $'psql -h "$DC2_LEADER" -U postgres -c "' 'SELECT' '  pg_last_wal_receive_lsn() AS receive_lsn,' '  pg_last_wal_replay_lsn() AS replay_lsn,' '  now() - pg_last_xact_replay_timestamp() AS replay_delay,' '  pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AS fully_replayed;' '"'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC2_PATRONI_CONF DC2_CLUSTER DC2_LEADER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC2_PATRONI_CONF "${DC2_PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC2_CLUSTER "${DC2_CLUSTER-'<unset>'}"
+        printf '    %s=(set by this step)\n' DC2_LEADER
       fi
+      printf '    expect: %s\n' 'pg-busan-1 Standby Leader streaming; one row with receive_lsn, replay_lsn, replay_delay and fully_replayed. If there is replication lag, record it (for Post-Mortem).'
       ;;
     3)
       printf '    %s\n' 'AWS example: force-stop the DC1 instances (pg-seoul-1 i-0123456789abcdef0, pg-seoul-2 i-0123456789abcdef1, pg-seoul-3 i-0123456789abcdef2; the environment maps each node to its instance), then reconfirm: all must be "stopped" or "terminated". See Part 4 for the STONITH design. Decline only if step 1 proved every DC1 node unreachable and the promotion authority accepts it (pre-promotion item 5).'
       printf '    $ %s\n' $'for NODE in $DC1_NODES; do' $'  echo "STONITH $NODE"' $'  stonith_node "$NODE"' 'done' '# Reconfirm after STONITH completes: all must be "stopped" or "terminated"' 'NOT_STOPPED=0' $'for NODE in $DC1_NODES; do' $'  STATE=$(node_power_state "$NODE")' $'  echo "$NODE: $STATE"' $'  case "$STATE" in' '    stopped|terminated) ;;' $'    *) NOT_STOPPED=$((NOT_STOPPED + 1)) ;;' '  esac' 'done' $'if [ "$NOT_STOPPED" -gt 0 ]; then' $'  echo "$NOT_STOPPED DC1 node(s) not stopped yet: run this step again before promoting"' '  exit 1' 'fi'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES NODE STATE NOT_STOPPED)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
+        printf '    %s=(set by this step)\n' STATE
+        printf '    %s=(set by this step)\n' NOT_STOPPED
       fi
+      printf '    expect: %s\n' 'Every DC1 node: stopped (or terminated).'
       ;;
     4)
       printf '    %s\n' $'Recommended method for Patroni 4.1+: `patronictl promote-cluster` (run on a DC2 node).'
@@ -564,21 +597,22 @@ rb_show_step() {
       printf '    %s\n' $'`patronictl -c /etc/patroni/patroni.yml edit-config --set standby_cluster=null --force`'
       printf '    $ %s\n' $'patronictl -c "$DC2_PATRONI_CONF" promote-cluster "$DC2_CLUSTER" --force'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC2_PATRONI_CONF DC2_CLUSTER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC2_PATRONI_CONF "${DC2_PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC2_CLUSTER "${DC2_CLUSTER-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'patronictl reports the cluster promoted; the standby leader becomes Leader on timeline TL+1.'
       ;;
     5)
       printf '    %s\n' 'Polls the promoted leader for up to 60 seconds until pg_is_in_recovery() is false, then shows the topology and the direct confirmation from PostgreSQL.'
       printf '    $ %s\n' $'DEADLINE=$((SECONDS + 60))' $'until [ "$(psql -h "$DC2_LEADER" -U postgres -X -t -A -c "SELECT pg_is_in_recovery();" 2>/dev/null || true)" = "f" ]; do' $'  if [ "$SECONDS" -ge "$DEADLINE" ]; then' $'    echo "$DC2_LEADER is still in recovery 60 s after promotion"' '    exit 1' '  fi' '  sleep 1' 'done' '# Check status after promotion' $'patronictl -c "$DC2_PATRONI_CONF" topology "$DC2_CLUSTER"' '# Direct confirmation from PostgreSQL' $'psql -h "$DC2_LEADER" -U postgres -c "SELECT pg_is_in_recovery();"'
       if ((RB_DRY_RUN)); then
-        local v vars=(SECONDS DC2_LEADER DEADLINE DC2_PATRONI_CONF DC2_CLUSTER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' SECONDS "${SECONDS-'<unset>'}"
+        printf '    %s=%s\n' DC2_LEADER "${DC2_LEADER-'<set by step check-dc2-state>'}"
+        printf '    %s=%s\n' DC2_PATRONI_CONF "${DC2_PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC2_CLUSTER "${DC2_CLUSTER-'<unset>'}"
+        printf '    %s=(set by this step)\n' DEADLINE
       fi
+      printf '    expect: %s\n' $'pg-busan-1 Leader running TL+1\npg-busan-2 Replica running TL+1\npg-busan-3 Replica running TL+1\npg_is_in_recovery = f (false) -> Promotion to Primary complete OK'
       ;;
     6)
       printf '    %s\n' $'Update HAProxy to DC2 nodes (or switch DNS). The environment\'s switch_traffic implements both of the reference\'s methods:'
@@ -586,16 +620,17 @@ rb_show_step() {
       printf '    %s\n' $'- Method 1: replace the HAProxy config and reload — `cp /etc/haproxy/haproxy-dc2.cfg /etc/haproxy/haproxy.cfg`, `haproxy -c -f /etc/haproxy/haproxy.cfg` (validate config), `systemctl reload haproxy`.'
       printf '    %s\n' '- Method 2: update the DNS record if its TTL was pre-lowered (AWS Route53 example: UPSERT db.example.com A 10.2.0.10, TTL 60, hosted zone Z1234567890ABC).'
       printf '    $ %s\n' 'switch_traffic dc2'
+      printf '    expect: %s\n' 'HAProxy config valid and reloaded (or the Route53 change submitted).'
       ;;
     7)
       printf '    %s\n' $'Polls the application endpoint for up to 2 minutes (DNS TTL) until it reaches a primary, then shows where it lands. With the DNS method the reference checks `psql -h db.example.com -p 5000 -U appuser`.'
       printf '    $ %s\n' $'DEADLINE=$((SECONDS + 120))' $'until [ "$(app_psql -U "$APP_DB_USER" -X -t -A -c "SELECT pg_is_in_recovery();" 2>/dev/null || true)" = "f" ]; do' $'  if [ "$SECONDS" -ge "$DEADLINE" ]; then' '    echo "The application endpoint does not reach a primary 120 s after the switch"' '    exit 1' '  fi' '  sleep 2' 'done' $'app_psql -U "$APP_DB_USER" -c "SELECT inet_server_addr(), pg_is_in_recovery();"'
       if ((RB_DRY_RUN)); then
-        local v vars=(SECONDS APP_DB_USER DEADLINE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' SECONDS "${SECONDS-'<unset>'}"
+        printf '    %s=%s\n' APP_DB_USER "${APP_DB_USER-'<unset>'}"
+        printf '    %s=(set by this step)\n' DEADLINE
       fi
+      printf '    expect: %s\n' 'DC2 primary address | f'
       ;;
     8)
       printf '    %s\n' 'Acknowledge each item of the post-promotion checklist. DC1 must not come back as a primary: its recovery follows the Part 3 demote-cluster procedure.'
@@ -603,17 +638,16 @@ rb_show_step() {
   esac
 }
 
-rb_show_expect() {
-  case $(($1 + 1)) in
-    1) printf '    expected: %s\n' $'Every DC1 node: \'Unreachable OK\' and \'timeout OK\'; psql: \'could not connect to the server\' -> DC1 fully stopped OK.' ;;
-    2) printf '    expected: %s\n' 'pg-busan-1 Standby Leader streaming; one row with receive_lsn, replay_lsn, replay_delay and fully_replayed. If there is replication lag, record it (for Post-Mortem).' ;;
-    3) printf '    expected: %s\n' 'Every DC1 node: stopped (or terminated).' ;;
-    4) printf '    expected: %s\n' 'patronictl reports the cluster promoted; the standby leader becomes Leader on timeline TL+1.' ;;
-    5) printf '    expected: %s\n' $'pg-busan-1 Leader running TL+1\npg-busan-2 Replica running TL+1\npg-busan-3 Replica running TL+1\npg_is_in_recovery = f (false) -> Promotion to Primary complete OK' ;;
-    6) printf '    expected: %s\n' 'HAProxy config valid and reloaded (or the Route53 change submitted).' ;;
-    7) printf '    expected: %s\n' 'DC2 primary address | f' ;;
-    *) : ;;
-  esac
+# A secret's value is never printed: only whether it is set.
+rb_show_secret() {
+  local name=$1 given
+  for given in "${RB_SECRETS_GIVEN[@]}"; do
+    if [[ $given == "$name" ]]; then
+      printf '    %s=<secret, set>\n' "$name"
+      return 0
+    fi
+  done
+  printf '    %s=<secret, not set>\n' "$name"
 }
 
 rb_show_rollback() {
@@ -627,20 +661,14 @@ rb_show_rollback() {
 rb_before_step() {
   case $(($1 + 1)) in
     3)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     4)
       rb_checklist_pre_promotion
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     6)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     8)
       rb_checklist_post_promotion
@@ -690,14 +718,14 @@ rb_run_step() {
   RB_CURRENT_STEP=${RB_STEP_IDS[$i]}
   rb_show_step "$i"
   rb_before_step "$i"
-  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
-    printf '    (dry run: not executed)\n'
+  if [[ $kind == manual ]]; then
+    rb_manual "$i"
     return 0
   fi
-  if [[ $kind == manual ]]; then
-    if ((!RB_DRY_RUN)); then
-      rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
-      rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
+    printf '    (dry run: not executed)\n'
+    if [[ $kind != wait ]]; then
+      RB_DRY_CHANGES+=("$RB_CURRENT_STEP")
     fi
     return 0
   fi
@@ -707,12 +735,25 @@ rb_run_step() {
   start=$(rb_now_ms)
   ((RB_DRY_RUN)) || rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
   set +e
+  RB_IN_STEP=1
   rb_timed_step "$i"
   rc=$?
+  RB_IN_STEP=0
   set -e
+  if ((RB_INTERRUPTED)); then
+    ((RB_DRY_RUN)) || rb_log step_interrupted step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
+    rb_stop_interrupted
+  fi
   ((RB_DRY_RUN)) || rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
-  if ((rc != 0)) && ((RB_DRY_RUN)); then
-    printf '    (probe failed with exit %d; the dry run goes on)\n' "$rc"
+  if ((RB_DRY_RUN)); then
+    RB_DRY_PROBES+=("$RB_CURRENT_STEP")
+    if ((rc != 0)); then
+      RB_DRY_FAILED+=("$RB_CURRENT_STEP")
+      printf '    PROBE FAILED (exit %d); the dry run goes on\n' "$rc"
+    elif [[ -s $RB_STATE_FILE ]]; then
+      # shellcheck source=/dev/null
+      source "$RB_STATE_FILE"
+    fi
     return 0
   fi
   if ((rc != 0)); then
@@ -725,8 +766,115 @@ rb_run_step() {
     # shellcheck source=/dev/null
     source "$RB_STATE_FILE"
   fi
-  rb_show_expect "$i"
   rb_after_step "$i"
+}
+
+# A manual step waits until a person says it is done (typed on a terminal,
+# or `--ack STEP` / `--ack all` given up front for unattended drills).
+rb_manual() {
+  local i=$1 answer how
+  if ((RB_DRY_RUN)); then
+    printf '    (manual: waits for an operator to type done)\n'
+    RB_DRY_WAITS+=("manual step $RB_CURRENT_STEP")
+    return 0
+  fi
+  rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind manual
+  if rb_acked "$RB_CURRENT_STEP"; then
+    how=flag
+  elif [[ ! -t 0 ]]; then
+    rb_die "manual step $RB_CURRENT_STEP needs a person: run on a terminal, or pass --ack $RB_CURRENT_STEP once it is done"
+  else
+    while :; do
+      answer=""
+      read -r -p "    Do this now. Type done when it is done (or stop): " answer || true
+      rb_check_interrupt
+      case $answer in
+        done) break ;;
+        stop)
+          rb_log step_declined step "$RB_CURRENT_STEP"
+          rb_die "stopped at manual step $RB_CURRENT_STEP; resume with: $0 --from $RB_CURRENT_STEP"
+          ;;
+        *) printf '    (type done, or stop)\n' ;;
+      esac
+    done
+    how=interactive
+  fi
+  rb_log manual_ack step "$RB_CURRENT_STEP" how "$how" operator "$RB_OPERATOR"
+  rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  printf '    done (%s%s)\n' "$how" "${RB_OPERATOR:+, $RB_OPERATOR}"
+}
+
+# Ctrl-C: remember it, and stop the running step's whole process tree (a
+# step with a timeout runs in the background, where Ctrl-C does not reach).
+rb_on_interrupt() {
+  RB_INTERRUPTED=1
+  if ((!RB_IN_STEP)); then
+    # At a prompt (bash would restart `read`) or between steps: stop here.
+    rb_stop_interrupted
+  fi
+  if [[ -n $RB_STEP_PID ]]; then
+    rb_kill_tree "$RB_STEP_PID"
+  fi
+}
+
+rb_check_interrupt() {
+  if ((RB_INTERRUPTED)); then
+    rb_stop_interrupted
+  fi
+}
+
+rb_stop_interrupted() {
+  trap - INT
+  ((RB_DRY_RUN)) || rb_log interrupted step "$RB_CURRENT_STEP"
+  printf '\nrbgen: interrupted (Ctrl-C) at step %s; nothing after it ran.\n' "${RB_CURRENT_STEP:-(start)}" >&2
+  if [[ -n $RB_CURRENT_STEP ]]; then
+    printf 'Resume with: %s --from %s\n' "$0" "$RB_CURRENT_STEP" >&2
+  fi
+  exit 130
+}
+
+# A failing command of an `on_error = "continue"` step: shown, logged, and
+# counted; the step goes on. Failures inside functions the step calls are
+# reported once, at the call.
+rb_command_failed() {
+  local rc=$1 cmd=$2
+  if [[ ${FUNCNAME[1]-} != rb_step_* ]]; then
+    return 0
+  fi
+  RB_STEP_FAILURES=$((RB_STEP_FAILURES + 1))
+  printf '    FAILED (exit %d): %s\n' "$rc" "$cmd" >&2
+  ((RB_DRY_RUN)) || rb_log command_failed step "$RB_CURRENT_STEP" status "$rc" command "$cmd"
+}
+
+# Run step i in a subshell: errexit on, or (on_error = "continue") every
+# command run and each failure recorded. Ctrl-C ends the subshell even
+# when the command it interrupted (watch, a read loop) exits normally.
+rb_call_step_checked() {
+  local n=$1
+  exec 9>&-
+  trap 'exit 130' INT
+  if rb_continues_on_error "$n"; then
+    RB_STEP_FAILURES=0
+    set +e
+    trap 'rb_command_failed "$?" "$BASH_COMMAND"' ERR
+    rb_call_step "$n"
+    trap - ERR
+    if ((RB_STEP_FAILURES > 0)); then
+      printf '    %d command(s) of this step failed\n' "$RB_STEP_FAILURES" >&2
+      exit 1
+    fi
+    exit 0
+  fi
+  set -e
+  rb_call_step "$n"
+}
+
+rb_continues_on_error() {
+  case $1 in
+    1) return 0 ;;
+    2) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
 # Kill a process and everything it started (a step's `sleep`, `watch`, …).
@@ -752,19 +900,12 @@ rb_timed_step() {
     *) : ;;
   esac
   if ((limit == 0)); then
-    (
-      exec 9>&-
-      set -e
-      rb_call_step "$((i + 1))"
-    )
+    (rb_call_step_checked "$((i + 1))")
     return
   fi
-  (
-    exec 9>&-
-    set -e
-    rb_call_step "$((i + 1))"
-  ) 0<&0 &
+  (rb_call_step_checked "$((i + 1))") 0<&0 &
   pid=$!
+  RB_STEP_PID=$pid
   (
     exec 9>&- >/dev/null
     sleep "$limit" &
@@ -777,6 +918,12 @@ rb_timed_step() {
   watchdog=$!
   wait "$pid"
   rc=$?
+  # A trapped Ctrl-C returns from `wait` early: wait for the step to end.
+  while kill -0 "$pid" 2>/dev/null; do
+    wait "$pid"
+    rc=$?
+  done
+  RB_STEP_PID=""
   kill -TERM "$watchdog" 2>/dev/null
   wait "$watchdog" 2>/dev/null
   return "$rc"
@@ -853,6 +1000,7 @@ rb_main() {
   fi
   export RBGEN_LOG
 
+  trap rb_on_interrupt INT
   rb_require_params
   rb_require_secrets
   if ((RB_DRY_RUN)); then
@@ -870,7 +1018,31 @@ rb_main() {
   for ((i = first; i <= last; i++)); do
     rb_run_step "$i"
   done
+  if ((RB_DRY_RUN)); then
+    rb_dry_run_summary
+    return
+  fi
   printf '\n%s: all %d step(s) done.\n' "$RB_ID" "$((last - first + 1))"
+}
+
+# What the dry run found; exit 1 if a probe failed.
+rb_dry_run_summary() {
+  local w
+  printf '\nDRY RUN summary for %s in %s:\n' "$RB_ID" "$RB_ENV"
+  printf '  probes run:           %d%s\n' "${#RB_DRY_PROBES[@]}" "${RB_DRY_PROBES[*]:+ (${RB_DRY_PROBES[*]})}"
+  printf '  probes failed:        %d%s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]:+ (${RB_DRY_FAILED[*]})}"
+  printf '  would change state:   %d%s\n' "${#RB_DRY_CHANGES[@]}" "${RB_DRY_CHANGES[*]:+ (${RB_DRY_CHANGES[*]})}"
+  printf '  would wait for a person:\n'
+  for w in "${RB_DRY_WAITS[@]}"; do
+    printf '    - %s\n' "$w"
+  done
+  if ((${#RB_DRY_WAITS[@]} == 0)); then
+    printf '    (nothing)\n'
+  fi
+  if ((${#RB_DRY_FAILED[@]} > 0)); then
+    printf 'rbgen: %d probe(s) failed in the dry run: %s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]}" >&2
+    exit 1
+  fi
 }
 
 rb_main "$@"

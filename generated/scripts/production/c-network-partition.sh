@@ -86,6 +86,16 @@ RB_ONLY=""
 RB_ACK=()
 RB_PENDING_CLEANUPS=()
 RB_CURRENT_STEP=""
+RB_STEP_PID=""
+RB_INTERRUPTED=0
+RB_IN_STEP=0
+RB_SECRETS_GIVEN=()
+# What a dry run found, for its summary.
+RB_DRY_PROBES=()
+RB_DRY_FAILED=()
+RB_DRY_CHANGES=()
+RB_DRY_WAITS=()
+RB_OPERATOR=${RBGEN_OPERATOR:-${LOGNAME:-${USER:-}}}
 
 rb_usage() {
   printf '%s\n' "$RB_TITLE"
@@ -98,8 +108,13 @@ rb_usage() {
     '  --from STEP       start at STEP (id or number); values saved by earlier steps are reloaded' \
     '  --only STEP       run only STEP' \
     '  --yes             do not ask before destructive, promotion and fault steps' \
-    '  --ack CHECKLIST   acknowledge a checklist gate up front (repeatable; "all" for every gate)'
-  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR\n'
+    '  --ack ID          acknowledge a checklist gate or a manual step up front (repeatable;' \
+    '                    "all" for every gate and manual step: unattended drills)'
+  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
+  printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
+  printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
+  printf 'step is stopped and nothing after it runs; at a prompt nothing more runs.\n'
+  printf 'Fault cleanups still run. Resume with --from.\n'
 }
 
 rb_list() {
@@ -190,13 +205,19 @@ rb_step_index() {
 
 rb_confirm() {
   local i=$1 answer
+  if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("confirmation before ${RB_STEP_IDS[$i]}")
+    return 0
+  fi
   if ((RB_YES)); then
     return 0
   fi
   if [[ ! -t 0 ]]; then
     rb_die "step ${RB_STEP_IDS[$i]} is a ${RB_STEP_KINDS[$i]} step and needs confirmation: run it on a terminal, or pass --yes"
   fi
-  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer
+  answer=""
+  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer || true
+  rb_check_interrupt
   if [[ $answer != yes ]]; then
     rb_log step_declined step "${RB_STEP_IDS[$i]}"
     rb_die "stopped before step ${RB_STEP_IDS[$i]}; resume with: $0 --from ${RB_STEP_IDS[$i]}"
@@ -220,6 +241,7 @@ rb_gate() {
   local -a items=("$@")
   printf '\n  Checklist gate: %s\n' "$title"
   if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("checklist $id")
     for i in "${!items[@]}"; do
       printf '    [ ] %s\n' "${items[$i]}"
     done
@@ -236,7 +258,9 @@ rb_gate() {
     rb_die "checklist '$id' must be acknowledged: run on a terminal, or pass --ack $id"
   fi
   for i in "${!items[@]}"; do
-    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer
+    answer=""
+    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer || true
+    rb_check_interrupt
     case $answer in
       y | Y | yes) rb_log gate_item checklist "$id" item "$((i + 1))" ;;
       *)
@@ -349,11 +373,11 @@ rb_show_step() {
       printf '    %s\n' '-> 2/3 nodes healthy = Quorum maintained -> cluster can operate normally'
       printf '    $ %s\n' 'etcdctl_all endpoint health --write-out=table || echo "(at least one etcd endpoint is unhealthy)"' 'etcdctl_all member list -w table || echo "(etcd member list failed)"' $'HEALTHY=$(etcdctl_all endpoint health 2>&1 | grep -c "is healthy" || true)' $'TOTAL=$(wc -w <<<"$ETCD_NODES")' $'if [ "$HEALTHY" -ge $((TOTAL / 2 + 1)) ]; then' $'  echo "Healthy etcd nodes: $HEALTHY / $TOTAL -> Quorum maintained: Case 1"' 'else' $'  echo "Healthy etcd nodes: $HEALTHY / $TOTAL -> Quorum LOST: Case 2"' 'fi'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_NODES HEALTHY TOTAL)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_NODES "${ETCD_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' HEALTHY
+        printf '    %s=(set by this step)\n' TOTAL
       fi
+      printf '    expect: %s\n' '2/3 or more healthy = quorum maintained (Case 1); fewer than half healthy = quorum lost (Case 2).'
       ;;
     2)
       printf '    %s\n' 'Case 1: etcd Quorum maintained (2/3 or more healthy)'
@@ -371,11 +395,11 @@ rb_show_step() {
       printf '    %s\n' $'Interactively the reference follows `journalctl -fu patroni | grep -E "DCS|leader|promote|demote|failover"`. The script prints the matching lines of the last 15 minutes from every PostgreSQL node it can reach; run it again to refresh.'
       printf '    $ %s\n' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  echo "=== $NODE ==="' $'  node_logs "$NODE" patroni "15 minutes ago" 500 | grep -E "DCS|leader|promote|demote|failover" || echo "(no matching lines, or $NODE unreachable)"' 'done'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES DC2_NODES NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
       fi
+      printf '    expect: %s\n' $'Leader lock renewals on the leader; on isolated members \'DCS is not accessible\' and, with quorum, a failover or demotion handled by Patroni.'
       ;;
     4)
       printf '    %s\n' 'Continue once the network between the sites has been restored (Case 1: on its own or by the network team; Case 2: the highest priority).'
@@ -384,22 +408,25 @@ rb_show_step() {
       printf '    %s\n' 'Role and timeline of every node from its Patroni REST API. The reference checks the DC1 nodes; the DC2 nodes are included because a partition may isolate either site.'
       printf '    $ %s\n' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  echo "=== $NODE ==="' $'  curl -s --max-time 3 "http://$NODE:8008/patroni" 2>/dev/null \\' $'    | python3 -c "import sys,json; d=json.load(sys.stdin); \\' $'print(f\'role={d[\\"role\\"]}, timeline={d[\\"timeline\\"]}\')" \\' '    || echo "no response"' 'done'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES DC2_NODES NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
       fi
+      printf '    expect: %s\n' 'Exactly one role=primary in DC1 (standby_leader in DC2); every node on the same timeline; isolated nodes back as replicas.'
       ;;
   esac
 }
 
-rb_show_expect() {
-  case $(($1 + 1)) in
-    1) printf '    expected: %s\n' '2/3 or more healthy = quorum maintained (Case 1); fewer than half healthy = quorum lost (Case 2).' ;;
-    3) printf '    expected: %s\n' $'Leader lock renewals on the leader; on isolated members \'DCS is not accessible\' and, with quorum, a failover or demotion handled by Patroni.' ;;
-    5) printf '    expected: %s\n' 'Exactly one role=primary in DC1 (standby_leader in DC2); every node on the same timeline; isolated nodes back as replicas.' ;;
-    *) : ;;
-  esac
+# A secret's value is never printed: only whether it is set.
+rb_show_secret() {
+  local name=$1 given
+  for given in "${RB_SECRETS_GIVEN[@]}"; do
+    if [[ $given == "$name" ]]; then
+      printf '    %s=<secret, set>\n' "$name"
+      return 0
+    fi
+  done
+  printf '    %s=<secret, not set>\n' "$name"
 }
 
 rb_show_rollback() {
@@ -455,14 +482,14 @@ rb_run_step() {
   RB_CURRENT_STEP=${RB_STEP_IDS[$i]}
   rb_show_step "$i"
   rb_before_step "$i"
-  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
-    printf '    (dry run: not executed)\n'
+  if [[ $kind == manual ]]; then
+    rb_manual "$i"
     return 0
   fi
-  if [[ $kind == manual ]]; then
-    if ((!RB_DRY_RUN)); then
-      rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
-      rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
+    printf '    (dry run: not executed)\n'
+    if [[ $kind != wait ]]; then
+      RB_DRY_CHANGES+=("$RB_CURRENT_STEP")
     fi
     return 0
   fi
@@ -472,12 +499,25 @@ rb_run_step() {
   start=$(rb_now_ms)
   ((RB_DRY_RUN)) || rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
   set +e
+  RB_IN_STEP=1
   rb_timed_step "$i"
   rc=$?
+  RB_IN_STEP=0
   set -e
+  if ((RB_INTERRUPTED)); then
+    ((RB_DRY_RUN)) || rb_log step_interrupted step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
+    rb_stop_interrupted
+  fi
   ((RB_DRY_RUN)) || rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
-  if ((rc != 0)) && ((RB_DRY_RUN)); then
-    printf '    (probe failed with exit %d; the dry run goes on)\n' "$rc"
+  if ((RB_DRY_RUN)); then
+    RB_DRY_PROBES+=("$RB_CURRENT_STEP")
+    if ((rc != 0)); then
+      RB_DRY_FAILED+=("$RB_CURRENT_STEP")
+      printf '    PROBE FAILED (exit %d); the dry run goes on\n' "$rc"
+    elif [[ -s $RB_STATE_FILE ]]; then
+      # shellcheck source=/dev/null
+      source "$RB_STATE_FILE"
+    fi
     return 0
   fi
   if ((rc != 0)); then
@@ -490,8 +530,116 @@ rb_run_step() {
     # shellcheck source=/dev/null
     source "$RB_STATE_FILE"
   fi
-  rb_show_expect "$i"
   rb_after_step "$i"
+}
+
+# A manual step waits until a person says it is done (typed on a terminal,
+# or `--ack STEP` / `--ack all` given up front for unattended drills).
+rb_manual() {
+  local i=$1 answer how
+  if ((RB_DRY_RUN)); then
+    printf '    (manual: waits for an operator to type done)\n'
+    RB_DRY_WAITS+=("manual step $RB_CURRENT_STEP")
+    return 0
+  fi
+  rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind manual
+  if rb_acked "$RB_CURRENT_STEP"; then
+    how=flag
+  elif [[ ! -t 0 ]]; then
+    rb_die "manual step $RB_CURRENT_STEP needs a person: run on a terminal, or pass --ack $RB_CURRENT_STEP once it is done"
+  else
+    while :; do
+      answer=""
+      read -r -p "    Do this now. Type done when it is done (or stop): " answer || true
+      rb_check_interrupt
+      case $answer in
+        done) break ;;
+        stop)
+          rb_log step_declined step "$RB_CURRENT_STEP"
+          rb_die "stopped at manual step $RB_CURRENT_STEP; resume with: $0 --from $RB_CURRENT_STEP"
+          ;;
+        *) printf '    (type done, or stop)\n' ;;
+      esac
+    done
+    how=interactive
+  fi
+  rb_log manual_ack step "$RB_CURRENT_STEP" how "$how" operator "$RB_OPERATOR"
+  rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  printf '    done (%s%s)\n' "$how" "${RB_OPERATOR:+, $RB_OPERATOR}"
+}
+
+# Ctrl-C: remember it, and stop the running step's whole process tree (a
+# step with a timeout runs in the background, where Ctrl-C does not reach).
+rb_on_interrupt() {
+  RB_INTERRUPTED=1
+  if ((!RB_IN_STEP)); then
+    # At a prompt (bash would restart `read`) or between steps: stop here.
+    rb_stop_interrupted
+  fi
+  if [[ -n $RB_STEP_PID ]]; then
+    rb_kill_tree "$RB_STEP_PID"
+  fi
+}
+
+rb_check_interrupt() {
+  if ((RB_INTERRUPTED)); then
+    rb_stop_interrupted
+  fi
+}
+
+rb_stop_interrupted() {
+  trap - INT
+  ((RB_DRY_RUN)) || rb_log interrupted step "$RB_CURRENT_STEP"
+  printf '\nrbgen: interrupted (Ctrl-C) at step %s; nothing after it ran.\n' "${RB_CURRENT_STEP:-(start)}" >&2
+  if [[ -n $RB_CURRENT_STEP ]]; then
+    printf 'Resume with: %s --from %s\n' "$0" "$RB_CURRENT_STEP" >&2
+  fi
+  exit 130
+}
+
+# A failing command of an `on_error = "continue"` step: shown, logged, and
+# counted; the step goes on. Failures inside functions the step calls are
+# reported once, at the call.
+rb_command_failed() {
+  local rc=$1 cmd=$2
+  if [[ ${FUNCNAME[1]-} != rb_step_* ]]; then
+    return 0
+  fi
+  RB_STEP_FAILURES=$((RB_STEP_FAILURES + 1))
+  printf '    FAILED (exit %d): %s\n' "$rc" "$cmd" >&2
+  ((RB_DRY_RUN)) || rb_log command_failed step "$RB_CURRENT_STEP" status "$rc" command "$cmd"
+}
+
+# Run step i in a subshell: errexit on, or (on_error = "continue") every
+# command run and each failure recorded. Ctrl-C ends the subshell even
+# when the command it interrupted (watch, a read loop) exits normally.
+rb_call_step_checked() {
+  local n=$1
+  exec 9>&-
+  trap 'exit 130' INT
+  if rb_continues_on_error "$n"; then
+    RB_STEP_FAILURES=0
+    set +e
+    trap 'rb_command_failed "$?" "$BASH_COMMAND"' ERR
+    rb_call_step "$n"
+    trap - ERR
+    if ((RB_STEP_FAILURES > 0)); then
+      printf '    %d command(s) of this step failed\n' "$RB_STEP_FAILURES" >&2
+      exit 1
+    fi
+    exit 0
+  fi
+  set -e
+  rb_call_step "$n"
+}
+
+rb_continues_on_error() {
+  case $1 in
+    1) return 0 ;;
+    3) return 0 ;;
+    5) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
 # Kill a process and everything it started (a step's `sleep`, `watch`, …).
@@ -512,19 +660,12 @@ rb_timed_step() {
     *) : ;;
   esac
   if ((limit == 0)); then
-    (
-      exec 9>&-
-      set -e
-      rb_call_step "$((i + 1))"
-    )
+    (rb_call_step_checked "$((i + 1))")
     return
   fi
-  (
-    exec 9>&-
-    set -e
-    rb_call_step "$((i + 1))"
-  ) 0<&0 &
+  (rb_call_step_checked "$((i + 1))") 0<&0 &
   pid=$!
+  RB_STEP_PID=$pid
   (
     exec 9>&- >/dev/null
     sleep "$limit" &
@@ -537,6 +678,12 @@ rb_timed_step() {
   watchdog=$!
   wait "$pid"
   rc=$?
+  # A trapped Ctrl-C returns from `wait` early: wait for the step to end.
+  while kill -0 "$pid" 2>/dev/null; do
+    wait "$pid"
+    rc=$?
+  done
+  RB_STEP_PID=""
   kill -TERM "$watchdog" 2>/dev/null
   wait "$watchdog" 2>/dev/null
   return "$rc"
@@ -613,6 +760,7 @@ rb_main() {
   fi
   export RBGEN_LOG
 
+  trap rb_on_interrupt INT
   rb_require_params
   rb_require_secrets
   if ((RB_DRY_RUN)); then
@@ -629,7 +777,31 @@ rb_main() {
   for ((i = first; i <= last; i++)); do
     rb_run_step "$i"
   done
+  if ((RB_DRY_RUN)); then
+    rb_dry_run_summary
+    return
+  fi
   printf '\n%s: all %d step(s) done.\n' "$RB_ID" "$((last - first + 1))"
+}
+
+# What the dry run found; exit 1 if a probe failed.
+rb_dry_run_summary() {
+  local w
+  printf '\nDRY RUN summary for %s in %s:\n' "$RB_ID" "$RB_ENV"
+  printf '  probes run:           %d%s\n' "${#RB_DRY_PROBES[@]}" "${RB_DRY_PROBES[*]:+ (${RB_DRY_PROBES[*]})}"
+  printf '  probes failed:        %d%s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]:+ (${RB_DRY_FAILED[*]})}"
+  printf '  would change state:   %d%s\n' "${#RB_DRY_CHANGES[@]}" "${RB_DRY_CHANGES[*]:+ (${RB_DRY_CHANGES[*]})}"
+  printf '  would wait for a person:\n'
+  for w in "${RB_DRY_WAITS[@]}"; do
+    printf '    - %s\n' "$w"
+  done
+  if ((${#RB_DRY_WAITS[@]} == 0)); then
+    printf '    (nothing)\n'
+  fi
+  if ((${#RB_DRY_FAILED[@]} > 0)); then
+    printf 'rbgen: %d probe(s) failed in the dry run: %s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]}" >&2
+    exit 1
+  fi
 }
 
 rb_main "$@"

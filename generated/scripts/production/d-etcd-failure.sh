@@ -114,6 +114,16 @@ RB_ONLY=""
 RB_ACK=()
 RB_PENDING_CLEANUPS=()
 RB_CURRENT_STEP=""
+RB_STEP_PID=""
+RB_INTERRUPTED=0
+RB_IN_STEP=0
+RB_SECRETS_GIVEN=()
+# What a dry run found, for its summary.
+RB_DRY_PROBES=()
+RB_DRY_FAILED=()
+RB_DRY_CHANGES=()
+RB_DRY_WAITS=()
+RB_OPERATOR=${RBGEN_OPERATOR:-${LOGNAME:-${USER:-}}}
 ETCD_FAILED_NODE="${ETCD_FAILED_NODE-}"
 
 rb_usage() {
@@ -127,10 +137,15 @@ rb_usage() {
     '  --from STEP       start at STEP (id or number); values saved by earlier steps are reloaded' \
     '  --only STEP       run only STEP' \
     '  --yes             do not ask before destructive, promotion and fault steps' \
-    '  --ack CHECKLIST   acknowledge a checklist gate up front (repeatable; "all" for every gate)'
+    '  --ack ID          acknowledge a checklist gate or a manual step up front (repeatable;' \
+    '                    "all" for every gate and manual step: unattended drills)'
   printf '\nParameters (flag, or the variable of the same name in the environment):\n'
   printf '  %-28s %s\n' '--etcd-failed-node VALUE' 'Address of the failed etcd member to diagnose and restart (step 2) (e.g. 10.3.0.10)'
-  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR\n'
+  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
+  printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
+  printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
+  printf 'step is stopped and nothing after it runs; at a prompt nothing more runs.\n'
+  printf 'Fault cleanups still run. Resume with --from.\n'
 }
 
 rb_list() {
@@ -221,13 +236,19 @@ rb_step_index() {
 
 rb_confirm() {
   local i=$1 answer
+  if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("confirmation before ${RB_STEP_IDS[$i]}")
+    return 0
+  fi
   if ((RB_YES)); then
     return 0
   fi
   if [[ ! -t 0 ]]; then
     rb_die "step ${RB_STEP_IDS[$i]} is a ${RB_STEP_KINDS[$i]} step and needs confirmation: run it on a terminal, or pass --yes"
   fi
-  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer
+  answer=""
+  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer || true
+  rb_check_interrupt
   if [[ $answer != yes ]]; then
     rb_log step_declined step "${RB_STEP_IDS[$i]}"
     rb_die "stopped before step ${RB_STEP_IDS[$i]}; resume with: $0 --from ${RB_STEP_IDS[$i]}"
@@ -251,6 +272,7 @@ rb_gate() {
   local -a items=("$@")
   printf '\n  Checklist gate: %s\n' "$title"
   if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("checklist $id")
     for i in "${!items[@]}"; do
       printf '    [ ] %s\n' "${items[$i]}"
     done
@@ -267,7 +289,9 @@ rb_gate() {
     rb_die "checklist '$id' must be acknowledged: run on a terminal, or pass --ack $id"
   fi
   for i in "${!items[@]}"; do
-    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer
+    answer=""
+    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer || true
+    rb_check_interrupt
     case $answer in
       y | Y | yes) rb_log gate_item checklist "$id" item "$((i + 1))" ;;
       *)
@@ -292,7 +316,8 @@ rb_require_params() {
   local value
   if [[ -z $ETCD_FAILED_NODE ]]; then
     if [[ -t 0 ]]; then
-      read -r -p 'Address of the failed etcd member to diagnose and restart (step 2) (e.g. 10.3.0.10): ' value
+      read -r -p 'Address of the failed etcd member to diagnose and restart (step 2) (e.g. 10.3.0.10): ' value || true
+      rb_check_interrupt
       ETCD_FAILED_NODE=$value
     fi
     if [[ -z $ETCD_FAILED_NODE ]]; then
@@ -454,40 +479,40 @@ rb_show_step() {
       printf '    %s\n' $'`etcdctl endpoint status` and `endpoint health` exit non-zero when a member is down, which is the case being handled: the script reports and carries on.'
       printf '    $ %s\n' '# Check etcd cluster status' 'etcdctl_all endpoint status --write-out=table || echo "(some etcd endpoints did not answer)"' '# Count healthy etcd nodes' $'HEALTHY=$(etcdctl_all endpoint health 2>&1 | grep -c "is healthy" || true)' $'TOTAL=$(wc -w <<<"$ETCD_NODES")' $'echo "Healthy etcd nodes: $HEALTHY / $TOTAL"' $'if [ "$HEALTHY" -ge $((TOTAL / 2 + 1)) ]; then' '  echo "Quorum maintained -> waiting for Patroni auto-recovery"' 'else' $'  echo "Quorum lost! Immediate recovery required"' 'fi'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_NODES HEALTHY TOTAL)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_NODES "${ETCD_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' HEALTHY
+        printf '    %s=(set by this step)\n' TOTAL
       fi
+      printf '    expect: %s\n' $'Quorum maintained -> waiting for Patroni auto-recovery, or: Quorum lost! Immediate recovery required'
       ;;
     2)
       printf '    %s\n' $'On the failed etcd node (e.g., the Singapore node, `ssh pg-singapore-1`): disk space and memory are the common causes of etcd failure.'
       printf '    $ %s\n' $'node_run "$ETCD_FAILED_NODE" "df -h $ETCD_DATA_DIR; free -h" || echo "cannot run commands on $ETCD_FAILED_NODE"' $'node_logs "$ETCD_FAILED_NODE" etcd "10 minutes ago" 50 || echo "(no etcd log from $ETCD_FAILED_NODE)"'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_FAILED_NODE ETCD_DATA_DIR)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_FAILED_NODE "${ETCD_FAILED_NODE-'<unset>'}"
+        printf '    %s=%s\n' ETCD_DATA_DIR "${ETCD_DATA_DIR-'<unset>'}"
       fi
+      printf '    expect: %s\n' $'Free space on the etcd data volume, free memory, and the last 50 etcd log lines (look for \'no space left\', \'database space exceeded\', OOM, slow fsync).'
       ;;
     3)
       printf '    $ %s\n' $'node_service "$ETCD_FAILED_NODE" restart etcd'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_FAILED_NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_FAILED_NODE "${ETCD_FAILED_NODE-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'etcd restarts without error.'
       ;;
     4)
       printf '    %s\n' 'Polls the health of all members for up to 60 seconds, then lists the members through the Seoul endpoint as the reference does.'
       printf '    $ %s\n' $'TOTAL=$(wc -w <<<"$ETCD_NODES")' $'DEADLINE=$((SECONDS + 60))' 'HEALTHY=0' $'while [ "$SECONDS" -lt "$DEADLINE" ]; do' $'  HEALTHY=$(etcdctl_all endpoint health 2>&1 | grep -c "is healthy" || true)' $'  if [ "$HEALTHY" -ge "$TOTAL" ]; then' '    break' '  fi' '  sleep 2' 'done' $'echo "Healthy etcd nodes: $HEALTHY / $TOTAL"' $'etcdctl_at "$ETCD_SEOUL_ENDPOINT" member list'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_NODES SECONDS DEADLINE HEALTHY TOTAL ETCD_SEOUL_ENDPOINT)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_NODES "${ETCD_NODES-'<unset>'}"
+        printf '    %s=%s\n' SECONDS "${SECONDS-'<unset>'}"
+        printf '    %s=%s\n' ETCD_SEOUL_ENDPOINT "${ETCD_SEOUL_ENDPOINT-'<unset>'}"
+        printf '    %s=(set by this step)\n' DEADLINE
+        printf '    %s=(set by this step)\n' HEALTHY
+        printf '    %s=(set by this step)\n' TOTAL
       fi
+      printf '    expect: %s\n' 'All members healthy and listed as started. If quorum is back, stop here: Patroni recovers on its own.'
       ;;
     5)
       printf '    %s\n' 'Use only when etcd data is corrupted and restart-based recovery is impossible. Patroni restores cluster configuration from patroni.dynamic.json, so wiping the data directory alone allows automatic re-registration. This procedure completely wipes etcd data: stop the script here (answer no at the next confirmation) if step 2 brought quorum back.'
@@ -495,20 +520,18 @@ rb_show_step() {
     6)
       printf '    $ %s\n' $'patronictl -c "$PATRONI_CONF" pause "$DC1_CLUSTER" --wait'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'Maintenance mode: on'
       ;;
     7)
       printf '    $ %s\n' $'for NODE in $ETCD_NODES; do' $'  echo "Stopping etcd and deleting its data on $NODE"' $'  etcd_wipe_member "$NODE"' 'done'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_NODES NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_NODES "${ETCD_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
       fi
+      printf '    expect: %s\n' 'etcd stopped and its data directory removed on all three members.'
       ;;
     8)
       printf '    %s\n' $'3. Seoul node (first node): in etcd.conf.yml verify `initial-cluster-state: new`.'
@@ -519,57 +542,53 @@ rb_show_step() {
       printf '    %s\n' 'The Seoul member is started in the background: with a three-member initial cluster it only reports ready once a second member has joined, so a blocking start would wait forever for the Busan start that follows it.'
       printf '    $ %s\n' '# 3. Initialize new cluster on Seoul node (first node)' $'node_service "$ETCD_SEOUL_NODE" start etcd &' $'SEOUL_START=$!' 'sleep 5' '# 4. Add Busan, Singapore nodes' $'node_service "$ETCD_BUSAN_NODE" start etcd' $'node_service "$ETCD_SINGAPORE_NODE" start etcd' $'wait "$SEOUL_START"' 'etcdctl_all endpoint health --write-out=table'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_SEOUL_NODE ETCD_BUSAN_NODE ETCD_SINGAPORE_NODE SEOUL_START)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_SEOUL_NODE "${ETCD_SEOUL_NODE-'<unset>'}"
+        printf '    %s=%s\n' ETCD_BUSAN_NODE "${ETCD_BUSAN_NODE-'<unset>'}"
+        printf '    %s=%s\n' ETCD_SINGAPORE_NODE "${ETCD_SINGAPORE_NODE-'<unset>'}"
+        printf '    %s=(set by this step)\n' SEOUL_START
       fi
+      printf '    expect: %s\n' 'All three endpoints healthy.'
       ;;
     10)
       printf '    %s\n' 'Not in the reference; seen in the lab: after every etcd member is rebuilt, the new raft term is lower than the one Patroni remembers, and Patroni logs StaleEtcdNode ("Connected to Etcd node with term … Old known term …") until it is restarted. DC1 is still paused, so restarting its Patroni leaves PostgreSQL running. Only members whose recent Patroni log shows the error are restarted.'
       printf '    $ %s\n' 'sleep 30 # let every Patroni run a few HA loops against the new etcd' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  LOG=$(node_logs "$NODE" patroni "5 minutes ago" 200 2>/dev/null || true)' $'  if grep -q "StaleEtcdNode" <<<"$LOG"; then' $'    echo "$NODE: StaleEtcdNode in the Patroni log -> restarting Patroni"' $'    node_service "$NODE" restart patroni' '  else' $'    echo "$NODE: no StaleEtcdNode"' '  fi' 'done'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES DC2_NODES NODE LOG)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
+        printf '    %s=(set by this step)\n' LOG
       fi
+      printf '    expect: %s\n' 'Every member either reports no StaleEtcdNode or has its Patroni restarted.'
       ;;
     11)
       printf '    $ %s\n' $'patronictl -c "$PATRONI_CONF" resume "$DC1_CLUSTER" --wait'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'Maintenance mode: off'
       ;;
     12)
       printf '    $ %s\n' $'patronictl -c "$PATRONI_CONF" show-config "$DC1_CLUSTER"' $'patronictl -c "$PATRONI_CONF" list "$DC1_CLUSTER"'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'The dynamic configuration is back (ttl, loop_wait, postgresql parameters…); one Leader running and the replicas streaming.'
       ;;
   esac
 }
 
-rb_show_expect() {
-  case $(($1 + 1)) in
-    1) printf '    expected: %s\n' $'Quorum maintained -> waiting for Patroni auto-recovery, or: Quorum lost! Immediate recovery required' ;;
-    2) printf '    expected: %s\n' $'Free space on the etcd data volume, free memory, and the last 50 etcd log lines (look for \'no space left\', \'database space exceeded\', OOM, slow fsync).' ;;
-    3) printf '    expected: %s\n' 'etcd restarts without error.' ;;
-    4) printf '    expected: %s\n' 'All members healthy and listed as started. If quorum is back, stop here: Patroni recovers on its own.' ;;
-    6) printf '    expected: %s\n' 'Maintenance mode: on' ;;
-    7) printf '    expected: %s\n' 'etcd stopped and its data directory removed on all three members.' ;;
-    9) printf '    expected: %s\n' 'All three endpoints healthy.' ;;
-    10) printf '    expected: %s\n' 'Every member either reports no StaleEtcdNode or has its Patroni restarted.' ;;
-    11) printf '    expected: %s\n' 'Maintenance mode: off' ;;
-    12) printf '    expected: %s\n' 'The dynamic configuration is back (ttl, loop_wait, postgresql parameters…); one Leader running and the replicas streaming.' ;;
-    *) : ;;
-  esac
+# A secret's value is never printed: only whether it is set.
+rb_show_secret() {
+  local name=$1 given
+  for given in "${RB_SECRETS_GIVEN[@]}"; do
+    if [[ $given == "$name" ]]; then
+      printf '    %s=<secret, set>\n' "$name"
+      return 0
+    fi
+  done
+  printf '    %s=<secret, not set>\n' "$name"
 }
 
 rb_show_rollback() {
@@ -582,34 +601,22 @@ rb_show_rollback() {
 rb_before_step() {
   case $(($1 + 1)) in
     3)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     6)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     7)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     9)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     10)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     11)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     *) : ;;
   esac
@@ -656,14 +663,14 @@ rb_run_step() {
   RB_CURRENT_STEP=${RB_STEP_IDS[$i]}
   rb_show_step "$i"
   rb_before_step "$i"
-  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
-    printf '    (dry run: not executed)\n'
+  if [[ $kind == manual ]]; then
+    rb_manual "$i"
     return 0
   fi
-  if [[ $kind == manual ]]; then
-    if ((!RB_DRY_RUN)); then
-      rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
-      rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
+    printf '    (dry run: not executed)\n'
+    if [[ $kind != wait ]]; then
+      RB_DRY_CHANGES+=("$RB_CURRENT_STEP")
     fi
     return 0
   fi
@@ -673,12 +680,25 @@ rb_run_step() {
   start=$(rb_now_ms)
   ((RB_DRY_RUN)) || rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
   set +e
+  RB_IN_STEP=1
   rb_timed_step "$i"
   rc=$?
+  RB_IN_STEP=0
   set -e
+  if ((RB_INTERRUPTED)); then
+    ((RB_DRY_RUN)) || rb_log step_interrupted step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
+    rb_stop_interrupted
+  fi
   ((RB_DRY_RUN)) || rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
-  if ((rc != 0)) && ((RB_DRY_RUN)); then
-    printf '    (probe failed with exit %d; the dry run goes on)\n' "$rc"
+  if ((RB_DRY_RUN)); then
+    RB_DRY_PROBES+=("$RB_CURRENT_STEP")
+    if ((rc != 0)); then
+      RB_DRY_FAILED+=("$RB_CURRENT_STEP")
+      printf '    PROBE FAILED (exit %d); the dry run goes on\n' "$rc"
+    elif [[ -s $RB_STATE_FILE ]]; then
+      # shellcheck source=/dev/null
+      source "$RB_STATE_FILE"
+    fi
     return 0
   fi
   if ((rc != 0)); then
@@ -691,8 +711,116 @@ rb_run_step() {
     # shellcheck source=/dev/null
     source "$RB_STATE_FILE"
   fi
-  rb_show_expect "$i"
   rb_after_step "$i"
+}
+
+# A manual step waits until a person says it is done (typed on a terminal,
+# or `--ack STEP` / `--ack all` given up front for unattended drills).
+rb_manual() {
+  local i=$1 answer how
+  if ((RB_DRY_RUN)); then
+    printf '    (manual: waits for an operator to type done)\n'
+    RB_DRY_WAITS+=("manual step $RB_CURRENT_STEP")
+    return 0
+  fi
+  rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind manual
+  if rb_acked "$RB_CURRENT_STEP"; then
+    how=flag
+  elif [[ ! -t 0 ]]; then
+    rb_die "manual step $RB_CURRENT_STEP needs a person: run on a terminal, or pass --ack $RB_CURRENT_STEP once it is done"
+  else
+    while :; do
+      answer=""
+      read -r -p "    Do this now. Type done when it is done (or stop): " answer || true
+      rb_check_interrupt
+      case $answer in
+        done) break ;;
+        stop)
+          rb_log step_declined step "$RB_CURRENT_STEP"
+          rb_die "stopped at manual step $RB_CURRENT_STEP; resume with: $0 --from $RB_CURRENT_STEP"
+          ;;
+        *) printf '    (type done, or stop)\n' ;;
+      esac
+    done
+    how=interactive
+  fi
+  rb_log manual_ack step "$RB_CURRENT_STEP" how "$how" operator "$RB_OPERATOR"
+  rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  printf '    done (%s%s)\n' "$how" "${RB_OPERATOR:+, $RB_OPERATOR}"
+}
+
+# Ctrl-C: remember it, and stop the running step's whole process tree (a
+# step with a timeout runs in the background, where Ctrl-C does not reach).
+rb_on_interrupt() {
+  RB_INTERRUPTED=1
+  if ((!RB_IN_STEP)); then
+    # At a prompt (bash would restart `read`) or between steps: stop here.
+    rb_stop_interrupted
+  fi
+  if [[ -n $RB_STEP_PID ]]; then
+    rb_kill_tree "$RB_STEP_PID"
+  fi
+}
+
+rb_check_interrupt() {
+  if ((RB_INTERRUPTED)); then
+    rb_stop_interrupted
+  fi
+}
+
+rb_stop_interrupted() {
+  trap - INT
+  ((RB_DRY_RUN)) || rb_log interrupted step "$RB_CURRENT_STEP"
+  printf '\nrbgen: interrupted (Ctrl-C) at step %s; nothing after it ran.\n' "${RB_CURRENT_STEP:-(start)}" >&2
+  if [[ -n $RB_CURRENT_STEP ]]; then
+    printf 'Resume with: %s --from %s\n' "$0" "$RB_CURRENT_STEP" >&2
+  fi
+  exit 130
+}
+
+# A failing command of an `on_error = "continue"` step: shown, logged, and
+# counted; the step goes on. Failures inside functions the step calls are
+# reported once, at the call.
+rb_command_failed() {
+  local rc=$1 cmd=$2
+  if [[ ${FUNCNAME[1]-} != rb_step_* ]]; then
+    return 0
+  fi
+  RB_STEP_FAILURES=$((RB_STEP_FAILURES + 1))
+  printf '    FAILED (exit %d): %s\n' "$rc" "$cmd" >&2
+  ((RB_DRY_RUN)) || rb_log command_failed step "$RB_CURRENT_STEP" status "$rc" command "$cmd"
+}
+
+# Run step i in a subshell: errexit on, or (on_error = "continue") every
+# command run and each failure recorded. Ctrl-C ends the subshell even
+# when the command it interrupted (watch, a read loop) exits normally.
+rb_call_step_checked() {
+  local n=$1
+  exec 9>&-
+  trap 'exit 130' INT
+  if rb_continues_on_error "$n"; then
+    RB_STEP_FAILURES=0
+    set +e
+    trap 'rb_command_failed "$?" "$BASH_COMMAND"' ERR
+    rb_call_step "$n"
+    trap - ERR
+    if ((RB_STEP_FAILURES > 0)); then
+      printf '    %d command(s) of this step failed\n' "$RB_STEP_FAILURES" >&2
+      exit 1
+    fi
+    exit 0
+  fi
+  set -e
+  rb_call_step "$n"
+}
+
+rb_continues_on_error() {
+  case $1 in
+    1) return 0 ;;
+    2) return 0 ;;
+    12) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
 # Kill a process and everything it started (a step's `sleep`, `watch`, …).
@@ -718,19 +846,12 @@ rb_timed_step() {
     *) : ;;
   esac
   if ((limit == 0)); then
-    (
-      exec 9>&-
-      set -e
-      rb_call_step "$((i + 1))"
-    )
+    (rb_call_step_checked "$((i + 1))")
     return
   fi
-  (
-    exec 9>&-
-    set -e
-    rb_call_step "$((i + 1))"
-  ) 0<&0 &
+  (rb_call_step_checked "$((i + 1))") 0<&0 &
   pid=$!
+  RB_STEP_PID=$pid
   (
     exec 9>&- >/dev/null
     sleep "$limit" &
@@ -743,6 +864,12 @@ rb_timed_step() {
   watchdog=$!
   wait "$pid"
   rc=$?
+  # A trapped Ctrl-C returns from `wait` early: wait for the step to end.
+  while kill -0 "$pid" 2>/dev/null; do
+    wait "$pid"
+    rc=$?
+  done
+  RB_STEP_PID=""
   kill -TERM "$watchdog" 2>/dev/null
   wait "$watchdog" 2>/dev/null
   return "$rc"
@@ -825,6 +952,7 @@ rb_main() {
   fi
   export RBGEN_LOG
 
+  trap rb_on_interrupt INT
   rb_require_params
   rb_require_secrets
   if ((RB_DRY_RUN)); then
@@ -842,7 +970,31 @@ rb_main() {
   for ((i = first; i <= last; i++)); do
     rb_run_step "$i"
   done
+  if ((RB_DRY_RUN)); then
+    rb_dry_run_summary
+    return
+  fi
   printf '\n%s: all %d step(s) done.\n' "$RB_ID" "$((last - first + 1))"
+}
+
+# What the dry run found; exit 1 if a probe failed.
+rb_dry_run_summary() {
+  local w
+  printf '\nDRY RUN summary for %s in %s:\n' "$RB_ID" "$RB_ENV"
+  printf '  probes run:           %d%s\n' "${#RB_DRY_PROBES[@]}" "${RB_DRY_PROBES[*]:+ (${RB_DRY_PROBES[*]})}"
+  printf '  probes failed:        %d%s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]:+ (${RB_DRY_FAILED[*]})}"
+  printf '  would change state:   %d%s\n' "${#RB_DRY_CHANGES[@]}" "${RB_DRY_CHANGES[*]:+ (${RB_DRY_CHANGES[*]})}"
+  printf '  would wait for a person:\n'
+  for w in "${RB_DRY_WAITS[@]}"; do
+    printf '    - %s\n' "$w"
+  done
+  if ((${#RB_DRY_WAITS[@]} == 0)); then
+    printf '    (nothing)\n'
+  fi
+  if ((${#RB_DRY_FAILED[@]} > 0)); then
+    printf 'rbgen: %d probe(s) failed in the dry run: %s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]}" >&2
+    exit 1
+  fi
 }
 
 rb_main "$@"

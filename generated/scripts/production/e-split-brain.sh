@@ -149,6 +149,16 @@ RB_ONLY=""
 RB_ACK=()
 RB_PENDING_CLEANUPS=()
 RB_CURRENT_STEP=""
+RB_STEP_PID=""
+RB_INTERRUPTED=0
+RB_IN_STEP=0
+RB_SECRETS_GIVEN=()
+# What a dry run found, for its summary.
+RB_DRY_PROBES=()
+RB_DRY_FAILED=()
+RB_DRY_CHANGES=()
+RB_DRY_WAITS=()
+RB_OPERATOR=${RBGEN_OPERATOR:-${LOGNAME:-${USER:-}}}
 SURVIVING_PRIMARY="${SURVIVING_PRIMARY-}"
 OLD_PRIMARY="${OLD_PRIMARY-}"
 DIVERGENCE_LSN="${DIVERGENCE_LSN-}"
@@ -164,12 +174,17 @@ rb_usage() {
     '  --from STEP       start at STEP (id or number); values saved by earlier steps are reloaded' \
     '  --only STEP       run only STEP' \
     '  --yes             do not ask before destructive, promotion and fault steps' \
-    '  --ack CHECKLIST   acknowledge a checklist gate up front (repeatable; "all" for every gate)'
+    '  --ack ID          acknowledge a checklist gate or a manual step up front (repeatable;' \
+    '                    "all" for every gate and manual step: unattended drills)'
   printf '\nParameters (flag, or the variable of the same name in the environment):\n'
   printf '  %-28s %s\n' '--surviving-primary VALUE' 'Address of the primary with the higher LSN (kept) (e.g. 10.2.0.10)'
   printf '  %-28s %s\n' '--old-primary VALUE' 'Address of the stale primary with the lower LSN (stopped, assessed, rebuilt as a replica) (e.g. 10.1.0.10)'
   printf '  %-28s %s\n' '--divergence-lsn VALUE' $'LSN where the two primaries diverged: the switch point recorded for the newer timeline in the surviving primary\'s pg_wal/<timeline>.history (e.g. 0/5A000098)'
-  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR\n'
+  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
+  printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
+  printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
+  printf 'step is stopped and nothing after it runs; at a prompt nothing more runs.\n'
+  printf 'Fault cleanups still run. Resume with --from.\n'
 }
 
 rb_list() {
@@ -260,13 +275,19 @@ rb_step_index() {
 
 rb_confirm() {
   local i=$1 answer
+  if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("confirmation before ${RB_STEP_IDS[$i]}")
+    return 0
+  fi
   if ((RB_YES)); then
     return 0
   fi
   if [[ ! -t 0 ]]; then
     rb_die "step ${RB_STEP_IDS[$i]} is a ${RB_STEP_KINDS[$i]} step and needs confirmation: run it on a terminal, or pass --yes"
   fi
-  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer
+  answer=""
+  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer || true
+  rb_check_interrupt
   if [[ $answer != yes ]]; then
     rb_log step_declined step "${RB_STEP_IDS[$i]}"
     rb_die "stopped before step ${RB_STEP_IDS[$i]}; resume with: $0 --from ${RB_STEP_IDS[$i]}"
@@ -290,6 +311,7 @@ rb_gate() {
   local -a items=("$@")
   printf '\n  Checklist gate: %s\n' "$title"
   if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("checklist $id")
     for i in "${!items[@]}"; do
       printf '    [ ] %s\n' "${items[$i]}"
     done
@@ -306,7 +328,9 @@ rb_gate() {
     rb_die "checklist '$id' must be acknowledged: run on a terminal, or pass --ack $id"
   fi
   for i in "${!items[@]}"; do
-    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer
+    answer=""
+    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer || true
+    rb_check_interrupt
     case $answer in
       y | Y | yes) rb_log gate_item checklist "$id" item "$((i + 1))" ;;
       *)
@@ -331,7 +355,8 @@ rb_require_params() {
   local value
   if [[ -z $SURVIVING_PRIMARY ]]; then
     if [[ -t 0 ]]; then
-      read -r -p 'Address of the primary with the higher LSN (kept) (e.g. 10.2.0.10): ' value
+      read -r -p 'Address of the primary with the higher LSN (kept) (e.g. 10.2.0.10): ' value || true
+      rb_check_interrupt
       SURVIVING_PRIMARY=$value
     fi
     if [[ -z $SURVIVING_PRIMARY ]]; then
@@ -344,7 +369,8 @@ rb_require_params() {
   fi
   if [[ -z $OLD_PRIMARY ]]; then
     if [[ -t 0 ]]; then
-      read -r -p 'Address of the stale primary with the lower LSN (stopped, assessed, rebuilt as a replica) (e.g. 10.1.0.10): ' value
+      read -r -p 'Address of the stale primary with the lower LSN (stopped, assessed, rebuilt as a replica) (e.g. 10.1.0.10): ' value || true
+      rb_check_interrupt
       OLD_PRIMARY=$value
     fi
     if [[ -z $OLD_PRIMARY ]]; then
@@ -357,7 +383,8 @@ rb_require_params() {
   fi
   if [[ -z $DIVERGENCE_LSN ]]; then
     if [[ -t 0 ]]; then
-      read -r -p $'LSN where the two primaries diverged: the switch point recorded for the newer timeline in the surviving primary\'s pg_wal/<timeline>.history (e.g. 0/5A000098): ' value
+      read -r -p $'LSN where the two primaries diverged: the switch point recorded for the newer timeline in the surviving primary\'s pg_wal/<timeline>.history (e.g. 0/5A000098): ' value || true
+      rb_check_interrupt
       DIVERGENCE_LSN=$value
     fi
     if [[ -z $DIVERGENCE_LSN ]]; then
@@ -529,106 +556,114 @@ rb_show_step() {
       printf '    %s\n' 'Immediately check role and LSN of all nodes. If two nodes return is_recovery=false, Split-Brain is confirmed.'
       printf '    $ %s\n' 'echo "=== Split-Brain Diagnosis ==="' 'PRIMARIES=0' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  echo -n "$NODE: "' $'  if ROW=$(psql -h "$NODE" -U postgres -t --no-align -c \\' $'      "SELECT inet_server_addr()::text || \' | is_recovery=\' || pg_is_in_recovery()::text' $'       || \' | lsn=\' || CASE WHEN pg_is_in_recovery()' '       THEN pg_last_wal_replay_lsn()::text' '       ELSE pg_current_wal_lsn()::text END;" 2>/dev/null); then' $'    echo "$ROW"' $'    case "$ROW" in' $'      *"is_recovery=false"*) PRIMARIES=$((PRIMARIES + 1)) ;;' '    esac' '  else' '    echo "connection failed"' '  fi' 'done' $'if [ "$PRIMARIES" -ge 2 ]; then' $'  echo "Split-Brain CONFIRMED: $PRIMARIES nodes report is_recovery=false"' 'else' $'  echo "$PRIMARIES node(s) report is_recovery=false: no split-brain visible from here"' 'fi'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES DC2_NODES NODE ROW PRIMARIES)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
+        printf '    %s=(set by this step)\n' ROW
+        printf '    %s=(set by this step)\n' PRIMARIES
       fi
+      printf '    expect: %s\n' 'Two nodes with is_recovery=false -> Split-Brain confirmed.'
       ;;
     2)
       printf '    %s\n' 'Block both Primaries to prevent further writes while determining which to keep: port 5432 is dropped (iptables) on every node, in parallel. Local connections on each node keep working, which step 3 relies on.'
       printf '    $ %s\n' 'PIDS=()' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  block_port "$NODE" 5432 &' $'  PIDS+=("$!")' 'done' 'FAILED=0' $'for PID in "${PIDS[@]}"; do' $'  wait "$PID" || FAILED=$((FAILED + 1))' 'done' $'if [ "$FAILED" -gt 0 ]; then' $'  echo "Write block FAILED on $FAILED node(s): block them by hand now"' '  exit 1' 'fi' 'echo "Write block applied to all nodes"'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES DC2_NODES NODE PIDS PID FAILED)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
+        printf '    %s=(set by this step)\n' PIDS
+        printf '    %s=(set by this step)\n' PID
+        printf '    %s=(set by this step)\n' FAILED
       fi
+      printf '    expect: %s\n' 'Write block applied to all nodes'
       ;;
     3)
       printf '    %s\n' 'The node with the higher LSN has more data. Always preserve this node. Port 5432 is blocked since step 2, so each node is asked over its local socket.'
       printf '    $ %s\n' 'echo "=== LSN Comparison ==="' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  LSN=$(pg_node_psql "$NODE" -t --no-align -c \\' '    "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END;" 2>/dev/null || true)' $'  echo "$NODE: LSN = ${LSN:-unknown}"' 'done' $'SURVIVING_LSN=$(pg_node_psql "$SURVIVING_PRIMARY" -t --no-align -c "SELECT pg_current_wal_lsn();" 2>/dev/null || true)' $'OLD_LSN=$(pg_node_psql "$OLD_PRIMARY" -t --no-align -c "SELECT pg_current_wal_lsn();" 2>/dev/null || true)' $'echo "SURVIVING_PRIMARY $SURVIVING_PRIMARY: ${SURVIVING_LSN:-unknown}"' $'echo "OLD_PRIMARY       $OLD_PRIMARY: ${OLD_LSN:-unknown}"' $'if [ -z "$SURVIVING_LSN" ] || [ -z "$OLD_LSN" ]; then' $'  echo "Cannot read both primaries\' LSNs: compare by hand before continuing"' '  exit 1' 'fi' $'if ! lsn_ge "$SURVIVING_LSN" "$OLD_LSN"; then' '  echo "SURVIVING_PRIMARY has the LOWER LSN: swap the two parameters"' '  exit 1' 'fi' $'echo "OK: $SURVIVING_PRIMARY is kept, $OLD_PRIMARY is the stale Primary"'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES DC2_NODES NODE LSN SURVIVING_PRIMARY OLD_PRIMARY SURVIVING_LSN OLD_LSN)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=%s\n' SURVIVING_PRIMARY "${SURVIVING_PRIMARY-'<unset>'}"
+        printf '    %s=%s\n' OLD_PRIMARY "${OLD_PRIMARY-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
+        printf '    %s=(set by this step)\n' LSN
+        printf '    %s=(set by this step)\n' SURVIVING_LSN
+        printf '    %s=(set by this step)\n' OLD_LSN
       fi
+      printf '    expect: %s\n' 'OK: SURVIVING_PRIMARY is kept, OLD_PRIMARY is the stale Primary'
       ;;
     4)
       printf '    $ %s\n' $'node_service "$OLD_PRIMARY" stop patroni' $'node_service "$OLD_PRIMARY" stop postgresql || echo "postgresql on $OLD_PRIMARY already stopped"'
       if ((RB_DRY_RUN)); then
-        local v vars=(OLD_PRIMARY)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' OLD_PRIMARY "${OLD_PRIMARY-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'Patroni and PostgreSQL stopped on the stale Primary.'
       ;;
     5)
       printf '    %s\n' 'Identify the divergence point with pg_waldump on the stale (stopped) Primary, then build a list of lost transactions for business recovery: transactions committed after the divergence, from the PostgreSQL logs, into /tmp/lost_transactions.txt.'
       printf '    $ %s\n' $'DATADIR=$(node_pgdata "$OLD_PRIMARY")' '# Identify divergence point (using pg_waldump) on the stale Primary' $'node_run "$OLD_PRIMARY" "pg_waldump -n 100 --path=$DATADIR/pg_wal --start=$DIVERGENCE_LSN 2>/dev/null | head -50" \\' $'  || echo "(pg_waldump printed nothing from $DIVERGENCE_LSN)"' '# Build list of lost transactions (for business recovery)' $'node_run "$OLD_PRIMARY" "grep -h COMMIT $PG_LOG_GLOB | tail -100" > /tmp/lost_transactions.txt \\' $'  || echo "(no COMMIT lines found in $PG_LOG_GLOB on $OLD_PRIMARY)"' $'echo "$(wc -l < /tmp/lost_transactions.txt) line(s) in /tmp/lost_transactions.txt"'
       if ((RB_DRY_RUN)); then
-        local v vars=(OLD_PRIMARY DATADIR DIVERGENCE_LSN PG_LOG_GLOB)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' OLD_PRIMARY "${OLD_PRIMARY-'<unset>'}"
+        printf '    %s=%s\n' DIVERGENCE_LSN "${DIVERGENCE_LSN-'<unset>'}"
+        printf '    %s=%s\n' PG_LOG_GLOB "${PG_LOG_GLOB-'<unset>'}"
+        printf '    %s=(set by this step)\n' DATADIR
       fi
+      printf '    expect: %s\n' 'WAL records after the divergence point, and /tmp/lost_transactions.txt for the business owners.'
       ;;
     6)
       printf '    $ %s\n' $'unblock_port "$SURVIVING_PRIMARY" 5432'
       if ((RB_DRY_RUN)); then
-        local v vars=(SURVIVING_PRIMARY)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' SURVIVING_PRIMARY "${SURVIVING_PRIMARY-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'The surviving Primary accepts connections on 5432 again.'
       ;;
     7)
       printf '    %s\n' $'Delete the data directory of the stale Primary and start Patroni: it resyncs via pg_basebackup from its cluster\'s leader.'
       printf '    $ %s\n' $'DATADIR=$(node_pgdata "$OLD_PRIMARY")' $'node_run "$OLD_PRIMARY" "rm -rf ${DATADIR:?}/*"' $'node_service "$OLD_PRIMARY" start patroni'
       if ((RB_DRY_RUN)); then
-        local v vars=(OLD_PRIMARY DATADIR)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' OLD_PRIMARY "${OLD_PRIMARY-'<unset>'}"
+        printf '    %s=(set by this step)\n' DATADIR
       fi
+      printf '    expect: %s\n' 'Data directory emptied; Patroni started and taking a base backup.'
       ;;
     8)
       printf '    %s\n' $'Polls the stale Primary\'s cluster for up to 10 minutes until it runs as a replica, then lists both clusters.'
       printf '    $ %s\n' $'CONF="$PATRONI_CONF"' $'CLUSTER="$DC1_CLUSTER"' $'case " $DC2_NODES " in' $'  *" $OLD_PRIMARY "*) CONF="$DC2_PATRONI_CONF"; CLUSTER="$DC2_CLUSTER" ;;' 'esac' $'wait_for_member "$CONF" "$CLUSTER" "$OLD_PRIMARY" 600' $'patronictl -c "$PATRONI_CONF" list "$DC1_CLUSTER"' $'patronictl -c "$DC2_PATRONI_CONF" list "$DC2_CLUSTER"'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER DC2_NODES OLD_PRIMARY DC2_PATRONI_CONF DC2_CLUSTER CONF CLUSTER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=%s\n' OLD_PRIMARY "${OLD_PRIMARY-'<unset>'}"
+        printf '    %s=%s\n' DC2_PATRONI_CONF "${DC2_PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC2_CLUSTER "${DC2_CLUSTER-'<unset>'}"
+        printf '    %s=(set by this step)\n' CONF
+        printf '    %s=(set by this step)\n' CLUSTER
       fi
+      printf '    expect: %s\n' 'The former stale Primary is listed as Replica, streaming; one Leader per cluster.'
       ;;
     9)
       printf '    %s\n' 'Removes the step 2 rule on every node; nodes that no longer have it (the surviving Primary) are skipped.'
       printf '    $ %s\n' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  unblock_port "$NODE" 5432 2>/dev/null || echo "$NODE: no block rule left"' 'done'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES DC2_NODES NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
       fi
+      printf '    expect: %s\n' 'Every node accepts connections on 5432 again.'
       ;;
   esac
 }
 
-rb_show_expect() {
-  case $(($1 + 1)) in
-    1) printf '    expected: %s\n' 'Two nodes with is_recovery=false -> Split-Brain confirmed.' ;;
-    2) printf '    expected: %s\n' 'Write block applied to all nodes' ;;
-    3) printf '    expected: %s\n' 'OK: SURVIVING_PRIMARY is kept, OLD_PRIMARY is the stale Primary' ;;
-    4) printf '    expected: %s\n' 'Patroni and PostgreSQL stopped on the stale Primary.' ;;
-    5) printf '    expected: %s\n' 'WAL records after the divergence point, and /tmp/lost_transactions.txt for the business owners.' ;;
-    6) printf '    expected: %s\n' 'The surviving Primary accepts connections on 5432 again.' ;;
-    7) printf '    expected: %s\n' 'Data directory emptied; Patroni started and taking a base backup.' ;;
-    8) printf '    expected: %s\n' 'The former stale Primary is listed as Replica, streaming; one Leader per cluster.' ;;
-    9) printf '    expected: %s\n' 'Every node accepts connections on 5432 again.' ;;
-    *) : ;;
-  esac
+# A secret's value is never printed: only whether it is set.
+rb_show_secret() {
+  local name=$1 given
+  for given in "${RB_SECRETS_GIVEN[@]}"; do
+    if [[ $given == "$name" ]]; then
+      printf '    %s=<secret, set>\n' "$name"
+      return 0
+    fi
+  done
+  printf '    %s=<secret, not set>\n' "$name"
 }
 
 rb_show_rollback() {
@@ -640,29 +675,19 @@ rb_show_rollback() {
 rb_before_step() {
   case $(($1 + 1)) in
     2)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     4)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     6)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     7)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     9)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     *) : ;;
   esac
@@ -709,14 +734,14 @@ rb_run_step() {
   RB_CURRENT_STEP=${RB_STEP_IDS[$i]}
   rb_show_step "$i"
   rb_before_step "$i"
-  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
-    printf '    (dry run: not executed)\n'
+  if [[ $kind == manual ]]; then
+    rb_manual "$i"
     return 0
   fi
-  if [[ $kind == manual ]]; then
-    if ((!RB_DRY_RUN)); then
-      rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
-      rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
+    printf '    (dry run: not executed)\n'
+    if [[ $kind != wait ]]; then
+      RB_DRY_CHANGES+=("$RB_CURRENT_STEP")
     fi
     return 0
   fi
@@ -726,12 +751,25 @@ rb_run_step() {
   start=$(rb_now_ms)
   ((RB_DRY_RUN)) || rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
   set +e
+  RB_IN_STEP=1
   rb_timed_step "$i"
   rc=$?
+  RB_IN_STEP=0
   set -e
+  if ((RB_INTERRUPTED)); then
+    ((RB_DRY_RUN)) || rb_log step_interrupted step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
+    rb_stop_interrupted
+  fi
   ((RB_DRY_RUN)) || rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
-  if ((rc != 0)) && ((RB_DRY_RUN)); then
-    printf '    (probe failed with exit %d; the dry run goes on)\n' "$rc"
+  if ((RB_DRY_RUN)); then
+    RB_DRY_PROBES+=("$RB_CURRENT_STEP")
+    if ((rc != 0)); then
+      RB_DRY_FAILED+=("$RB_CURRENT_STEP")
+      printf '    PROBE FAILED (exit %d); the dry run goes on\n' "$rc"
+    elif [[ -s $RB_STATE_FILE ]]; then
+      # shellcheck source=/dev/null
+      source "$RB_STATE_FILE"
+    fi
     return 0
   fi
   if ((rc != 0)); then
@@ -744,8 +782,116 @@ rb_run_step() {
     # shellcheck source=/dev/null
     source "$RB_STATE_FILE"
   fi
-  rb_show_expect "$i"
   rb_after_step "$i"
+}
+
+# A manual step waits until a person says it is done (typed on a terminal,
+# or `--ack STEP` / `--ack all` given up front for unattended drills).
+rb_manual() {
+  local i=$1 answer how
+  if ((RB_DRY_RUN)); then
+    printf '    (manual: waits for an operator to type done)\n'
+    RB_DRY_WAITS+=("manual step $RB_CURRENT_STEP")
+    return 0
+  fi
+  rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind manual
+  if rb_acked "$RB_CURRENT_STEP"; then
+    how=flag
+  elif [[ ! -t 0 ]]; then
+    rb_die "manual step $RB_CURRENT_STEP needs a person: run on a terminal, or pass --ack $RB_CURRENT_STEP once it is done"
+  else
+    while :; do
+      answer=""
+      read -r -p "    Do this now. Type done when it is done (or stop): " answer || true
+      rb_check_interrupt
+      case $answer in
+        done) break ;;
+        stop)
+          rb_log step_declined step "$RB_CURRENT_STEP"
+          rb_die "stopped at manual step $RB_CURRENT_STEP; resume with: $0 --from $RB_CURRENT_STEP"
+          ;;
+        *) printf '    (type done, or stop)\n' ;;
+      esac
+    done
+    how=interactive
+  fi
+  rb_log manual_ack step "$RB_CURRENT_STEP" how "$how" operator "$RB_OPERATOR"
+  rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  printf '    done (%s%s)\n' "$how" "${RB_OPERATOR:+, $RB_OPERATOR}"
+}
+
+# Ctrl-C: remember it, and stop the running step's whole process tree (a
+# step with a timeout runs in the background, where Ctrl-C does not reach).
+rb_on_interrupt() {
+  RB_INTERRUPTED=1
+  if ((!RB_IN_STEP)); then
+    # At a prompt (bash would restart `read`) or between steps: stop here.
+    rb_stop_interrupted
+  fi
+  if [[ -n $RB_STEP_PID ]]; then
+    rb_kill_tree "$RB_STEP_PID"
+  fi
+}
+
+rb_check_interrupt() {
+  if ((RB_INTERRUPTED)); then
+    rb_stop_interrupted
+  fi
+}
+
+rb_stop_interrupted() {
+  trap - INT
+  ((RB_DRY_RUN)) || rb_log interrupted step "$RB_CURRENT_STEP"
+  printf '\nrbgen: interrupted (Ctrl-C) at step %s; nothing after it ran.\n' "${RB_CURRENT_STEP:-(start)}" >&2
+  if [[ -n $RB_CURRENT_STEP ]]; then
+    printf 'Resume with: %s --from %s\n' "$0" "$RB_CURRENT_STEP" >&2
+  fi
+  exit 130
+}
+
+# A failing command of an `on_error = "continue"` step: shown, logged, and
+# counted; the step goes on. Failures inside functions the step calls are
+# reported once, at the call.
+rb_command_failed() {
+  local rc=$1 cmd=$2
+  if [[ ${FUNCNAME[1]-} != rb_step_* ]]; then
+    return 0
+  fi
+  RB_STEP_FAILURES=$((RB_STEP_FAILURES + 1))
+  printf '    FAILED (exit %d): %s\n' "$rc" "$cmd" >&2
+  ((RB_DRY_RUN)) || rb_log command_failed step "$RB_CURRENT_STEP" status "$rc" command "$cmd"
+}
+
+# Run step i in a subshell: errexit on, or (on_error = "continue") every
+# command run and each failure recorded. Ctrl-C ends the subshell even
+# when the command it interrupted (watch, a read loop) exits normally.
+rb_call_step_checked() {
+  local n=$1
+  exec 9>&-
+  trap 'exit 130' INT
+  if rb_continues_on_error "$n"; then
+    RB_STEP_FAILURES=0
+    set +e
+    trap 'rb_command_failed "$?" "$BASH_COMMAND"' ERR
+    rb_call_step "$n"
+    trap - ERR
+    if ((RB_STEP_FAILURES > 0)); then
+      printf '    %d command(s) of this step failed\n' "$RB_STEP_FAILURES" >&2
+      exit 1
+    fi
+    exit 0
+  fi
+  set -e
+  rb_call_step "$n"
+}
+
+rb_continues_on_error() {
+  case $1 in
+    1) return 0 ;;
+    3) return 0 ;;
+    5) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
 # Kill a process and everything it started (a step's `sleep`, `watch`, …).
@@ -770,19 +916,12 @@ rb_timed_step() {
     *) : ;;
   esac
   if ((limit == 0)); then
-    (
-      exec 9>&-
-      set -e
-      rb_call_step "$((i + 1))"
-    )
+    (rb_call_step_checked "$((i + 1))")
     return
   fi
-  (
-    exec 9>&-
-    set -e
-    rb_call_step "$((i + 1))"
-  ) 0<&0 &
+  (rb_call_step_checked "$((i + 1))") 0<&0 &
   pid=$!
+  RB_STEP_PID=$pid
   (
     exec 9>&- >/dev/null
     sleep "$limit" &
@@ -795,6 +934,12 @@ rb_timed_step() {
   watchdog=$!
   wait "$pid"
   rc=$?
+  # A trapped Ctrl-C returns from `wait` early: wait for the step to end.
+  while kill -0 "$pid" 2>/dev/null; do
+    wait "$pid"
+    rc=$?
+  done
+  RB_STEP_PID=""
   kill -TERM "$watchdog" 2>/dev/null
   wait "$watchdog" 2>/dev/null
   return "$rc"
@@ -889,6 +1034,7 @@ rb_main() {
   fi
   export RBGEN_LOG
 
+  trap rb_on_interrupt INT
   rb_require_params
   rb_require_secrets
   if ((RB_DRY_RUN)); then
@@ -907,7 +1053,31 @@ rb_main() {
   for ((i = first; i <= last; i++)); do
     rb_run_step "$i"
   done
+  if ((RB_DRY_RUN)); then
+    rb_dry_run_summary
+    return
+  fi
   printf '\n%s: all %d step(s) done.\n' "$RB_ID" "$((last - first + 1))"
+}
+
+# What the dry run found; exit 1 if a probe failed.
+rb_dry_run_summary() {
+  local w
+  printf '\nDRY RUN summary for %s in %s:\n' "$RB_ID" "$RB_ENV"
+  printf '  probes run:           %d%s\n' "${#RB_DRY_PROBES[@]}" "${RB_DRY_PROBES[*]:+ (${RB_DRY_PROBES[*]})}"
+  printf '  probes failed:        %d%s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]:+ (${RB_DRY_FAILED[*]})}"
+  printf '  would change state:   %d%s\n' "${#RB_DRY_CHANGES[@]}" "${RB_DRY_CHANGES[*]:+ (${RB_DRY_CHANGES[*]})}"
+  printf '  would wait for a person:\n'
+  for w in "${RB_DRY_WAITS[@]}"; do
+    printf '    - %s\n' "$w"
+  done
+  if ((${#RB_DRY_WAITS[@]} == 0)); then
+    printf '    (nothing)\n'
+  fi
+  if ((${#RB_DRY_FAILED[@]} > 0)); then
+    printf 'rbgen: %d probe(s) failed in the dry run: %s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]}" >&2
+    exit 1
+  fi
 }
 
 rb_main "$@"

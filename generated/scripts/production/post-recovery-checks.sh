@@ -92,6 +92,16 @@ RB_ONLY=""
 RB_ACK=()
 RB_PENDING_CLEANUPS=()
 RB_CURRENT_STEP=""
+RB_STEP_PID=""
+RB_INTERRUPTED=0
+RB_IN_STEP=0
+RB_SECRETS_GIVEN=()
+# What a dry run found, for its summary.
+RB_DRY_PROBES=()
+RB_DRY_FAILED=()
+RB_DRY_CHANGES=()
+RB_DRY_WAITS=()
+RB_OPERATOR=${RBGEN_OPERATOR:-${LOGNAME:-${USER:-}}}
 NEW_PRIMARY="${NEW_PRIMARY-}"
 
 rb_usage() {
@@ -105,10 +115,15 @@ rb_usage() {
     '  --from STEP       start at STEP (id or number); values saved by earlier steps are reloaded' \
     '  --only STEP       run only STEP' \
     '  --yes             do not ask before destructive, promotion and fault steps' \
-    '  --ack CHECKLIST   acknowledge a checklist gate up front (repeatable; "all" for every gate)'
+    '  --ack ID          acknowledge a checklist gate or a manual step up front (repeatable;' \
+    '                    "all" for every gate and manual step: unattended drills)'
   printf '\nParameters (flag, or the variable of the same name in the environment):\n'
   printf '  %-28s %s\n' '--new-primary VALUE' 'Address of the primary after recovery (e.g. 10.1.0.11)'
-  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR\n'
+  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
+  printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
+  printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
+  printf 'step is stopped and nothing after it runs; at a prompt nothing more runs.\n'
+  printf 'Fault cleanups still run. Resume with --from.\n'
 }
 
 rb_list() {
@@ -199,13 +214,19 @@ rb_step_index() {
 
 rb_confirm() {
   local i=$1 answer
+  if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("confirmation before ${RB_STEP_IDS[$i]}")
+    return 0
+  fi
   if ((RB_YES)); then
     return 0
   fi
   if [[ ! -t 0 ]]; then
     rb_die "step ${RB_STEP_IDS[$i]} is a ${RB_STEP_KINDS[$i]} step and needs confirmation: run it on a terminal, or pass --yes"
   fi
-  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer
+  answer=""
+  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer || true
+  rb_check_interrupt
   if [[ $answer != yes ]]; then
     rb_log step_declined step "${RB_STEP_IDS[$i]}"
     rb_die "stopped before step ${RB_STEP_IDS[$i]}; resume with: $0 --from ${RB_STEP_IDS[$i]}"
@@ -229,6 +250,7 @@ rb_gate() {
   local -a items=("$@")
   printf '\n  Checklist gate: %s\n' "$title"
   if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("checklist $id")
     for i in "${!items[@]}"; do
       printf '    [ ] %s\n' "${items[$i]}"
     done
@@ -245,7 +267,9 @@ rb_gate() {
     rb_die "checklist '$id' must be acknowledged: run on a terminal, or pass --ack $id"
   fi
   for i in "${!items[@]}"; do
-    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer
+    answer=""
+    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer || true
+    rb_check_interrupt
     case $answer in
       y | Y | yes) rb_log gate_item checklist "$id" item "$((i + 1))" ;;
       *)
@@ -272,7 +296,8 @@ rb_require_params() {
   local value
   if [[ -z $NEW_PRIMARY ]]; then
     if [[ -t 0 ]]; then
-      read -r -p 'Address of the primary after recovery (e.g. 10.1.0.11): ' value
+      read -r -p 'Address of the primary after recovery (e.g. 10.1.0.11): ' value || true
+      rb_check_interrupt
       NEW_PRIMARY=$value
     fi
     if [[ -z $NEW_PRIMARY ]]; then
@@ -376,52 +401,53 @@ rb_show_step() {
       printf '    %s\n' $'Writes the topology and dynamic configuration to /tmp for the post-mortem. The DC2 topology is saved too (the reference saves DC1\'s only).'
       printf '    $ %s\n' $'patronictl -c "$PATRONI_CONF" topology "$DC1_CLUSTER" > /tmp/post_recovery_topology.txt' $'patronictl -c "$PATRONI_CONF" show-config "$DC1_CLUSTER" > /tmp/post_recovery_config.txt' $'patronictl -c "$DC2_PATRONI_CONF" topology "$DC2_CLUSTER" > /tmp/post_recovery_topology_dc2.txt' 'cat /tmp/post_recovery_topology.txt /tmp/post_recovery_topology_dc2.txt'
       if ((RB_DRY_RUN)); then
-        local v vars=(PATRONI_CONF DC1_CLUSTER DC2_PATRONI_CONF DC2_CLUSTER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
+        printf '    %s=%s\n' DC2_PATRONI_CONF "${DC2_PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC2_CLUSTER "${DC2_CLUSTER-'<unset>'}"
       fi
+      printf '    expect: %s\n' '/tmp/post_recovery_topology.txt, /tmp/post_recovery_topology_dc2.txt and /tmp/post_recovery_config.txt written.'
       ;;
     2)
       printf '    $ %s\n' $'check_cluster "$DC1_CLUSTER" "$PATRONI_CONF"'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_CLUSTER PATRONI_CONF)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'Topology of the DC1 cluster and a WAL position for every DC1 node (replicas equal or close to the primary).'
       ;;
     3)
       printf '    $ %s\n' $'psql -h "$NEW_PRIMARY" -U postgres -c "' 'SELECT application_name, state, sync_state,' '  write_lag, flush_lag, replay_lag' 'FROM pg_stat_replication;' '"'
       if ((RB_DRY_RUN)); then
-        local v vars=(NEW_PRIMARY)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' NEW_PRIMARY "${NEW_PRIMARY-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'Every replica streaming; write_lag, flush_lag and replay_lag empty or zero.'
       ;;
     4)
       printf '    %s\n' 'Row count of the key table (production: orders in mydb) on every node; the DC2 nodes are compared too (the reference checks DC1 only).'
       printf '    $ %s\n' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  echo -n "$NODE: "' $'  psql -h "$NODE" -U postgres -d "$KEY_DB" -t --no-align -c \\' $'    "SELECT COUNT(*) FROM $KEY_TABLE;" 2>/dev/null || echo "unreachable"' 'done'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES DC2_NODES NODE KEY_DB KEY_TABLE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=%s\n' KEY_DB "${KEY_DB-'<unset>'}"
+        printf '    %s=%s\n' KEY_TABLE "${KEY_TABLE-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
       fi
+      printf '    expect: %s\n' 'The same count on every node of a cluster (replicas may trail by in-flight writes).'
       ;;
     5)
       printf '    $ %s\n' 'etcdctl_all endpoint health --write-out=table || echo "(at least one etcd endpoint is unhealthy)"'
+      printf '    expect: %s\n' 'All endpoints: HEALTH true.'
       ;;
     6)
       printf '    %s\n' $'The reference asks the local Patroni (`curl -s http://localhost:8008/patroni`); the script asks every member\'s REST API.'
       printf '    $ %s\n' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  echo "=== $NODE ==="' $'  curl -s --max-time 3 "http://$NODE:8008/patroni" | python3 -m json.tool \\' '    | grep -E "role|watchdog|timeline" || echo "no response"' 'done'
       if ((RB_DRY_RUN)); then
-        local v vars=(DC1_NODES DC2_NODES NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
+        printf '    %s=%s\n' DC2_NODES "${DC2_NODES-'<unset>'}"
+        printf '    %s=(set by this step)\n' NODE
       fi
+      printf '    expect: %s\n' 'role and timeline of every member; watchdog_failed false wherever a watchdog is configured.'
       ;;
     7)
       printf '    %s\n' 'Attach the snapshot files to the incident. Write the Post-Mortem within 24 hours of completing recovery (postmortem template).'
@@ -429,16 +455,16 @@ rb_show_step() {
   esac
 }
 
-rb_show_expect() {
-  case $(($1 + 1)) in
-    1) printf '    expected: %s\n' '/tmp/post_recovery_topology.txt, /tmp/post_recovery_topology_dc2.txt and /tmp/post_recovery_config.txt written.' ;;
-    2) printf '    expected: %s\n' 'Topology of the DC1 cluster and a WAL position for every DC1 node (replicas equal or close to the primary).' ;;
-    3) printf '    expected: %s\n' 'Every replica streaming; write_lag, flush_lag and replay_lag empty or zero.' ;;
-    4) printf '    expected: %s\n' 'The same count on every node of a cluster (replicas may trail by in-flight writes).' ;;
-    5) printf '    expected: %s\n' 'All endpoints: HEALTH true.' ;;
-    6) printf '    expected: %s\n' 'role and timeline of every member; watchdog_failed false wherever a watchdog is configured.' ;;
-    *) : ;;
-  esac
+# A secret's value is never printed: only whether it is set.
+rb_show_secret() {
+  local name=$1 given
+  for given in "${RB_SECRETS_GIVEN[@]}"; do
+    if [[ $given == "$name" ]]; then
+      printf '    %s=<secret, set>\n' "$name"
+      return 0
+    fi
+  done
+  printf '    %s=<secret, not set>\n' "$name"
 }
 
 rb_show_rollback() {
@@ -497,14 +523,14 @@ rb_run_step() {
   RB_CURRENT_STEP=${RB_STEP_IDS[$i]}
   rb_show_step "$i"
   rb_before_step "$i"
-  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
-    printf '    (dry run: not executed)\n'
+  if [[ $kind == manual ]]; then
+    rb_manual "$i"
     return 0
   fi
-  if [[ $kind == manual ]]; then
-    if ((!RB_DRY_RUN)); then
-      rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
-      rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
+    printf '    (dry run: not executed)\n'
+    if [[ $kind != wait ]]; then
+      RB_DRY_CHANGES+=("$RB_CURRENT_STEP")
     fi
     return 0
   fi
@@ -514,12 +540,25 @@ rb_run_step() {
   start=$(rb_now_ms)
   ((RB_DRY_RUN)) || rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
   set +e
+  RB_IN_STEP=1
   rb_timed_step "$i"
   rc=$?
+  RB_IN_STEP=0
   set -e
+  if ((RB_INTERRUPTED)); then
+    ((RB_DRY_RUN)) || rb_log step_interrupted step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
+    rb_stop_interrupted
+  fi
   ((RB_DRY_RUN)) || rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
-  if ((rc != 0)) && ((RB_DRY_RUN)); then
-    printf '    (probe failed with exit %d; the dry run goes on)\n' "$rc"
+  if ((RB_DRY_RUN)); then
+    RB_DRY_PROBES+=("$RB_CURRENT_STEP")
+    if ((rc != 0)); then
+      RB_DRY_FAILED+=("$RB_CURRENT_STEP")
+      printf '    PROBE FAILED (exit %d); the dry run goes on\n' "$rc"
+    elif [[ -s $RB_STATE_FILE ]]; then
+      # shellcheck source=/dev/null
+      source "$RB_STATE_FILE"
+    fi
     return 0
   fi
   if ((rc != 0)); then
@@ -532,8 +571,119 @@ rb_run_step() {
     # shellcheck source=/dev/null
     source "$RB_STATE_FILE"
   fi
-  rb_show_expect "$i"
   rb_after_step "$i"
+}
+
+# A manual step waits until a person says it is done (typed on a terminal,
+# or `--ack STEP` / `--ack all` given up front for unattended drills).
+rb_manual() {
+  local i=$1 answer how
+  if ((RB_DRY_RUN)); then
+    printf '    (manual: waits for an operator to type done)\n'
+    RB_DRY_WAITS+=("manual step $RB_CURRENT_STEP")
+    return 0
+  fi
+  rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind manual
+  if rb_acked "$RB_CURRENT_STEP"; then
+    how=flag
+  elif [[ ! -t 0 ]]; then
+    rb_die "manual step $RB_CURRENT_STEP needs a person: run on a terminal, or pass --ack $RB_CURRENT_STEP once it is done"
+  else
+    while :; do
+      answer=""
+      read -r -p "    Do this now. Type done when it is done (or stop): " answer || true
+      rb_check_interrupt
+      case $answer in
+        done) break ;;
+        stop)
+          rb_log step_declined step "$RB_CURRENT_STEP"
+          rb_die "stopped at manual step $RB_CURRENT_STEP; resume with: $0 --from $RB_CURRENT_STEP"
+          ;;
+        *) printf '    (type done, or stop)\n' ;;
+      esac
+    done
+    how=interactive
+  fi
+  rb_log manual_ack step "$RB_CURRENT_STEP" how "$how" operator "$RB_OPERATOR"
+  rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  printf '    done (%s%s)\n' "$how" "${RB_OPERATOR:+, $RB_OPERATOR}"
+}
+
+# Ctrl-C: remember it, and stop the running step's whole process tree (a
+# step with a timeout runs in the background, where Ctrl-C does not reach).
+rb_on_interrupt() {
+  RB_INTERRUPTED=1
+  if ((!RB_IN_STEP)); then
+    # At a prompt (bash would restart `read`) or between steps: stop here.
+    rb_stop_interrupted
+  fi
+  if [[ -n $RB_STEP_PID ]]; then
+    rb_kill_tree "$RB_STEP_PID"
+  fi
+}
+
+rb_check_interrupt() {
+  if ((RB_INTERRUPTED)); then
+    rb_stop_interrupted
+  fi
+}
+
+rb_stop_interrupted() {
+  trap - INT
+  ((RB_DRY_RUN)) || rb_log interrupted step "$RB_CURRENT_STEP"
+  printf '\nrbgen: interrupted (Ctrl-C) at step %s; nothing after it ran.\n' "${RB_CURRENT_STEP:-(start)}" >&2
+  if [[ -n $RB_CURRENT_STEP ]]; then
+    printf 'Resume with: %s --from %s\n' "$0" "$RB_CURRENT_STEP" >&2
+  fi
+  exit 130
+}
+
+# A failing command of an `on_error = "continue"` step: shown, logged, and
+# counted; the step goes on. Failures inside functions the step calls are
+# reported once, at the call.
+rb_command_failed() {
+  local rc=$1 cmd=$2
+  if [[ ${FUNCNAME[1]-} != rb_step_* ]]; then
+    return 0
+  fi
+  RB_STEP_FAILURES=$((RB_STEP_FAILURES + 1))
+  printf '    FAILED (exit %d): %s\n' "$rc" "$cmd" >&2
+  ((RB_DRY_RUN)) || rb_log command_failed step "$RB_CURRENT_STEP" status "$rc" command "$cmd"
+}
+
+# Run step i in a subshell: errexit on, or (on_error = "continue") every
+# command run and each failure recorded. Ctrl-C ends the subshell even
+# when the command it interrupted (watch, a read loop) exits normally.
+rb_call_step_checked() {
+  local n=$1
+  exec 9>&-
+  trap 'exit 130' INT
+  if rb_continues_on_error "$n"; then
+    RB_STEP_FAILURES=0
+    set +e
+    trap 'rb_command_failed "$?" "$BASH_COMMAND"' ERR
+    rb_call_step "$n"
+    trap - ERR
+    if ((RB_STEP_FAILURES > 0)); then
+      printf '    %d command(s) of this step failed\n' "$RB_STEP_FAILURES" >&2
+      exit 1
+    fi
+    exit 0
+  fi
+  set -e
+  rb_call_step "$n"
+}
+
+rb_continues_on_error() {
+  case $1 in
+    1) return 0 ;;
+    2) return 0 ;;
+    3) return 0 ;;
+    4) return 0 ;;
+    5) return 0 ;;
+    6) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
 # Kill a process and everything it started (a step's `sleep`, `watch`, …).
@@ -554,19 +704,12 @@ rb_timed_step() {
     *) : ;;
   esac
   if ((limit == 0)); then
-    (
-      exec 9>&-
-      set -e
-      rb_call_step "$((i + 1))"
-    )
+    (rb_call_step_checked "$((i + 1))")
     return
   fi
-  (
-    exec 9>&-
-    set -e
-    rb_call_step "$((i + 1))"
-  ) 0<&0 &
+  (rb_call_step_checked "$((i + 1))") 0<&0 &
   pid=$!
+  RB_STEP_PID=$pid
   (
     exec 9>&- >/dev/null
     sleep "$limit" &
@@ -579,6 +722,12 @@ rb_timed_step() {
   watchdog=$!
   wait "$pid"
   rc=$?
+  # A trapped Ctrl-C returns from `wait` early: wait for the step to end.
+  while kill -0 "$pid" 2>/dev/null; do
+    wait "$pid"
+    rc=$?
+  done
+  RB_STEP_PID=""
   kill -TERM "$watchdog" 2>/dev/null
   wait "$watchdog" 2>/dev/null
   return "$rc"
@@ -661,6 +810,7 @@ rb_main() {
   fi
   export RBGEN_LOG
 
+  trap rb_on_interrupt INT
   rb_require_params
   rb_require_secrets
   if ((RB_DRY_RUN)); then
@@ -673,7 +823,31 @@ rb_main() {
   for ((i = first; i <= last; i++)); do
     rb_run_step "$i"
   done
+  if ((RB_DRY_RUN)); then
+    rb_dry_run_summary
+    return
+  fi
   printf '\n%s: all %d step(s) done.\n' "$RB_ID" "$((last - first + 1))"
+}
+
+# What the dry run found; exit 1 if a probe failed.
+rb_dry_run_summary() {
+  local w
+  printf '\nDRY RUN summary for %s in %s:\n' "$RB_ID" "$RB_ENV"
+  printf '  probes run:           %d%s\n' "${#RB_DRY_PROBES[@]}" "${RB_DRY_PROBES[*]:+ (${RB_DRY_PROBES[*]})}"
+  printf '  probes failed:        %d%s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]:+ (${RB_DRY_FAILED[*]})}"
+  printf '  would change state:   %d%s\n' "${#RB_DRY_CHANGES[@]}" "${RB_DRY_CHANGES[*]:+ (${RB_DRY_CHANGES[*]})}"
+  printf '  would wait for a person:\n'
+  for w in "${RB_DRY_WAITS[@]}"; do
+    printf '    - %s\n' "$w"
+  done
+  if ((${#RB_DRY_WAITS[@]} == 0)); then
+    printf '    (nothing)\n'
+  fi
+  if ((${#RB_DRY_FAILED[@]} > 0)); then
+    printf 'rbgen: %d probe(s) failed in the dry run: %s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]}" >&2
+    exit 1
+  fi
 }
 
 rb_main "$@"

@@ -144,6 +144,16 @@ RB_ONLY=""
 RB_ACK=()
 RB_PENDING_CLEANUPS=()
 RB_CURRENT_STEP=""
+RB_STEP_PID=""
+RB_INTERRUPTED=0
+RB_IN_STEP=0
+RB_SECRETS_GIVEN=()
+# What a dry run found, for its summary.
+RB_DRY_PROBES=()
+RB_DRY_FAILED=()
+RB_DRY_CHANGES=()
+RB_DRY_WAITS=()
+RB_OPERATOR=${RBGEN_OPERATOR:-${LOGNAME:-${USER:-}}}
 ETCD_DOWN_SECONDS="${ETCD_DOWN_SECONDS-}"
 
 rb_usage() {
@@ -157,10 +167,15 @@ rb_usage() {
     '  --from STEP       start at STEP (id or number); values saved by earlier steps are reloaded' \
     '  --only STEP       run only STEP' \
     '  --yes             do not ask before destructive, promotion and fault steps' \
-    '  --ack CHECKLIST   acknowledge a checklist gate up front (repeatable; "all" for every gate)'
+    '  --ack ID          acknowledge a checklist gate or a manual step up front (repeatable;' \
+    '                    "all" for every gate and manual step: unattended drills)'
   printf '\nParameters (flag, or the variable of the same name in the environment):\n'
   printf '  %-28s %s\n' '--etcd-down-seconds VALUE' 'How long the etcd member stays down (the reference: 600 seconds)'
-  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR\n'
+  printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
+  printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
+  printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
+  printf 'step is stopped and nothing after it runs; at a prompt nothing more runs.\n'
+  printf 'Fault cleanups still run. Resume with --from.\n'
 }
 
 rb_list() {
@@ -251,13 +266,19 @@ rb_step_index() {
 
 rb_confirm() {
   local i=$1 answer
+  if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("confirmation before ${RB_STEP_IDS[$i]}")
+    return 0
+  fi
   if ((RB_YES)); then
     return 0
   fi
   if [[ ! -t 0 ]]; then
     rb_die "step ${RB_STEP_IDS[$i]} is a ${RB_STEP_KINDS[$i]} step and needs confirmation: run it on a terminal, or pass --yes"
   fi
-  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer
+  answer=""
+  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer || true
+  rb_check_interrupt
   if [[ $answer != yes ]]; then
     rb_log step_declined step "${RB_STEP_IDS[$i]}"
     rb_die "stopped before step ${RB_STEP_IDS[$i]}; resume with: $0 --from ${RB_STEP_IDS[$i]}"
@@ -281,6 +302,7 @@ rb_gate() {
   local -a items=("$@")
   printf '\n  Checklist gate: %s\n' "$title"
   if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("checklist $id")
     for i in "${!items[@]}"; do
       printf '    [ ] %s\n' "${items[$i]}"
     done
@@ -297,7 +319,9 @@ rb_gate() {
     rb_die "checklist '$id' must be acknowledged: run on a terminal, or pass --ack $id"
   fi
   for i in "${!items[@]}"; do
-    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer
+    answer=""
+    read -r -p "    [ ] ${items[$i]} -- confirmed? [y/N] " answer || true
+    rb_check_interrupt
     case $answer in
       y | Y | yes) rb_log gate_item checklist "$id" item "$((i + 1))" ;;
       *)
@@ -449,61 +473,68 @@ rb_show_step() {
   case $((i + 1)) in
     1)
       printf '    $ %s\n' 'echo "=== Drill Scenario 3: Single etcd Node Failure ==="' $'DRILL_ID="drill_$(date +%Y%m%d_%H%M)_s3"' 'etcdctl_all endpoint health --write-out=table'
+      printf '    expect: %s\n' 'All three etcd endpoints healthy before the fault.'
       ;;
     2)
       printf '    $ %s\n' $'app_psql -U postgres -X -q -c "INSERT INTO dr_drill_log (drill_id, event) VALUES (\'$DRILL_ID\', \'pre_fault\');"' $'PRE_FAULT_EPOCH=$(date +%s)' $'node_service "$ETCD_SINGAPORE_NODE" stop etcd' $'ETCD_STOP_EPOCH=$(date +%s)' 'rb_mark fault_injected' $'ETCD_STOP=$(date)' $'echo "etcd stopped at: $ETCD_STOP"'
       if ((RB_DRY_RUN)); then
-        local v vars=(DRILL_ID ETCD_SINGAPORE_NODE ETCD_STOP)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DRILL_ID "${DRILL_ID-'<set by step start>'}"
+        printf '    %s=%s\n' ETCD_SINGAPORE_NODE "${ETCD_SINGAPORE_NODE-'<unset>'}"
+        printf '    %s=(set by this step)\n' ETCD_STOP
       fi
+      printf '    expect: %s\n' 'etcd stopped at: <date>'
       ;;
     3)
       printf '    $ %s\n' $'etcdctl_at "$ETCD_SEOUL_ENDPOINT,$ETCD_BUSAN_ENDPOINT" endpoint health' '# Check Patroni cluster health' $'patronictl -c "$PATRONI_CONF" list "$DC1_CLUSTER"'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_SEOUL_ENDPOINT ETCD_BUSAN_ENDPOINT PATRONI_CONF DC1_CLUSTER)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_SEOUL_ENDPOINT "${ETCD_SEOUL_ENDPOINT-'<unset>'}"
+        printf '    %s=%s\n' ETCD_BUSAN_ENDPOINT "${ETCD_BUSAN_ENDPOINT-'<unset>'}"
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'Seoul and Busan endpoints healthy; one Leader running, replicas streaming.'
       ;;
     4)
       printf '    $ %s\n' 'wait_for_app 60 "SELECT 1;"' 'rb_mark app_reconnected' $'wait_for_app 60 "INSERT INTO dr_drill_log (drill_id, event) VALUES (\'$DRILL_ID\', \'etcd_node_down_write_test\');"' 'rb_mark first_write' 'echo "Write through the application endpoint succeeded"'
       if ((RB_DRY_RUN)); then
-        local v vars=(DRILL_ID)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' DRILL_ID "${DRILL_ID-'<set by step start>'}"
       fi
+      printf '    expect: %s\n' 'Write through the application endpoint succeeded'
       ;;
     5)
       printf '    %s\n' 'Holds the failure until ETCD_DOWN_SECONDS after the stop, showing the leader every 30 seconds: it must not change.'
       printf '    $ %s\n' $'END=$((ETCD_STOP_EPOCH + ETCD_DOWN_SECONDS))' $'while [ "$(date +%s)" -lt "$END" ]; do' $'  LEFT=$((END - $(date +%s)))' $'  echo "$(date +%T) leader: $(cluster_leader "$PATRONI_CONF" "$DC1_CLUSTER" || echo none), ${LEFT}s left"' $'  if [ "$LEFT" -gt 30 ]; then sleep 30; else sleep "$LEFT"; fi' 'done'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_STOP_EPOCH ETCD_DOWN_SECONDS END PATRONI_CONF DC1_CLUSTER LEFT)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_STOP_EPOCH "${ETCD_STOP_EPOCH-'<set by step stop-etcd>'}"
+        printf '    %s=%s\n' ETCD_DOWN_SECONDS "${ETCD_DOWN_SECONDS-'<unset>'}"
+        printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
+        printf '    %s=%s\n' DC1_CLUSTER "${DC1_CLUSTER-'<unset>'}"
+        printf '    %s=(set by this step)\n' END
+        printf '    %s=(set by this step)\n' LEFT
       fi
+      printf '    expect: %s\n' 'The same leader at every line.'
       ;;
     6)
       printf '    $ %s\n' $'node_service "$ETCD_SINGAPORE_NODE" start etcd'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_SINGAPORE_NODE)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_SINGAPORE_NODE "${ETCD_SINGAPORE_NODE-'<unset>'}"
       fi
+      printf '    expect: %s\n' 'etcd starts on the Singapore node.'
       ;;
     7)
       printf '    $ %s\n' $'TOTAL=$(wc -w <<<"$ETCD_NODES")' $'DEADLINE=$((SECONDS + 60))' 'HEALTHY=0' $'while [ "$SECONDS" -lt "$DEADLINE" ]; do' $'  HEALTHY=$(etcdctl_all endpoint health 2>&1 | grep -c "is healthy" || true)' $'  if [ "$HEALTHY" -ge "$TOTAL" ]; then' '    break' '  fi' '  sleep 2' 'done' $'echo "Healthy etcd nodes: $HEALTHY / $TOTAL"' $'if [ "$HEALTHY" -lt "$TOTAL" ]; then' '  echo "etcd did not recover all members within 60 s" >&2' '  exit 1' 'fi' 'etcdctl_all member list' $'RPO=$(drill_rpo_seconds "$DRILL_ID" "$ETCD_STOP_EPOCH" "$PRE_FAULT_EPOCH")' $'echo "RPO: $RPO s"' $'rb_mark rpo_seconds "$RPO"'
       if ((RB_DRY_RUN)); then
-        local v vars=(ETCD_NODES SECONDS DEADLINE HEALTHY TOTAL DRILL_ID ETCD_STOP_EPOCH PRE_FAULT_EPOCH RPO)
-        for v in "${vars[@]}"; do
-          printf '    %s=%s\n' "$v" "${!v-<unset>}"
-        done
+        printf '    %s=%s\n' ETCD_NODES "${ETCD_NODES-'<unset>'}"
+        printf '    %s=%s\n' SECONDS "${SECONDS-'<unset>'}"
+        printf '    %s=%s\n' DRILL_ID "${DRILL_ID-'<set by step start>'}"
+        printf '    %s=%s\n' ETCD_STOP_EPOCH "${ETCD_STOP_EPOCH-'<set by step stop-etcd>'}"
+        printf '    %s=%s\n' PRE_FAULT_EPOCH "${PRE_FAULT_EPOCH-'<set by step stop-etcd>'}"
+        printf '    %s=(set by this step)\n' DEADLINE
+        printf '    %s=(set by this step)\n' HEALTHY
+        printf '    %s=(set by this step)\n' TOTAL
+        printf '    %s=(set by this step)\n' RPO
       fi
+      printf '    expect: %s\n' 'Three members started, all healthy; RPO 0.'
       ;;
     8)
       printf '    %s\n' $'Run `rbgen drill report` on this drill\'s log to fill in the DR Drill Record Sheet, then acknowledge the issues checklist.'
@@ -511,17 +542,16 @@ rb_show_step() {
   esac
 }
 
-rb_show_expect() {
-  case $(($1 + 1)) in
-    1) printf '    expected: %s\n' 'All three etcd endpoints healthy before the fault.' ;;
-    2) printf '    expected: %s\n' 'etcd stopped at: <date>' ;;
-    3) printf '    expected: %s\n' 'Seoul and Busan endpoints healthy; one Leader running, replicas streaming.' ;;
-    4) printf '    expected: %s\n' 'Write through the application endpoint succeeded' ;;
-    5) printf '    expected: %s\n' 'The same leader at every line.' ;;
-    6) printf '    expected: %s\n' 'etcd starts on the Singapore node.' ;;
-    7) printf '    expected: %s\n' 'Three members started, all healthy; RPO 0.' ;;
-    *) : ;;
-  esac
+# A secret's value is never printed: only whether it is set.
+rb_show_secret() {
+  local name=$1 given
+  for given in "${RB_SECRETS_GIVEN[@]}"; do
+    if [[ $given == "$name" ]]; then
+      printf '    %s=<secret, set>\n' "$name"
+      return 0
+    fi
+  done
+  printf '    %s=<secret, not set>\n' "$name"
 }
 
 rb_show_rollback() {
@@ -533,9 +563,7 @@ rb_show_rollback() {
 rb_before_step() {
   case $(($1 + 1)) in
     2)
-      if ((!RB_DRY_RUN)); then
-        rb_confirm "$1"
-      fi
+      rb_confirm "$1"
       ;;
     8)
       rb_checklist_drill_issues
@@ -590,14 +618,14 @@ rb_run_step() {
   RB_CURRENT_STEP=${RB_STEP_IDS[$i]}
   rb_show_step "$i"
   rb_before_step "$i"
-  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
-    printf '    (dry run: not executed)\n'
+  if [[ $kind == manual ]]; then
+    rb_manual "$i"
     return 0
   fi
-  if [[ $kind == manual ]]; then
-    if ((!RB_DRY_RUN)); then
-      rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
-      rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  if ((RB_DRY_RUN)) && [[ $kind != probe ]]; then
+    printf '    (dry run: not executed)\n'
+    if [[ $kind != wait ]]; then
+      RB_DRY_CHANGES+=("$RB_CURRENT_STEP")
     fi
     return 0
   fi
@@ -607,12 +635,25 @@ rb_run_step() {
   start=$(rb_now_ms)
   ((RB_DRY_RUN)) || rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind "$kind"
   set +e
+  RB_IN_STEP=1
   rb_timed_step "$i"
   rc=$?
+  RB_IN_STEP=0
   set -e
+  if ((RB_INTERRUPTED)); then
+    ((RB_DRY_RUN)) || rb_log step_interrupted step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
+    rb_stop_interrupted
+  fi
   ((RB_DRY_RUN)) || rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc" duration_ms "$(($(rb_now_ms) - start))"
-  if ((rc != 0)) && ((RB_DRY_RUN)); then
-    printf '    (probe failed with exit %d; the dry run goes on)\n' "$rc"
+  if ((RB_DRY_RUN)); then
+    RB_DRY_PROBES+=("$RB_CURRENT_STEP")
+    if ((rc != 0)); then
+      RB_DRY_FAILED+=("$RB_CURRENT_STEP")
+      printf '    PROBE FAILED (exit %d); the dry run goes on\n' "$rc"
+    elif [[ -s $RB_STATE_FILE ]]; then
+      # shellcheck source=/dev/null
+      source "$RB_STATE_FILE"
+    fi
     return 0
   fi
   if ((rc != 0)); then
@@ -625,8 +666,115 @@ rb_run_step() {
     # shellcheck source=/dev/null
     source "$RB_STATE_FILE"
   fi
-  rb_show_expect "$i"
   rb_after_step "$i"
+}
+
+# A manual step waits until a person says it is done (typed on a terminal,
+# or `--ack STEP` / `--ack all` given up front for unattended drills).
+rb_manual() {
+  local i=$1 answer how
+  if ((RB_DRY_RUN)); then
+    printf '    (manual: waits for an operator to type done)\n'
+    RB_DRY_WAITS+=("manual step $RB_CURRENT_STEP")
+    return 0
+  fi
+  rb_log step_start step "$RB_CURRENT_STEP" index "$((i + 1))" step_kind manual
+  if rb_acked "$RB_CURRENT_STEP"; then
+    how=flag
+  elif [[ ! -t 0 ]]; then
+    rb_die "manual step $RB_CURRENT_STEP needs a person: run on a terminal, or pass --ack $RB_CURRENT_STEP once it is done"
+  else
+    while :; do
+      answer=""
+      read -r -p "    Do this now. Type done when it is done (or stop): " answer || true
+      rb_check_interrupt
+      case $answer in
+        done) break ;;
+        stop)
+          rb_log step_declined step "$RB_CURRENT_STEP"
+          rb_die "stopped at manual step $RB_CURRENT_STEP; resume with: $0 --from $RB_CURRENT_STEP"
+          ;;
+        *) printf '    (type done, or stop)\n' ;;
+      esac
+    done
+    how=interactive
+  fi
+  rb_log manual_ack step "$RB_CURRENT_STEP" how "$how" operator "$RB_OPERATOR"
+  rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  printf '    done (%s%s)\n' "$how" "${RB_OPERATOR:+, $RB_OPERATOR}"
+}
+
+# Ctrl-C: remember it, and stop the running step's whole process tree (a
+# step with a timeout runs in the background, where Ctrl-C does not reach).
+rb_on_interrupt() {
+  RB_INTERRUPTED=1
+  if ((!RB_IN_STEP)); then
+    # At a prompt (bash would restart `read`) or between steps: stop here.
+    rb_stop_interrupted
+  fi
+  if [[ -n $RB_STEP_PID ]]; then
+    rb_kill_tree "$RB_STEP_PID"
+  fi
+}
+
+rb_check_interrupt() {
+  if ((RB_INTERRUPTED)); then
+    rb_stop_interrupted
+  fi
+}
+
+rb_stop_interrupted() {
+  trap - INT
+  ((RB_DRY_RUN)) || rb_log interrupted step "$RB_CURRENT_STEP"
+  printf '\nrbgen: interrupted (Ctrl-C) at step %s; nothing after it ran.\n' "${RB_CURRENT_STEP:-(start)}" >&2
+  if [[ -n $RB_CURRENT_STEP ]]; then
+    printf 'Resume with: %s --from %s\n' "$0" "$RB_CURRENT_STEP" >&2
+  fi
+  exit 130
+}
+
+# A failing command of an `on_error = "continue"` step: shown, logged, and
+# counted; the step goes on. Failures inside functions the step calls are
+# reported once, at the call.
+rb_command_failed() {
+  local rc=$1 cmd=$2
+  if [[ ${FUNCNAME[1]-} != rb_step_* ]]; then
+    return 0
+  fi
+  RB_STEP_FAILURES=$((RB_STEP_FAILURES + 1))
+  printf '    FAILED (exit %d): %s\n' "$rc" "$cmd" >&2
+  ((RB_DRY_RUN)) || rb_log command_failed step "$RB_CURRENT_STEP" status "$rc" command "$cmd"
+}
+
+# Run step i in a subshell: errexit on, or (on_error = "continue") every
+# command run and each failure recorded. Ctrl-C ends the subshell even
+# when the command it interrupted (watch, a read loop) exits normally.
+rb_call_step_checked() {
+  local n=$1
+  exec 9>&-
+  trap 'exit 130' INT
+  if rb_continues_on_error "$n"; then
+    RB_STEP_FAILURES=0
+    set +e
+    trap 'rb_command_failed "$?" "$BASH_COMMAND"' ERR
+    rb_call_step "$n"
+    trap - ERR
+    if ((RB_STEP_FAILURES > 0)); then
+      printf '    %d command(s) of this step failed\n' "$RB_STEP_FAILURES" >&2
+      exit 1
+    fi
+    exit 0
+  fi
+  set -e
+  rb_call_step "$n"
+}
+
+rb_continues_on_error() {
+  case $1 in
+    1) return 0 ;;
+    3) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
 # Kill a process and everything it started (a step's `sleep`, `watch`, …).
@@ -650,19 +798,12 @@ rb_timed_step() {
     *) : ;;
   esac
   if ((limit == 0)); then
-    (
-      exec 9>&-
-      set -e
-      rb_call_step "$((i + 1))"
-    )
+    (rb_call_step_checked "$((i + 1))")
     return
   fi
-  (
-    exec 9>&-
-    set -e
-    rb_call_step "$((i + 1))"
-  ) 0<&0 &
+  (rb_call_step_checked "$((i + 1))") 0<&0 &
   pid=$!
+  RB_STEP_PID=$pid
   (
     exec 9>&- >/dev/null
     sleep "$limit" &
@@ -675,6 +816,12 @@ rb_timed_step() {
   watchdog=$!
   wait "$pid"
   rc=$?
+  # A trapped Ctrl-C returns from `wait` early: wait for the step to end.
+  while kill -0 "$pid" 2>/dev/null; do
+    wait "$pid"
+    rc=$?
+  done
+  RB_STEP_PID=""
   kill -TERM "$watchdog" 2>/dev/null
   wait "$watchdog" 2>/dev/null
   return "$rc"
@@ -757,6 +904,7 @@ rb_main() {
   fi
   export RBGEN_LOG
 
+  trap rb_on_interrupt INT
   rb_require_params
   rb_require_secrets
   if ((RB_DRY_RUN)); then
@@ -769,7 +917,31 @@ rb_main() {
   for ((i = first; i <= last; i++)); do
     rb_run_step "$i"
   done
+  if ((RB_DRY_RUN)); then
+    rb_dry_run_summary
+    return
+  fi
   printf '\n%s: all %d step(s) done.\n' "$RB_ID" "$((last - first + 1))"
+}
+
+# What the dry run found; exit 1 if a probe failed.
+rb_dry_run_summary() {
+  local w
+  printf '\nDRY RUN summary for %s in %s:\n' "$RB_ID" "$RB_ENV"
+  printf '  probes run:           %d%s\n' "${#RB_DRY_PROBES[@]}" "${RB_DRY_PROBES[*]:+ (${RB_DRY_PROBES[*]})}"
+  printf '  probes failed:        %d%s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]:+ (${RB_DRY_FAILED[*]})}"
+  printf '  would change state:   %d%s\n' "${#RB_DRY_CHANGES[@]}" "${RB_DRY_CHANGES[*]:+ (${RB_DRY_CHANGES[*]})}"
+  printf '  would wait for a person:\n'
+  for w in "${RB_DRY_WAITS[@]}"; do
+    printf '    - %s\n' "$w"
+  done
+  if ((${#RB_DRY_WAITS[@]} == 0)); then
+    printf '    (nothing)\n'
+  fi
+  if ((${#RB_DRY_FAILED[@]} > 0)); then
+    printf 'rbgen: %d probe(s) failed in the dry run: %s\n' "${#RB_DRY_FAILED[@]}" "${RB_DRY_FAILED[*]}" >&2
+    exit 1
+  fi
 }
 
 rb_main "$@"
