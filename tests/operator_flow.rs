@@ -37,6 +37,7 @@ impl Op {
             "MARKER_DIR": self.work(),
             "RBGEN_LOG": self.work().join("log.jsonl"),
             "RBGEN_LOCK_DIR": self.work(),
+            "RBGEN_LOG_DIR": self.work(),
             "RBGEN_OPERATOR": "kim",
             "API_TOKEN": CANARY,
         })
@@ -253,3 +254,95 @@ fn ctrl_c_that_a_command_handles_itself_still_stops_the_step() {
     assert!(!transcript(&r).lines().any(|l| l.trim_end() == "plain wait ended"), "{}", transcript(&r));
 }
 
+
+fn skipped(op: &Op) -> Vec<(String, String)> {
+    op.log()
+        .iter()
+        .filter(|e| e["event"] == "step_skipped")
+        .map(|e| (e["step"].as_str().unwrap().to_string(), e["reason"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn branches_follow_outcomes_and_the_chosen_option() {
+    // Node dead (check fails: a branch, not the end), rebuild chosen, reinit fails.
+    let op = Op::new();
+    let out = op.run("recover-node", &["--yes", "--choose", "recovery=rebuild"]);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    for (marker, want) in [("fenced", false), ("restarted", false), ("reinit-tried", true), ("rebuilt", true), ("notified", true), ("verified", true)] {
+        assert_eq!(op.marker(marker), want, "{marker}");
+    }
+    let skips = skipped(&op);
+    assert!(skips.contains(&("fence".into(), "only if step check-alive succeeded".into())), "{skips:?}");
+    assert!(skips.contains(&("restart".into(), "not the option chosen for recovery".into())), "{skips:?}");
+    let choice = op.log().into_iter().find(|e| e["event"] == "choice").unwrap();
+    assert_eq!((choice["option"].as_str(), choice["how"].as_str()), (Some("rebuild"), Some("given")));
+
+    // Node alive, restart chosen: fenced first, the rebuild branch never runs.
+    let op = Op::new();
+    std::fs::write(op.work().join("alive"), "").unwrap();
+    let out = op.run("recover-node", &["--yes", "--choose", "recovery=restart"]);
+    assert!(out.status.success());
+    for (marker, want) in [("fenced", true), ("restarted", true), ("reinit-tried", false), ("rebuilt", false), ("verified", true)] {
+        assert_eq!(op.marker(marker), want, "{marker}");
+    }
+}
+
+#[test]
+fn a_choice_without_a_terminal_or_flag_stops_and_says_how() {
+    let op = Op::new();
+    let out = op.run("recover-node", &["--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--choose recovery=OPTION (options: restart rebuild)"), "{stderr}");
+    assert!(!op.marker("verified") && !op.marker("restarted"));
+    let out = op.run("recover-node", &["--choose", "recovery=fast"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no option 'fast'"));
+}
+
+#[test]
+fn an_operator_picks_an_alternative_by_typing_and_may_decline_an_optional_step() {
+    let op = Op::new();
+    let steps = json!([
+        {"expect": "Choice recovery: How do you bring the node back\\?"},
+        {"expect": "Your choice", "send": "2\n"},
+        {"expect": "Optional step. Run it\\?", "send": "n\n"},
+        {"expect": "all 7 step\\(s\\) done"},
+    ]);
+    let r = op.pty("recover-node", &[], steps, 0);
+    assert!(op.marker("rebuilt") && !op.marker("restarted"), "{}", transcript(&r));
+    assert!(!op.marker("notified") && op.marker("verified"), "declining the optional step did not end the run");
+    assert!(skipped(&op).contains(&("notify".into(), "declined (optional)".into())));
+    let choice = op.log().into_iter().find(|e| e["event"] == "choice").unwrap();
+    assert_eq!((choice["option"].as_str(), choice["how"].as_str(), choice["operator"].as_str()), (Some("rebuild"), Some("interactive"), Some("kim")));
+}
+
+#[test]
+fn resuming_with_from_keeps_the_choice_and_the_outcomes() {
+    let op = Op::new();
+    let out = op.run("recover-node", &["--yes", "--choose", "recovery=rebuild", "--skip", "rebuild"]);
+    assert!(out.status.success());
+    assert!(!op.marker("rebuilt"));
+    // No --choose now, and no terminal: the choice and reinit's failure come
+    // from the saved state.
+    let out = op.run("recover-node", &["--yes", "--from", "rebuild"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(op.marker("rebuilt"));
+}
+
+#[test]
+fn a_dry_run_shows_every_branch_and_the_choice_it_would_ask() {
+    let op = Op::new();
+    let out = op.run("recover-node", &["--dry-run"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1) Option A: restart and reintegrate"), "{stderr}");
+    for step in ["fence", "restart", "reinit", "rebuild", "notify"] {
+        assert!(stdout.contains(&format!("({step}, ")), "{step} shown: {stdout}");
+    }
+    assert!(stdout.contains("- choice recovery") && stdout.contains("- optional step notify (asked)"), "{stdout}");
+    let list = Command::new(op.script("recover-node")).arg("--list").output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(list.contains("(only if step reinit failed; recovery: Option B: rebuild from scratch)"), "{list}");
+}

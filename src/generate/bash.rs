@@ -226,6 +226,26 @@ fn script_context(
                     json!({"name": v, "unset": unset})
                 })
                 .collect();
+            let condition = s.when.as_ref().map(|w| condition_value(w, &numbers));
+            let option = s.option.as_ref().and_then(|o| {
+                let (choice, option) = o.get_ref().split_once('.')?;
+                let label = p
+                    .choices
+                    .iter()
+                    .find(|c| c.id.get_ref() == choice)
+                    .and_then(|c| c.options.iter().find(|x| x.id.get_ref() == option))
+                    .map(|x| x.label.get_ref().as_str())
+                    .unwrap_or(option);
+                Some(json!({"choice": choice, "var": choice_var(choice), "option": option, "label": label}))
+            });
+            // A later step's `when` looks at this step's outcome: its failure
+            // is a branch of the runbook, not the end of the run.
+            let watched = steps[i + 1..].iter().any(|later| {
+                later
+                    .when
+                    .as_ref()
+                    .is_some_and(|w| w.step.as_ref().is_some_and(|t| t.get_ref() == s.id.get_ref()))
+            });
             let on_error = match s.on_error.as_ref().map(|o| *o.get_ref()) {
                 Some(o) => o,
                 None if kind == StepKind::Probe => OnError::Continue,
@@ -249,6 +269,11 @@ fn script_context(
                 "secret_vars": secret_vars,
                 "continue_on_error": on_error == OnError::Continue,
                 "manual": kind == StepKind::Manual,
+                "condition": condition,
+                "optional": s.optional.as_ref().is_some_and(|o| *o.get_ref()),
+                "option": option,
+                "watched": watched,
+                "note": step_note(s, p),
                 "expect": s.expect.as_ref().map(|e| e.get_ref()),
                 "rollback": s.rollback.as_ref().map(|e| e.get_ref()),
                 "gate_fn": s.gate.as_ref().map(|g| checklist_fn(g.get_ref())),
@@ -283,8 +308,74 @@ fn script_context(
         "checklists": checklists,
         "before": p.before.iter().map(|c| checklist_fn(c.get_ref())).collect::<Vec<_>>(),
         "warnings": p.warnings.iter().map(|w| w.get_ref()).collect::<Vec<_>>(),
+        "choices": p.choices.iter().map(|c| json!({
+            "id": c.id.get_ref(),
+            "var": choice_var(c.id.get_ref()),
+            "question": c.question.get_ref(),
+            "options": c.options.iter().map(|o| json!({"id": o.id.get_ref(), "label": o.label.get_ref()})).collect::<Vec<_>>(),
+            "ids": c.options.iter().map(|o| o.id.get_ref().as_str()).collect::<Vec<_>>().join(" "),
+        })).collect::<Vec<_>>(),
         "steps": step_values,
     })
+}
+
+/// The shell variable holding the option picked for a choice.
+fn choice_var(choice: &str) -> String {
+    format!("RB_CHOICE_{}", choice.replace('-', "_"))
+}
+
+/// A step's `when`, as the script evaluates it.
+fn condition_value(w: &When, numbers: &BTreeMap<&str, usize>) -> Value {
+    if let Some(step) = &w.step {
+        let outcome = w.outcome.as_ref().map(|o| *o.get_ref()).unwrap_or(Outcome::Succeeded);
+        return json!({"kind": "step", "index": numbers.get(step.get_ref().as_str()).map(|n| n - 1), "step": step.get_ref(), "outcome": outcome.as_str()});
+    }
+    if let Some(var) = &w.var {
+        let (op, value) = match (&w.equals, &w.not_equals) {
+            (Some(v), _) => ("==", v.get_ref().as_str()),
+            (None, Some(v)) => ("!=", v.get_ref().as_str()),
+            (None, None) => ("==", ""),
+        };
+        return json!({"kind": "var", "var": var.get_ref(), "op": op, "value": value});
+    }
+    json!({"kind": "test", "test": w.test.as_ref().map(|t| t.get_ref().trim()).unwrap_or("true")})
+}
+
+/// How `--list`, the book and the print page describe a step's place in the
+/// runbook's branches: "only if step `check` failed", "optional",
+/// "option `restart` of `recovery`: Option A …".
+pub fn step_note(s: &Step, p: &Procedure) -> String {
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(w) = &s.when {
+        if let Some(step) = &w.step {
+            let outcome = w.outcome.as_ref().map(|o| *o.get_ref()).unwrap_or(Outcome::Succeeded);
+            notes.push(format!("only if step {} {}", step.get_ref(), outcome.as_str()));
+        } else if let Some(var) = &w.var {
+            match (&w.equals, &w.not_equals) {
+                (Some(v), _) => notes.push(format!("only if {} is {}", var.get_ref(), v.get_ref())),
+                (_, Some(v)) => notes.push(format!("only if {} is not {}", var.get_ref(), v.get_ref())),
+                _ => {}
+            }
+        } else if let Some(t) = &w.test {
+            notes.push(format!("only if: {}", t.get_ref().trim()));
+        }
+    }
+    if let Some(o) = &s.option {
+        if let Some((choice, option)) = o.get_ref().split_once('.') {
+            let label = p
+                .choices
+                .iter()
+                .find(|c| c.id.get_ref() == choice)
+                .and_then(|c| c.options.iter().find(|x| x.id.get_ref() == option))
+                .map(|x| x.label.get_ref().clone())
+                .unwrap_or_else(|| option.to_string());
+            notes.push(format!("{choice}: {label}"));
+        }
+    }
+    if s.optional.as_ref().is_some_and(|o| *o.get_ref()) {
+        notes.push("optional".into());
+    }
+    notes.join("; ")
 }
 
 /// A spec file's path relative to the spec directory: stable whatever the

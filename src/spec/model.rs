@@ -241,6 +241,9 @@ pub struct Procedure {
     pub requires: BTreeMap<S, S>,
     #[serde(default)]
     pub params: Vec<Param>,
+    /// Alternatives the operator picks between (see `Step::option`).
+    #[serde(default)]
+    pub choices: Vec<Choice>,
     pub steps: Vec<Step>,
 
     // Drill-only fields.
@@ -345,6 +348,78 @@ pub struct Step {
     /// any did).
     #[schemars(with = "Option<OnError>")]
     pub on_error: Option<Spanned<OnError>>,
+    /// Run the step only when this holds (else it is skipped, and the run
+    /// goes on).
+    pub when: Option<When>,
+    /// The operator may decline the step without ending the run.
+    #[schemars(with = "Option<bool>")]
+    pub optional: Option<Spanned<bool>>,
+    /// `choice.option`: the step belongs to one alternative of a choice in
+    /// `[[choices]]`, and runs only when the operator picks that option.
+    #[schemars(with = "Option<String>")]
+    pub option: Option<S>,
+}
+
+/// A condition on a step: exactly one of `step`, `var`, `test`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// An earlier step, and the outcome it must have had (default `succeeded`).
+    #[schemars(with = "Option<String>")]
+    pub step: Option<S>,
+    #[schemars(with = "Option<Outcome>")]
+    pub outcome: Option<Spanned<Outcome>>,
+    /// A variable (set by an earlier step's `sets`, a parameter or the
+    /// environment) compared with `equals` or `not_equals`.
+    #[schemars(with = "Option<String>")]
+    pub var: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub equals: Option<S>,
+    #[schemars(with = "Option<String>")]
+    pub not_equals: Option<S>,
+    /// A shell test run just before the step (`[[ -n $X ]]`); the step runs
+    /// when it succeeds.
+    #[schemars(with = "Option<String>")]
+    pub test: Option<S>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Succeeded,
+    Failed,
+    Skipped,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// A choice between alternatives the operator picks (`--choose ID=OPTION`
+/// when unattended); each step of an alternative names it in `option`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub question: S,
+    pub options: Vec<ChoiceOption>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceOption {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub label: S,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -554,7 +554,81 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            self.condition(doc, step, &seen);
             seen.insert(id, kind);
+        }
+        self.choices(doc);
+    }
+
+    /// `when` names an earlier step (or a variable, or a test: exactly one).
+    fn condition(&mut self, doc: &Doc<Procedure>, step: &Step, earlier: &BTreeMap<&str, StepKind>) {
+        let Some(when) = &step.when else { return };
+        let given = [when.step.is_some(), when.var.is_some(), when.test.is_some()].iter().filter(|g| **g).count();
+        if given != 1 {
+            self.err(
+                "spec-invalid",
+                format!("the `when` of step `{}` must have exactly one of `step`, `var`, `test`", step.id.get_ref()),
+                doc.loc(&step.id),
+                "e.g. `when = { step = \"check-dc1\", outcome = \"failed\" }`, `when = { var = \"DC1_STATE\", equals = \"alive\" }` or `when = { test = '[[ -n $X ]]' }`",
+            );
+        }
+        if let Some(target) = &when.step {
+            if !earlier.contains_key(target.get_ref().as_str()) {
+                let known: Vec<&str> = earlier.keys().copied().collect();
+                self.unknown(doc, target, "earlier step", &known);
+            }
+        }
+        if let (Some(outcome), None) = (&when.outcome, &when.step) {
+            self.err("spec-invalid", "`outcome` goes with `step`".into(), doc.loc(outcome), "name the step whose outcome decides: `when = { step = \"…\", outcome = \"failed\" }`");
+        }
+        if let Some(var) = &when.var {
+            self.shell_name(doc, var, "variable");
+            if when.equals.is_some() == when.not_equals.is_some() {
+                self.err("spec-invalid", "`when.var` needs exactly one of `equals`, `not_equals`".into(), doc.loc(var), "e.g. `when = { var = \"DC1_STATE\", equals = \"alive\" }`");
+            }
+        } else if let Some(v) = when.equals.as_ref().or(when.not_equals.as_ref()) {
+            self.err("spec-invalid", "`equals` and `not_equals` go with `var`".into(), doc.loc(v), "name the variable: `when = { var = \"X\", equals = \"…\" }`");
+        }
+        if let Some(test) = &when.test {
+            self.no_control(doc, test, "`when.test`");
+        }
+    }
+
+    /// Choices: unique ids, two options or more; every `option` of a step
+    /// names one of them.
+    fn choices(&mut self, doc: &Doc<Procedure>) {
+        let p = &doc.doc;
+        let mut ids: Vec<&str> = Vec::new();
+        for c in &p.choices {
+            self.safe_id(doc, &c.id, "choice");
+            if ids.contains(&c.id.get_ref().as_str()) {
+                self.err("spec-duplicate", format!("choice `{}` is defined twice", c.id.get_ref()), doc.loc(&c.id), "choice ids are unique within a runbook");
+            }
+            ids.push(c.id.get_ref());
+            if c.options.len() < 2 {
+                self.err("spec-invalid", format!("choice `{}` needs at least two options", c.id.get_ref()), doc.loc(&c.id), "a single alternative is not a choice: make its steps `optional = true` instead");
+            }
+            let mut option_ids: Vec<&str> = Vec::new();
+            for o in &c.options {
+                self.safe_id(doc, &o.id, "option");
+                if option_ids.contains(&o.id.get_ref().as_str()) {
+                    self.err("spec-duplicate", format!("option `{}` of choice `{}` is defined twice", o.id.get_ref(), c.id.get_ref()), doc.loc(&o.id), "option ids are unique within a choice");
+                }
+                option_ids.push(o.id.get_ref());
+            }
+        }
+        let known: Vec<String> = p
+            .choices
+            .iter()
+            .flat_map(|c| c.options.iter().map(move |o| format!("{}.{}", c.id.get_ref(), o.id.get_ref())))
+            .collect();
+        for step in &p.steps {
+            if let Some(option) = &step.option {
+                if !known.iter().any(|k| k == option.get_ref()) {
+                    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                    self.unknown(doc, option, "choice option (`choice.option`)", &known);
+                }
+            }
         }
     }
 

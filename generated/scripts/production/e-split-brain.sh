@@ -13,6 +13,7 @@ readonly RB_TITLE='Runbook E — Split-Brain Detection and Emergency Recovery'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('confirm-split-brain' 'block-writes' 'compare-lsn' 'stop-stale-primary' 'assess-data-loss' 'unblock-surviving' 'rebuild-stale-primary' 'confirm-rejoin' 'clear-write-blocks')
 readonly RB_STEP_KINDS=('probe' 'destructive' 'probe' 'destructive' 'probe' 'change' 'destructive' 'wait' 'change')
+readonly RB_STEP_NOTES=('' '' '' '' '' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Confirm Split-Brain'
   'Block writes immediately'
@@ -152,6 +153,9 @@ RB_CURRENT_STEP=""
 RB_STEP_PID=""
 RB_INTERRUPTED=0
 RB_IN_STEP=0
+RB_SKIP=()
+RB_SKIP_WHY=""
+RB_OUTCOME=()
 RB_SECRETS_GIVEN=()
 # What a dry run found, for its summary.
 RB_DRY_PROBES=()
@@ -175,7 +179,8 @@ rb_usage() {
     '  --only STEP       run only STEP' \
     '  --yes             do not ask before destructive, promotion and fault steps' \
     '  --ack ID          acknowledge a checklist gate or a manual step up front (repeatable;' \
-    '                    "all" for every gate and manual step: unattended drills)'
+    '                    "all" for every gate and manual step: unattended drills)' \
+    '  --skip STEP       skip STEP (repeatable), e.g. an optional step in an unattended run'
   printf '\nParameters (flag, or the variable of the same name in the environment):\n'
   printf '  %-28s %s\n' '--surviving-primary VALUE' 'Address of the primary with the higher LSN (kept) (e.g. 10.2.0.10)'
   printf '  %-28s %s\n' '--old-primary VALUE' 'Address of the stale primary with the lower LSN (stopped, assessed, rebuilt as a replica) (e.g. 10.1.0.10)'
@@ -192,6 +197,9 @@ rb_list() {
   printf '%s\n' "$RB_TITLE"
   for i in "${!RB_STEP_IDS[@]}"; do
     printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
+    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
+      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
+    fi
   done
 }
 
@@ -732,7 +740,15 @@ rb_on_exit() {
 rb_run_step() {
   local i=$1 kind=${RB_STEP_KINDS[$1]} rc start
   RB_CURRENT_STEP=${RB_STEP_IDS[$i]}
+  if ! rb_should_run "$i"; then
+    rb_skipped "$i" "$RB_SKIP_WHY"
+    return 0
+  fi
   rb_show_step "$i"
+  if ! rb_optional_accepted "$i"; then
+    rb_skipped "$i" "declined (optional)"
+    return 0
+  fi
   rb_before_step "$i"
   if [[ $kind == manual ]]; then
     rb_manual "$i"
@@ -770,6 +786,11 @@ rb_run_step() {
       # shellcheck source=/dev/null
       source "$RB_STATE_FILE"
     fi
+    return 0
+  fi
+  rb_set_outcome "$i" "$([[ $rc == 0 ]] && echo succeeded || echo failed)"
+  if ((rc != 0)) && rb_failure_is_a_branch "$i"; then
+    printf '\nrbgen: step %s failed (exit %d); the runbook goes on: a later step handles this failure.\n' "$RB_CURRENT_STEP" "$rc" >&2
     return 0
   fi
   if ((rc != 0)); then
@@ -817,7 +838,71 @@ rb_manual() {
   fi
   rb_log manual_ack step "$RB_CURRENT_STEP" how "$how" operator "$RB_OPERATOR"
   rb_log step_end step "$RB_CURRENT_STEP" index "$((i + 1))" status 0 duration_ms 0
+  rb_set_outcome "$i" succeeded
   printf '    done (%s%s)\n' "$how" "${RB_OPERATOR:+, $RB_OPERATOR}"
+}
+
+# Whether step i runs; if not, RB_SKIP_WHY says why. Not in a subshell:
+# a choice asked here must be remembered.
+rb_should_run() {
+  local s
+  RB_SKIP_WHY=""
+  for s in "${RB_SKIP[@]}"; do
+    if [[ $s == "${RB_STEP_IDS[$1]}" || $s == "$(($1 + 1))" ]]; then
+      RB_SKIP_WHY="skipped with --skip"
+      return 1
+    fi
+  done
+  case $(($1 + 1)) in
+    *) : ;;
+  esac
+  return 0
+}
+
+rb_skipped() {
+  printf '\n--- [%d/%d] %s  (%s): skipped, %s\n' "$(($1 + 1))" "${#RB_STEP_IDS[@]}" "${RB_STEP_TITLES[$1]}" "${RB_STEP_IDS[$1]}" "$2"
+  ((RB_DRY_RUN)) || rb_log step_skipped step "${RB_STEP_IDS[$1]}" index "$(($1 + 1))" reason "$2"
+  rb_set_outcome "$1" skipped
+}
+
+rb_set_outcome() {
+  RB_OUTCOME[$1]=$2
+  if ((!RB_DRY_RUN)) && [[ -n ${RB_STATE_FILE-} ]]; then
+    printf 'RB_OUTCOME[%d]=%q\n' "$1" "${RB_OUTCOME[$1]}" >>"$RB_STATE_FILE"
+  fi
+}
+
+# An optional step: asked on a terminal (no ends nothing); unattended it
+# runs, unless --skip names it.
+rb_optional_accepted() {
+  local answer optional=0
+  case $(($1 + 1)) in
+    *) : ;;
+  esac
+  if ((!optional)); then
+    return 0
+  fi
+  if ((RB_DRY_RUN)); then
+    RB_DRY_WAITS+=("optional step ${RB_STEP_IDS[$1]} (asked)")
+    return 0
+  fi
+  if [[ ! -t 0 ]] || ((RB_YES)); then
+    return 0
+  fi
+  answer=""
+  read -r -p "    Optional step. Run it? [y/N] " answer || true
+  rb_check_interrupt
+  case $answer in
+    y | Y | yes) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# A failed step whose failure a later step's `when` looks at.
+rb_failure_is_a_branch() {
+  case $(($1 + 1)) in
+    *) return 1 ;;
+  esac
 }
 
 # Ctrl-C: remember it, and stop the running step's whole process tree (a
@@ -977,6 +1062,12 @@ rb_main() {
         shift
         ;;
       --ack=*) RB_ACK+=("${1#*=}") ;;
+      --skip)
+        (($# >= 2)) || rb_die "--skip needs a step"
+        RB_SKIP+=("$2")
+        shift
+        ;;
+      --skip=*) RB_SKIP+=("${1#*=}") ;;
       --surviving-primary)
         (($# >= 2)) || rb_die "--surviving-primary needs a value"
         SURVIVING_PRIMARY=$2
