@@ -336,7 +336,7 @@ fn print_findings(diags: &[Diagnostic], format: Format, root: &Path) {
                 println!("{}\n", d.render_human(color));
             }
         }
-        Format::Json => print!("{}", output::json_lines(diags)),
+        Format::Json => print!("{}", output::json_lines(diags, root)),
         Format::Sarif => print!("{}", output::sarif(diags, root)),
         Format::Github => print!("{}", output::github(diags, root)),
     }

@@ -45,8 +45,19 @@ pub fn summary(doc: &str) -> String {
     if text.ends_with('.') { text } else { format!("{text}.") }
 }
 
-pub fn json_lines(diags: &[Diagnostic]) -> String {
-    let items: Vec<Value> = diags.iter().map(json_object).collect();
+/// JSON findings; files relative to the repository root, like GitHub and
+/// SARIF output, wherever rbgen runs.
+pub fn json_lines(diags: &[Diagnostic], root: &Path) -> String {
+    let items: Vec<Value> = diags
+        .iter()
+        .map(|d| {
+            let mut v = json_object(d);
+            if let Some(file) = v["file"].as_str().map(|f| relative_to(f, root)) {
+                v["file"] = json!(file);
+            }
+            v
+        })
+        .collect();
     let mut s = serde_json::to_string_pretty(&items).unwrap_or_default();
     s.push('\n');
     s

@@ -308,6 +308,28 @@ fn command(node: Node, src: &str, out: &mut Analysis) {
                 });
             }
         }
+        // `getopts ":n:" opt`: the second operand is the variable.
+        "getopts" => {
+            if let Some(v) = args.get(1).filter(|a| word(a).is_some()) {
+                out.defs.push(VarDef {
+                    name: src[v.byte_range()].to_string(),
+                    range: v.byte_range(),
+                });
+            }
+        }
+        // `let CNT=1 N+=2`
+        "let" => {
+            for a in &args {
+                let text = &src[a.byte_range()];
+                let name: String = text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                if !name.is_empty() && text[name.len()..].trim_start_matches(['+', '-', '*', '/']).starts_with('=') {
+                    out.defs.push(VarDef {
+                        name,
+                        range: a.start_byte()..a.start_byte() + text.len().min(a.byte_range().len()),
+                    });
+                }
+            }
+        }
         "printf" => {
             if let Some(i) = args.iter().position(|a| word(a) == Some("-v")) {
                 if let Some(v) = args.get(i + 1) {

@@ -58,6 +58,27 @@ impl Word {
         }
     }
 
+    /// Words joined with spaces, as `ssh` joins its command words; each
+    /// byte still maps to where it came from (a space to the next word).
+    pub fn joined(words: &[Word]) -> Word {
+        let mut text = String::new();
+        let mut offsets = Vec::new();
+        let mut is_static = true;
+        for (i, w) in words.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+                offsets.push(w.range.start);
+            }
+            text.push_str(&w.text);
+            offsets.extend_from_slice(&w.offsets[..w.text.len()]);
+            is_static &= w.is_static;
+        }
+        let end = words.last().map_or(0, |w| w.range.end);
+        offsets.push(end);
+        let start = words.first().map_or(0, |w| w.range.start);
+        Word::new(text, is_static, start..end, offsets)
+    }
+
     /// Span in the analysed text of `sub`, a byte range of `self.text`.
     pub fn span_of(&self, sub: Range<usize>) -> Range<usize> {
         let last = self.offsets.len() - 1;
@@ -255,24 +276,46 @@ pub fn commands_uncached(text: &str) -> CommandModel {
     parse(text, 0)
 }
 
+/// The commands of `text` when it reads `stdin` (a function body called with
+/// a heredoc): commands that read no input of their own get it, before the
+/// commands they run are followed (`ssh "$1" sudo bash -s`).
+pub fn commands_with_stdin(text: &str, stdin: &[Word]) -> CommandModel {
+    let mut model = CommandModel::default();
+    let found = simple_commands(text, super::analysis::parse_tree(text), &mut model.assignments);
+    for mut c in found {
+        if c.stdin.is_empty() {
+            c.stdin = stdin.to_vec();
+        }
+        push_with_wrapped(c, 0, &mut model);
+    }
+    model.commands.sort_by_key(|c| (c.range.start, c.via.len()));
+    model
+}
+
 fn parse(text: &str, depth: usize) -> CommandModel {
     model_of(text, super::analysis::parse_tree(text), depth)
 }
 
 fn model_of(text: &str, tree: Option<tree_sitter::Tree>, depth: usize) -> CommandModel {
     let mut model = CommandModel::default();
-    let Some(tree) = tree else {
-        return model;
-    };
-    let mut found = Vec::new();
-    collect(tree.root_node(), text, &mut found, &mut model.assignments);
-    // Text piped in by `echo`/`printf` is the next command's standard input.
-    attach_pipes(tree.root_node(), text, &mut found);
+    let found = simple_commands(text, tree, &mut model.assignments);
     for c in found {
         push_with_wrapped(c, depth, &mut model);
     }
     model.commands.sort_by_key(|c| (c.range.start, c.via.len()));
     model
+}
+
+/// The simple commands of a text as written, wrappers not yet followed.
+fn simple_commands(text: &str, tree: Option<tree_sitter::Tree>, assignments: &mut Vec<Assignment>) -> Vec<Command> {
+    let Some(tree) = tree else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    collect(tree.root_node(), text, &mut found, assignments);
+    // Text piped in by `echo`/`printf` is the next command's standard input.
+    attach_pipes(tree.root_node(), text, &mut found);
+    found
 }
 
 /// Add `c` and, when it runs another command (`ssh`, `sudo`, `bash -c`),
@@ -294,24 +337,25 @@ fn push_with_wrapped(c: Command, depth: usize, model: &mut CommandModel) {
                 push_with_wrapped(cmd, depth + 1, model);
             }
             super::wrappers::Inner::Script(word) => {
-                let nested = parse(&word.text, depth + 1);
-                for a in nested.assignments {
+                let mut assignments = Vec::new();
+                let nested = simple_commands(&word.text, super::analysis::parse_tree(&word.text), &mut assignments);
+                for a in assignments {
                     model.assignments.push(remap_assignment(a, &word));
                 }
-                // `ssh host "psql" <<'SQL'`: what the wrapper reads on
-                // standard input, the command it runs reads (unless that
-                // input is the script itself, as in `bash <<'EOF'`).
+                // `ssh host bash <<'EOF'`: what the wrapper reads on standard
+                // input, the command it runs reads (unless that input is the
+                // script itself, as in `bash <<'EOF'`). Given before the
+                // inner command's own wrappers are followed.
                 let passes_stdin = c.stdin.first() != Some(&word);
-                for mut cmd in nested.commands {
+                for mut cmd in nested {
                     remap_command(&mut cmd, &word);
                     if passes_stdin && cmd.stdin.is_empty() {
                         cmd.stdin = c.stdin.clone();
                     }
                     let mut via: Vec<String> = c.via.clone();
                     via.push(super::wrappers::label(&c));
-                    via.extend(cmd.via);
                     cmd.via = via;
-                    model.commands.push(cmd);
+                    push_with_wrapped(cmd, depth + 1, model);
                 }
             }
         }
@@ -708,6 +752,26 @@ mod tests {
             let (w, r) = &v[0];
             assert_eq!(&w.text[r.clone()], "PATCH", "{t}");
         }
+    }
+
+    #[test]
+    fn remote_shells_and_their_scripts() {
+        for (t, want) in [
+            ("ssh \"$H\" bash <<'EOF'\nsystemctl reload patroni\nEOF\n", "systemctl reload patroni"),
+            ("ssh \"$H\" bash -s -- \"$S\" <<'EOF'\nsystemctl reload patroni\nEOF\n", "systemctl reload patroni"),
+            ("ssh \"$H\" sudo su - postgres <<'EOF'\npg_ctl promote -D /d\nEOF\n", "pg_ctl promote -D /d"),
+            ("cat <<'EOF' | ssh \"$H\" bash\nsystemctl reload patroni\nEOF\n", "systemctl reload patroni"),
+            ("ssh \"$H\" -- sudo pkill -9 -f postgres", "pkill -9 -f postgres"),
+            ("ssh \"$H\" sudo su - postgres -c \"'pg_ctlcluster 14 main promote'\"", "pg_ctlcluster 14 main promote"),
+            ("runuser -u postgres -- psql -XAtc 'SELECT 1'", "psql -XAtc SELECT 1"),
+        ] {
+            let m = commands_uncached(t);
+            assert!(m.commands.iter().any(|c| c.display() == want), "{t}: {:?}", m.commands.iter().map(|c| c.display()).collect::<Vec<_>>());
+        }
+        let t = "ssh h sudo systemctl stop etcd";
+        let m = commands_uncached(t);
+        let stop = m.commands.iter().find(|c| c.name() == "systemctl").unwrap();
+        assert_eq!(&t[stop.args[0].range.clone()], "stop");
     }
 
     #[test]

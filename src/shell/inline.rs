@@ -39,13 +39,15 @@ fn expand_into(c: &Command, body_of: &dyn Fn(&str) -> Option<String>, depth: usi
     let Some(body) = body_of(name) else { return };
     let text = substitute(&body, &c.args);
     let at = c.name.range.clone();
-    for inner in &commands(&text).commands {
+    // `on_node "$N" <<'EOF'`: the call's standard input is what the body's
+    // commands read, and what a shell among them runs.
+    let model = if c.stdin.is_empty() {
+        commands(&text)
+    } else {
+        std::sync::Arc::new(super::command::commands_with_stdin(&text, &c.stdin))
+    };
+    for inner in &model.commands {
         let mut inner = pin(inner.clone(), &at, c.range.clone());
-        // `dpsql pg1 <<'SQL'`: the call's standard input is what the body's
-        // commands read.
-        if inner.stdin.is_empty() {
-            inner.stdin = c.stdin.clone();
-        }
         let mut via = c.via.clone();
         via.push(name.to_string());
         via.extend(inner.via);
@@ -339,5 +341,17 @@ mod tests {
         assert_eq!(stop.display(), "systemctl stop etcd");
         assert_eq!(stop.via, ["node_service", "node_run", "ssh"]);
         assert_eq!(&text[stop.args[0].range.clone()], "node_service");
+    }
+}
+#[cfg(test)]
+mod stdin_tests {
+    use super::*;
+    #[test]
+    fn heredoc_into_a_function_that_runs_a_remote_shell() {
+        let bodies = |name: &str| (name == "on_node").then(|| "ssh -o BatchMode=yes \"$1\" sudo bash -s\n".to_string());
+        let text = "on_node \"$N\" <<'EOF'\nrm -rf /srv/pgwal/billing\nEOF\n";
+        let all = expanded_commands(text, &bodies);
+        let names: Vec<String> = all.iter().map(|c| format!("{} via {:?}", c.display(), c.via)).collect();
+        assert!(all.iter().any(|c| c.name() == "rm"), "{names:?}");
     }
 }

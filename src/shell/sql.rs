@@ -38,7 +38,8 @@ impl Statement {
     /// Does the statement destroy data (DROP, TRUNCATE, DELETE)?
     pub fn destroys(&self) -> bool {
         matches!(self.keyword.as_str(), "DROP" | "TRUNCATE" | "DELETE")
-            || (self.keyword == "WITH" && self.words.iter().skip(1).any(|(w, _)| w == "DELETE"))
+            // `ALTER TABLE t DROP COLUMN c` throws data away too.
+            || (self.keyword == "ALTER" && self.words.iter().any(|(w, _)| w == "DROP"))
     }
 }
 
@@ -170,7 +171,14 @@ fn statement(words: Vec<(String, Range<usize>)>, calls: Vec<(String, Range<usize
     let skip = words
         .iter()
         .position(|(w, _)| !matches!(w.as_str(), "BEGIN" | "START" | "TRANSACTION" | "COMMIT" | "END" | "ROLLBACK" | "EXPLAIN" | "ANALYZE" | "VERBOSE"))?;
-    let (keyword, keyword_range) = words[skip].clone();
+    let (mut keyword, mut keyword_range) = words[skip].clone();
+    // `WITH d AS (DELETE …)`: the statement is what the CTE does.
+    if keyword == "WITH" {
+        if let Some((w, r)) = words[skip + 1..].iter().find(|(w, _)| matches!(w.as_str(), "INSERT" | "UPDATE" | "DELETE" | "MERGE")) {
+            keyword = w.clone();
+            keyword_range = r.clone();
+        }
+    }
     // `SELECT … INTO new_table` creates a table.
     let keyword = if keyword == "SELECT" && words.iter().any(|(w, _)| w == "INTO") {
         "SELECT_INTO".to_string()

@@ -21,7 +21,7 @@ pub enum Inner {
 pub fn label(c: &Command) -> String {
     match c.name() {
         "kubectl" | "oc" | "docker" | "podman" => format!("{} exec", c.name()),
-        "bash" | "sh" | "dash" | "zsh" | "ksh" => format!("{} -c", c.name()),
+        "bash" | "sh" | "dash" | "zsh" | "ksh" if shell_option(c, &["-c"]).is_some() => format!("{} -c", c.name()),
         name => name.to_string(),
     }
 }
@@ -46,6 +46,8 @@ pub fn unwrap(c: &Command) -> Vec<Inner> {
             // The first operand is the duration.
             .and_then(|i| (i + 1 < args.len()).then(|| from_words(c, i + 1))),
         "env" => env(c),
+        // `su - postgres <<'EOF'`: a login shell reading its script from stdin.
+        "su" if shell_option(c, &["-c", "--command"]).is_none() => c.stdin.first().cloned().map(Inner::Script),
         "runuser" | "su" => shell_option(c, &["-c", "--command"]).or_else(|| {
             // `runuser -u postgres -- psql …`
             after_options(args, &["-u", "-g", "-G", "--user", "--group", "--supp-group", "-s", "--shell", "-w", "--whitelist-environment"], "ugGsw")
@@ -53,8 +55,9 @@ pub fn unwrap(c: &Command) -> Vec<Inner> {
                 .map(|i| from_words(c, i))
         }),
         "bash" | "sh" | "dash" | "zsh" | "ksh" => shell_option(c, &["-c"]).or_else(|| {
-            // `bash -s <<'EOF'` or a plain `bash <<EOF`: the heredoc is the script.
-            let runs_stdin = c.args.iter().all(|a| a.text.starts_with('-'));
+            // `bash -s -- ARGS <<'EOF'` or a plain `bash <<EOF`: the heredoc
+            // (or what is piped in) is the script.
+            let runs_stdin = c.args.iter().all(|a| a.text.starts_with('-')) || c.args.iter().any(|a| a.text == "-s");
             runs_stdin.then(|| c.stdin.first().cloned().map(Inner::Script)).flatten()
         }),
         "eval" => (args.len() == 1).then(|| Inner::Script(args[0].clone())),
@@ -70,6 +73,7 @@ pub fn unwrap(c: &Command) -> Vec<Inner> {
                 .and_then(|i| (i + 1 < args.len()).then(|| from_words(c, i + 1)))
         }),
         "ssh" => ssh(c),
+        "ansible" => ansible(c),
         "kubectl" | "oc" => kubectl_exec(c),
         "docker" | "podman" => docker_exec(c),
         _ => None,
@@ -115,7 +119,10 @@ fn from_words(c: &Command, start: usize) -> Inner {
 
 /// `su - postgres -c "…"`, `bash -lc '…'`: the value of the option is shell.
 fn shell_option(c: &Command, names: &[&str]) -> Option<Inner> {
-    let args = &c.args;
+    // Only the wrapper's own options: after `--` come the command's
+    // (`runuser -u postgres -- psql -XAtc '…'`).
+    let end = c.args.iter().position(|a| a.text == "--").unwrap_or(c.args.len());
+    let args = &c.args[..end];
     args.iter().enumerate().find_map(|(i, a)| {
         let t = a.text.as_str();
         let bundled = t.starts_with('-') && !t.starts_with("--") && t.len() > 2 && t.ends_with('c')
@@ -170,12 +177,32 @@ fn is_name(s: &str) -> bool {
 /// remote side parses; several are joined by ssh, and read here as words.
 fn ssh(c: &Command) -> Option<Inner> {
     let host = after_options(&c.args, &["-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w", "-B"], "bcDEeFIiJLlmOopQRSWwB")?;
-    let rest = &c.args[host + 1..];
+    let mut rest = &c.args[host + 1..];
+    if rest.first().is_some_and(|w| w.text == "--") {
+        rest = &rest[1..];
+    }
     match rest.len() {
         0 => c.stdin.first().cloned().map(Inner::Script),
-        1 => Some(Inner::Script(rest[0].clone())),
-        _ => Some(from_words(c, host + 1)),
+        // ssh joins its words with spaces and the remote shell parses the
+        // result: `ssh h sudo su - postgres -c "'pg_ctl promote'"`.
+        _ => Some(Inner::Script(Word::joined(rest))),
     }
+}
+
+/// `ansible HOSTS [-m shell|command|raw] -a "COMMAND"`: the ad-hoc command
+/// (other modules take `key=value` arguments, not shell).
+fn ansible(c: &Command) -> Option<Inner> {
+    let module = c.option_values(&["-m", "--module-name"]).into_iter().next().map(|(w, r)| w.text[r].to_string());
+    if !matches!(module.as_deref(), None | Some("shell" | "command" | "raw" | "ansible.builtin.shell" | "ansible.builtin.command")) {
+        return None;
+    }
+    c.option_values(&["-a", "--args"]).into_iter().next().map(|(w, r)| {
+        if r.start == 0 && r.end == w.text.len() {
+            Inner::Script(w.clone())
+        } else {
+            Inner::Script(Word::pinned(w.text[r.clone()].to_string(), w.is_static, w.span_of(r)))
+        }
+    })
 }
 
 /// `kubectl [-n NS] exec [-it] POD [-c CONTAINER] -- COMMAND…`.

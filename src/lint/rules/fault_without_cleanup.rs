@@ -3,7 +3,7 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::{Check, LintContext};
 use crate::spec::ProcKind;
 use crate::spec::model::StepKind;
-use crate::shell::effects::{Fault, undoes};
+use crate::shell::effects::{Fault, undone_by, undoes};
 use crate::spec::model::{Procedure, Step};
 
 declare_rule! {
@@ -43,7 +43,7 @@ fn undone(ctx: &LintContext, proc: &Procedure, steps: &[Step], fault: &Fault) ->
         ctx.spec.environments_of(proc).iter().any(|env| {
             ctx.commands_in(env, run.get_ref())
                 .iter()
-                .any(|c| undoes(c).as_ref() == Some(fault))
+                .any(|c| undoes(c).is_some_and(|u| undone_by(fault, &u)))
         })
     })
 }
@@ -73,20 +73,24 @@ impl Check for FaultWithoutCleanup {
                 }
                 let Some(run) = &step.run else { continue };
                 let faults = ctx.step_actions(&proc.doc, step, run.get_ref());
-                let Some(found) = faults.iter().find(|f| {
+                let mut reported = Vec::new();
+                for found in faults.iter().filter(|f| {
                     f.action.fault.as_ref().is_some_and(|fault| !undone(ctx, &proc.doc, &steps[i..], fault))
-                }) else {
-                    continue;
-                };
-                out.push(
-                    Diagnostic::error(
-                        "RB010",
-                        format!("drill step `{id}` injects a fault ({}) that no later step undoes", found.describe()),
-                    )
-                    .at(ctx.in_value(proc, run, found.action.at.clone()))
-                    .help("make it a `fault` step with a `cleanup`, and restore it in a later step")
-                    .in_runbook(proc.doc.id.get_ref(), Some(id)),
-                );
+                }) {
+                    if reported.contains(&found.action.at) {
+                        continue;
+                    }
+                    reported.push(found.action.at.clone());
+                    out.push(
+                        Diagnostic::error(
+                            "RB010",
+                            format!("drill step `{id}` injects a fault ({}) that no later step undoes", found.describe()),
+                        )
+                        .at(ctx.in_value(proc, run, found.action.at.clone()))
+                        .help("make it a `fault` step with a `cleanup`, and restore it in a later step")
+                        .in_runbook(proc.doc.id.get_ref(), Some(id)),
+                    );
+                }
             }
         }
     }

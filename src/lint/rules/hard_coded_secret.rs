@@ -43,8 +43,8 @@ declare_rule! {
 static SECRET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r#"(?ix)
-        \b(?:password|passwd|pwd)\s*=\s*(?P<v1>[^\s$"'`{][^\s"']*)
-      | \bPGPASSWORD\s*=\s*['"]?(?P<v2>[^\s$"'`][^\s"']*)
+        (?:\b|_)(?:password|passwd|pwd)\s*=\s*(?P<v1>[^\s$"'`{<][^\s"']*)
+      | \bPGPASSWORD\s*=\s*['"]?(?P<v2>[^\s$"'`<][^\s"']*)
       | \b[a-z][a-z0-9+.-]*://[^\s:/@]+:(?P<v4>[^\s@$/]+)@
       | \b(?:token|api[_-]?key|secret|access[_-]?key)\s*[=:]\s*['"]?(?P<v5>[A-Za-z0-9/+_.-]{8,})
       | (?P<v6>\bAKIA[0-9A-Z]{16}\b)
@@ -94,7 +94,7 @@ fn literal_secret_value(value: &str) -> bool {
 /// Findings in one shell field: (range, what).
 fn in_shell(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
     let model = commands(text);
-    let mut out = Vec::new();
+    let mut out: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     for a in &model.assignments {
         if let Some(v) = a.value.as_ref().filter(|v| v.is_static && secret_name(&a.name) && literal_secret_value(&v.text)) {
             out.push((v.span_of(0..v.text.len()), format!("assigned to `{}`", a.name)));
@@ -111,6 +111,22 @@ fn in_shell(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
                 out.push((w.span_of(r), "given to `--password`".to_string()));
             }
         }
+        // `curl -u user:password`, `consul … -token VALUE`.
+        if matches!(c.name(), "curl" | "wget") {
+            for (w, r) in c.option_values(&["-u", "--user", "--http-password"]) {
+                let value = &w.text[r.clone()];
+                let secret = value.split_once(':').map_or(if c.name() == "wget" { value } else { "" }, |(_, p)| p);
+                if w.is_static && literal_secret_value(secret) {
+                    let at = r.end - secret.len();
+                    out.push((w.span_of(at..r.end), format!("given to `{}`", c.name())));
+                }
+            }
+        }
+        for (w, r) in c.option_values(&["-token", "--token"]) {
+            if w.is_static && literal_secret_value(&w.text[r.clone()]) {
+                out.push((w.span_of(r), "given as a token".to_string()));
+            }
+        }
     }
     for a in &model.assignments {
         if let Some(v) = &a.value {
@@ -120,6 +136,18 @@ fn in_shell(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
         }
     }
     out
+}
+
+/// One finding per secret: the same value can be seen as an assignment, a
+/// `--password`, and a word of the command (and again behind `ssh`).
+fn first_per_position(mut found: Vec<(std::ops::Range<usize>, String)>) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut seen: Vec<std::ops::Range<usize>> = Vec::new();
+    found.retain(|(r, _)| {
+        let overlap = seen.iter().any(|s| s.start < r.end && r.start < s.end);
+        seen.push(r.clone());
+        !overlap
+    });
+    found
 }
 
 /// Findings in a variable's value: by its name, or by what it holds.
@@ -144,14 +172,14 @@ impl Check for HardCodedSecret {
         };
         for (_, proc, step) in ctx.steps() {
             for text in [&step.run, &step.cleanup].into_iter().flatten() {
-                for (range, what) in in_shell(text.get_ref()) {
+                for (range, what) in first_per_position(in_shell(text.get_ref())) {
                     push(out, ctx.in_value(proc, text, range), &what, Some((proc.doc.id.get_ref(), step.id.get_ref())));
                 }
             }
         }
         for env in &ctx.spec.environments {
             for f in env.doc.functions.values() {
-                for (range, what) in in_shell(f.body.get_ref()) {
+                for (range, what) in first_per_position(in_shell(f.body.get_ref())) {
                     push(out, ctx.in_value(env, &f.body, range), &what, None);
                 }
             }
@@ -163,7 +191,7 @@ impl Check for HardCodedSecret {
         }
         if let Some(common) = &ctx.spec.common {
             for f in common.doc.functions.values() {
-                for (range, what) in in_shell(f.body.get_ref()) {
+                for (range, what) in first_per_position(in_shell(f.body.get_ref())) {
                     push(out, ctx.in_value(common, &f.body, range), &what, None);
                 }
             }

@@ -59,4 +59,9 @@ pub const WELL_KNOWN: &[&str] = &[
     "XDG_STATE_HOME",
     "XDG_CACHE_HOME",
     "RBGEN_LOG",
+    "BASH_REMATCH",
+    "COPROC",
+    "BASH_LINENO",
+    "BASH_ARGV",
+    "PIPESTATUS",
 ];

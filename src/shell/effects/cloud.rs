@@ -144,3 +144,23 @@ pub fn fencing(c: &Command, out: &mut Vec<Action>) {
         }
     }
 }
+
+/// `ansible HOSTS -m systemd|service -a "name=patroni state=stopped"` (the
+/// shell and command modules are followed as wrappers instead).
+pub fn ansible_module(c: &Command, out: &mut Vec<Action>) {
+    let module = c.option_values(&["-m", "--module-name"]).into_iter().next().map(|(w, r)| w.text[r].to_string());
+    let Some(module) = module.filter(|m| matches!(m.trim_start_matches("ansible.builtin."), "systemd" | "service" | "systemd_service")) else {
+        return;
+    };
+    for (w, r) in c.option_values(&["-a", "--args"]) {
+        let args = &w.text[r.clone()];
+        let Some(at) = args.find("state=") else { continue };
+        let state: String = args[at + 6..].chars().take_while(|ch| ch.is_ascii_alphanumeric()).collect();
+        let span = w.span_of(r.start + at..r.start + at + 6 + state.len());
+        match state.as_str() {
+            "stopped" => out.push(Action::destroys(format!("`ansible -m {module}` state=stopped"), span)),
+            "restarted" | "reloaded" | "started" => out.push(Action::changes(format!("`ansible -m {module}` state={state}"), span)),
+            _ => {}
+        }
+    }
+}

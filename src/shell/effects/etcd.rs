@@ -1,4 +1,5 @@
-//! `etcdctl` (v3 API): writes and membership changes.
+//! The DCS: `etcdctl` (v3 API) writes and membership changes, and Consul's
+//! key-value store and snapshots.
 
 use super::{Action, subcommand};
 use crate::shell::command::Command;
@@ -22,6 +23,23 @@ pub fn etcdctl(c: &Command, out: &mut Vec<Action>) {
         ("put" | "set" | "mk" | "mkdir" | "txn" | "compaction" | "defrag" | "move-leader" | "lock" | "elect", _) => {
             out.push(Action::changes(what(&sub.text), sub.range.clone()))
         }
+        _ => {}
+    }
+}
+
+/// `consul kv delete|put`, `consul snapshot restore`, `consul leave`.
+pub fn consul(c: &Command, out: &mut Vec<Action>) {
+    let pos = c.positionals(&["-http-addr", "-token", "-datacenter", "-ca-file", "-client-cert", "-client-key"]);
+    let (Some(object), Some(verb)) = (pos.first(), pos.get(1)) else {
+        if let Some(verb) = pos.first().filter(|v| matches!(v.text.as_str(), "leave" | "force-leave")) {
+            out.push(Action::changes(format!("`consul {}`", verb.text), verb.range.clone()));
+        }
+        return;
+    };
+    let what = format!("`consul {} {}`", object.text, verb.text);
+    match (object.text.as_str(), verb.text.as_str()) {
+        ("kv", "delete") | ("snapshot", "restore") => out.push(Action::destroys(what, verb.range.clone())),
+        ("kv", "put" | "import") | ("lock", _) | ("acl", _) | ("operator", "raft") => out.push(Action::changes(what, verb.range.clone())),
         _ => {}
     }
 }

@@ -28,9 +28,10 @@ pub enum Effect {
 /// A fault injected on purpose, and what undoes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
-    /// Traffic dropped by a packet filter (`iptables`, `nft`, `tc`, `link`);
-    /// undone by the same tool removing it.
-    Block(&'static str),
+    /// Traffic dropped by a packet filter (`iptables`, `nft`, `tc`, `link`),
+    /// and what was blocked (the iptables rule, the interface) when known;
+    /// undone by the same tool removing that (or, without a target, any) block.
+    Block(&'static str, Option<String>),
     /// A service stopped or killed; undone by starting it again.
     Stop(String),
 }
@@ -91,6 +92,7 @@ const CHECKS: &[(&[&str], Check)] = &[
     (&["pg_autoctl"], postgres::pg_autoctl),
     (&["curl", "wget"], http::request),
     (&["etcdctl"], etcd::etcdctl),
+    (&["consul"], etcd::consul),
     (&["systemctl", "service"], system::service),
     (&["kill", "pkill", "killall"], system::kill),
     (&["rm", "rmdir", "shred", "dd", "mkfs", "wipefs", "truncate", "mv", "find"], system::files),
@@ -100,6 +102,7 @@ const CHECKS: &[(&[&str], Check)] = &[
     (&["kubectl", "oc"], cloud::kubectl),
     (&["docker", "podman"], cloud::docker),
     (&["aws", "gcloud", "az", "virsh", "ipmitool"], cloud::machines),
+    (&["ansible"], cloud::ansible_module),
 ];
 
 /// What `c` does (nothing for a read-only command).
@@ -118,6 +121,18 @@ pub fn actions(c: &Command) -> Vec<Action> {
 /// The fault `c` undoes, if any (`iptables -D`, `systemctl start etcd`).
 pub fn undoes(c: &Command) -> Option<Fault> {
     system::undoes(c)
+}
+
+/// Does `undo` (from `undoes`) take back `fault`? The same tool, and the
+/// same rule or interface when both name one (`iptables -F` undoes any rule).
+pub fn undone_by(fault: &Fault, undo: &Fault) -> bool {
+    match (fault, undo) {
+        (Fault::Block(tool, rule), Fault::Block(undo_tool, undo_rule)) => {
+            tool == undo_tool && (rule.is_none() || undo_rule.is_none() || rule == undo_rule)
+        }
+        (Fault::Stop(a), Fault::Stop(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// A command's subcommand (`failover` of `patronictl -c f failover`),

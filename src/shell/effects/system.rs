@@ -54,7 +54,9 @@ pub fn kill(c: &Command, out: &mut Vec<Action>) {
     {
         return;
     }
-    if c.positionals(&["-s", "--signal", "-u", "-g", "-P", "-t", "-U"]).is_empty() {
+    // `pgrep … | xargs kill -9`: the operands come from standard input.
+    let from_xargs = c.via.last().is_some_and(|v| v == "xargs");
+    if c.positionals(&["-s", "--signal", "-u", "-g", "-P", "-t", "-U"]).is_empty() && !from_xargs {
         return;
     }
     // The service a pattern names: `[p]atroni` or `patroni`, for drills' undo.
@@ -83,7 +85,7 @@ pub fn files(c: &Command, out: &mut Vec<Action>) {
     let at = c.name.range.clone();
     match name {
         "rm" => {
-            if c.positionals(&[]).is_empty() {
+            if c.positionals(&[]).is_empty() && c.via.last().is_none_or(|v| v != "xargs") {
                 return;
             }
             let recursive = c.args.iter().any(|w| {
@@ -130,7 +132,7 @@ pub fn network(c: &Command, out: &mut Vec<Action>) {
             if let Some(add) = adds {
                 match target {
                     Some((w, r)) if matches!(&w.text[r.clone()], "DROP" | "REJECT") => {
-                        out.push(Action::destroys(format!("`{} {} … -j {}`", c.name(), add.text, &w.text[r.clone()]), w.span_of(r)).fault(Fault::Block("iptables")))
+                        out.push(Action::destroys(format!("`{} {} … -j {}`", c.name(), add.text, &w.text[r.clone()]), w.span_of(r)).fault(Fault::Block("iptables", iptables_rule(c))))
                     }
                     _ => out.push(Action::changes(format!("`{} {}`", c.name(), add.text), add.range.clone())),
                 }
@@ -144,7 +146,7 @@ pub fn network(c: &Command, out: &mut Vec<Action>) {
                 let drops = pos.iter().any(|w| w.text == "drop" || w.text == "reject");
                 let adding = matches!(verb.text.as_str(), "add" | "insert" | "create");
                 if drops && adding {
-                    out.push(Action::destroys("`nft add rule … drop`", verb.range.clone()).fault(Fault::Block("nft")));
+                    out.push(Action::destroys("`nft add rule … drop`", verb.range.clone()).fault(Fault::Block("nft", None)));
                 } else {
                     out.push(Action::changes(format!("`nft {}`", verb.text), verb.range.clone()));
                 }
@@ -154,7 +156,7 @@ pub fn network(c: &Command, out: &mut Vec<Action>) {
             let pos = c.positionals(&[]);
             if let (Some(obj), Some(verb)) = (pos.first(), pos.get(1)) {
                 if obj.text == "qdisc" && matches!(verb.text.as_str(), "add" | "change" | "replace") {
-                    out.push(Action::destroys("`tc qdisc add` (netem)", verb.range.clone()).fault(Fault::Block("tc")));
+                    out.push(Action::destroys("`tc qdisc add` (netem)", verb.range.clone()).fault(Fault::Block("tc", device(c))));
                 } else if obj.text == "qdisc" && verb.text == "del" {
                     out.push(Action::changes("`tc qdisc del`", verb.range.clone()));
                 }
@@ -165,7 +167,7 @@ pub fn network(c: &Command, out: &mut Vec<Action>) {
             let texts: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
             if texts.first() == Some(&"link") && texts.get(1) == Some(&"set") {
                 if let Some(i) = texts.iter().position(|t| *t == "down") {
-                    out.push(Action::destroys("`ip link set … down`", pos[i].range.clone()).fault(Fault::Block("link")));
+                    out.push(Action::destroys("`ip link set … down`", pos[i].range.clone()).fault(Fault::Block("link", device(c))));
                 } else if texts.contains(&"up") {
                     out.push(Action::changes("`ip link set … up`", pos[1].range.clone()));
                 }
@@ -193,6 +195,40 @@ pub fn edits(c: &Command, out: &mut Vec<Action>) {
     }
 }
 
+/// An iptables rule as a key: chain and match, without the operation
+/// (`-A`/`-I`/`-D`) or an insert position, so `-I INPUT 1 -p tcp --dport
+/// 5432 -j DROP` and `-D INPUT -p tcp --dport 5432 -j DROP` are the same.
+fn iptables_rule(c: &Command) -> Option<String> {
+    let mut words: Vec<&str> = Vec::new();
+    let mut after_chain = false;
+    for w in &c.args {
+        let t = w.text.as_str();
+        if matches!(t, "-A" | "-I" | "-D" | "--append" | "--insert" | "--delete") {
+            after_chain = true;
+            continue;
+        }
+        if after_chain && words.len() == 1 && t.chars().all(|ch| ch.is_ascii_digit()) {
+            continue; // insert position
+        }
+        if after_chain {
+            words.push(t);
+        }
+    }
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The network device a `tc`/`ip link` command names (`dev eth0`, or the
+/// word after `set`).
+fn device(c: &Command) -> Option<String> {
+    let texts: Vec<&str> = c.args.iter().map(|w| w.text.as_str()).collect();
+    texts
+        .iter()
+        .position(|t| *t == "dev" || *t == "set")
+        .and_then(|i| texts.get(i + 1))
+        .filter(|d| !d.starts_with('-') && **d != "dev")
+        .map(|d| d.to_string())
+}
+
 /// The fault a command undoes: unblocking traffic, starting a service.
 pub fn undoes(c: &Command) -> Option<Fault> {
     match c.name() {
@@ -200,13 +236,13 @@ pub fn undoes(c: &Command) -> Option<Fault> {
             .args
             .iter()
             .any(|w| matches!(w.text.as_str(), "-D" | "--delete" | "-F" | "--flush"))
-            .then_some(Fault::Block("iptables")),
-        "nft" => c.positionals(&["-f"]).first().is_some_and(|v| matches!(v.text.as_str(), "delete" | "flush" | "destroy")).then_some(Fault::Block("nft")),
+            .then(|| Fault::Block("iptables", if c.args.iter().any(|w| w.text == "-D" || w.text == "--delete") { iptables_rule(c) } else { None })),
+        "nft" => c.positionals(&["-f"]).first().is_some_and(|v| matches!(v.text.as_str(), "delete" | "flush" | "destroy")).then_some(Fault::Block("nft", None)),
         "tc" => {
             let pos = c.positionals(&[]);
-            (pos.first().is_some_and(|w| w.text == "qdisc") && pos.get(1).is_some_and(|w| w.text == "del")).then_some(Fault::Block("tc"))
+            (pos.first().is_some_and(|w| w.text == "qdisc") && pos.get(1).is_some_and(|w| w.text == "del")).then(|| Fault::Block("tc", device(c)))
         }
-        "ip" => c.args.iter().any(|w| w.text == "up").then_some(Fault::Block("link")),
+        "ip" => c.args.iter().any(|w| w.text == "up").then(|| Fault::Block("link", device(c))),
         "systemctl" | "service" => {
             let (verb, units) = verb_and_units(c)?;
             matches!(verb.text.as_str(), "start" | "restart" | "try-restart" | "reload-or-restart")
