@@ -47,7 +47,13 @@ fn expand_into(c: &Command, body_of: &dyn Fn(&str) -> Option<String>, depth: usi
         std::sync::Arc::new(super::command::commands_with_stdin(&text, &c.stdin))
     };
     for inner in &model.commands {
+        // The call's own heredoc keeps its real position (a SQL keyword in
+        // it is reported where it is); text from the body is reported at the call.
+        let from_call = !c.stdin.is_empty() && inner.stdin == c.stdin;
         let mut inner = pin(inner.clone(), &at, c.range.clone());
+        if from_call {
+            inner.stdin = c.stdin.clone();
+        }
         let mut via = c.via.clone();
         via.push(name.to_string());
         via.extend(inner.via);
