@@ -22,6 +22,7 @@ pub static RULES: &[&dyn Rule] = &[
     &shellcheck::ShellCheck,
     &unused_waiver::UnusedWaiver,
     &probe_changes_state::ProbeChangesState,
+    &branch_condition::BranchCondition,
 ];
 
 /// Look a rule up by code (`RB001`) or name (`undefined-variable`).

@@ -1,5 +1,6 @@
 //! One file per rule, named for what it flags.
 
+pub mod branch_condition;
 pub mod decision_tree;
 pub mod fault_without_cleanup;
 pub mod hard_coded_secret;
