@@ -94,7 +94,35 @@ fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
                 "timeout": opt(&s.timeout),
                 "gate": s.gate.as_ref().map(|g| checklist_value(spec, g.get_ref())),
                 "environments": s.environments.as_ref().map(|e| e.iter().map(|x| x.get_ref().as_str()).collect::<Vec<_>>().join(", ")),
+                "branch": Some(crate::generate::bash::step_note(s, p)).filter(|n| !n.is_empty()),
             })
+        })
+        .collect();
+    let choices: Vec<Value> = p
+        .choices
+        .iter()
+        .map(|c| {
+            let options: Vec<Value> = c
+                .options
+                .iter()
+                .map(|o| {
+                    let full = format!("{}.{}", c.id.get_ref(), o.id.get_ref());
+                    let steps: Vec<String> = p
+                        .steps
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.option.as_ref().is_some_and(|x| *x.get_ref() == full))
+                        .map(|(i, _)| (i + 1).to_string())
+                        .collect();
+                    let steps = match steps.len() {
+                        0 => String::new(),
+                        1 => format!("step {}", steps[0]),
+                        _ => format!("steps {}", steps.join(", ")),
+                    };
+                    json!({"id": o.id.get_ref(), "label": o.label.get_ref(), "steps": steps})
+                })
+                .collect();
+            json!({"id": c.id.get_ref(), "question": c.question.get_ref(), "options": options})
         })
         .collect();
     let is_prep = p.is_preparation.as_ref().is_some_and(|b| *b.get_ref());
@@ -104,6 +132,7 @@ fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "file": proc_file(kind, id),
         "sheet": (kind == ProcKind::Drill && !is_prep).then(|| format!("drills/{id}-record-sheet.md")),
         "title": p.title.get_ref(),
+        "choices": choices,
         "version": opt(&p.version).unwrap_or("unversioned"),
         "last_reviewed": date(&p.last_reviewed),
         "last_performed": date(&p.last_performed),

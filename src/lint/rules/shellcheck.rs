@@ -190,7 +190,11 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
             if let Some(run) = &step.run {
                 counter += 1;
                 let sets: String = step.sets.iter().map(|v| format!(" {}", v.get_ref())).collect();
-                let close = if sets.is_empty() { "}".to_string() } else { format!("  rb_save_vars{sets}\n}}") };
+                // `sets` variables are saved by name (`${!name}`), which
+                // ShellCheck does not count as a use; the script also reads
+                // them in later steps and conditions.
+                let uses: String = step.sets.iter().map(|v| format!(" \"${{{}-}}\"", v.get_ref())).collect();
+                let close = if sets.is_empty() { "}".to_string() } else { format!("  rb_save_vars{sets}\n  :{uses}\n}}") };
                 add(&mut units, group, format!("step\0{sets}\0{}", run.get_ref()), format!("rb_step_{counter}() {{"), close, run, Locate::Procedure(proc), runbook.clone());
             }
             if let Some(cleanup) = &step.cleanup {
