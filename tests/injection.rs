@@ -92,7 +92,7 @@ proptest! {
             prop_assert!(shown.contains(line), "description line {:?} not printed verbatim", line);
         }
         // An empty expected result is simply not printed.
-        prop_assert!(value.is_empty() || shown.contains(&format!("expected: {value}")), "expect text not verbatim");
+        prop_assert!(value.is_empty() || shown.contains(&format!("expect: {value}")), "expect text not verbatim");
         prop_assert!(shown.contains(&format!("probe ran on {value} for 10.0.0.1")), "variable value not verbatim");
         prop_assert!(shown.contains(&title));
         prop_assert!(!canary.exists(), "spec text executed");
