@@ -29,18 +29,6 @@ fn corpus() -> Vec<PathBuf> {
     specs
 }
 
-fn finding_line(f: &serde_json::Value) -> String {
-    format!(
-        "{}:{}:{}: {}: {} [{}]",
-        f["file"].as_str().unwrap_or("-"),
-        f["line"],
-        f["column"],
-        f["severity"].as_str().unwrap(),
-        f["message"].as_str().unwrap(),
-        f["code"].as_str().unwrap()
-    )
-}
-
 /// A copy of the corpus entry to work in (lint and build write beside the spec).
 fn project(case: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -22,18 +22,6 @@ fn lint_json(project: &std::path::Path, extra: &[&str]) -> (Option<i32>, Vec<ser
     (out.status.code(), findings)
 }
 
-fn line(f: &serde_json::Value) -> String {
-    format!(
-        "{}:{}:{}: {}: {} [{}]",
-        f["file"].as_str().unwrap_or("-"),
-        f["line"],
-        f["column"],
-        f["severity"].as_str().unwrap(),
-        f["message"].as_str().unwrap(),
-        f["code"].as_str().unwrap()
-    )
-}
-
 fn shellcheck_available() -> bool {
     Command::new("shellcheck")
         .arg("--version")
@@ -70,7 +58,7 @@ fn every_rule_fixture_reports_exactly_its_expected_findings() {
         let actual: String = findings
             .iter()
             .filter(|f| f["code"] == code)
-            .map(|f| line(f) + "\n")
+            .map(|f| finding_line(f) + "\n")
             .collect();
         let expected_path = case.join("expected.txt");
         if bless() {

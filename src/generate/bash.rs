@@ -229,13 +229,7 @@ fn script_context(
             let condition = s.when.as_ref().map(|w| condition_value(w, &numbers));
             let option = s.option.as_ref().and_then(|o| {
                 let (choice, option) = o.get_ref().split_once('.')?;
-                let label = p
-                    .choices
-                    .iter()
-                    .find(|c| c.id.get_ref() == choice)
-                    .and_then(|c| c.options.iter().find(|x| x.id.get_ref() == option))
-                    .map(|x| x.label.get_ref().as_str())
-                    .unwrap_or(option);
+                let label = option_label(p, choice, option);
                 Some(json!({"choice": choice, "var": choice_var(choice), "option": option, "label": label}))
             });
             // A later step's `when` looks at this step's outcome: its failure
@@ -319,6 +313,16 @@ fn script_context(
     })
 }
 
+/// The label of `choice.option` (the option id when unknown).
+fn option_label<'a>(p: &'a Procedure, choice: &str, option: &'a str) -> &'a str {
+    p.choices
+        .iter()
+        .find(|c| c.id.get_ref() == choice)
+        .and_then(|c| c.options.iter().find(|x| x.id.get_ref() == option))
+        .map(|x| x.label.get_ref().as_str())
+        .unwrap_or(option)
+}
+
 /// The shell variable holding the option picked for a choice.
 fn choice_var(choice: &str) -> String {
     format!("RB_CHOICE_{}", choice.replace('-', "_"))
@@ -362,14 +366,7 @@ pub fn step_note(s: &Step, p: &Procedure) -> String {
     }
     if let Some(o) = &s.option {
         if let Some((choice, option)) = o.get_ref().split_once('.') {
-            let label = p
-                .choices
-                .iter()
-                .find(|c| c.id.get_ref() == choice)
-                .and_then(|c| c.options.iter().find(|x| x.id.get_ref() == option))
-                .map(|x| x.label.get_ref().clone())
-                .unwrap_or_else(|| option.to_string());
-            notes.push(format!("{choice}: {label}"));
+            notes.push(format!("{choice}: {}", option_label(p, choice, option)));
         }
     }
     if s.optional.as_ref().is_some_and(|o| *o.get_ref()) {

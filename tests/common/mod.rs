@@ -110,3 +110,16 @@ pub fn require_tool(tool: &str, version_arg: &str) -> bool {
     }
     found
 }
+
+/// A JSON finding as one actionlint-style line: `file:line:col: severity: message [code]`.
+pub fn finding_line(f: &serde_json::Value) -> String {
+    format!(
+        "{}:{}:{}: {}: {} [{}]",
+        f["file"].as_str().unwrap_or("-"),
+        f["line"],
+        f["column"],
+        f["severity"].as_str().unwrap(),
+        f["message"].as_str().unwrap(),
+        f["code"].as_str().unwrap()
+    )
+}
