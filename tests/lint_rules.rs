@@ -121,7 +121,7 @@ fn version_not_bumped_compares_with_the_manifest() {
     let lines: Vec<String> = findings
         .iter()
         .filter(|f| f["code"] == "RB006")
-        .map(line)
+        .map(finding_line)
         .collect();
     assert_eq!(
         lines,
