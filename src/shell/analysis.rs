@@ -274,6 +274,21 @@ fn command(node: Node, src: &str, out: &mut Analysis) {
         .children_by_field_name("argument", &mut cursor)
         .collect();
     let word = |n: &Node| (n.kind() == "word").then(|| &src[n.byte_range()]);
+    // `exec {LOCK_FD}>file`: bash puts the new descriptor's number in LOCK_FD.
+    for a in &args {
+        let text = &src[a.byte_range()];
+        if let Some(inner) = text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            let is_name = !inner.is_empty()
+                && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !inner.starts_with(|c: char| c.is_ascii_digit());
+            if is_name && a.next_sibling().is_none_or(|n| n.kind().ends_with("redirect")) {
+                out.defs.push(VarDef {
+                    name: inner.to_string(),
+                    range: a.start_byte() + 1..a.end_byte() - 1,
+                });
+            }
+        }
+    }
     match name.as_str() {
         "read" => {
             let mut skip_next = false;
@@ -386,6 +401,15 @@ mod tests {
         let names: Vec<_> = a.uses.iter().map(|u| (u.name.as_str(), &text[u.range.clone()])).collect();
         assert_eq!(names, [("A", "A"), ("B", "B")]);
         assert!(analyse("psql <<'EOF'\nSELECT '${A}' AS a,\n       ${B};\nEOF\n").uses.is_empty());
+    }
+
+    #[test]
+    fn named_descriptors_getopts_and_let_define() {
+        let a = analyse("exec {LOCK_FD}>/var/lock/x\nflock -n \"$LOCK_FD\"\nwhile getopts \":n:\" opt; do echo \"$opt\"; done\nlet CNT=1\necho \"$CNT\"");
+        for name in ["LOCK_FD", "opt", "CNT"] {
+            let used = a.uses.iter().find(|u| u.name == name).unwrap();
+            assert!(a.defined_before(name, used.range.start), "{name}");
+        }
     }
 
     #[test]

@@ -86,6 +86,9 @@ enum Param {
     /// A variable the body built from its parameters (`local url="http://$1:8008$3"`):
     /// the range of the assigned value.
     Built(Range<usize>),
+    /// A variable set from an option the body parses (`--sql) sql=$2`): the
+    /// option's spellings, and whether it also takes `--sql=VALUE`.
+    Flag(Vec<String>, bool),
 }
 
 /// The body with the call's arguments in place of its positional parameters.
@@ -124,6 +127,10 @@ fn render_range(body: &str, range: Range<usize>, uses: &[(Range<usize>, Param, b
                 }
             }
             Param::Built(_) => continue,
+            Param::Flag(names, eq) => match flag_value(args, names, *eq) {
+                Some(w) => render(&w, quoted),
+                None => continue,
+            },
         };
         edits.push((at.start - range.start..at.end - range.start, text));
     }
@@ -157,6 +164,66 @@ fn parameters_of(body: &str) -> std::sync::Arc<Vec<(Range<usize>, Param, bool)>>
         c.insert(body.to_string(), uses.clone());
     }
     uses
+}
+
+/// The value the call gives an option: the word after `--sql`, or the rest
+/// of `--sql=VALUE`.
+fn flag_value(args: &[Word], names: &[String], eq: bool) -> Option<Word> {
+    for (i, w) in args.iter().enumerate() {
+        if names.iter().any(|n| *n == w.text) {
+            return args.get(i + 1).cloned();
+        }
+        if eq {
+            for n in names {
+                if let Some(v) = w.text.strip_prefix(n.as_str()).and_then(|r| r.strip_prefix('=')) {
+                    let at = w.text.len() - v.len();
+                    return Some(Word::pinned(v.to_string(), w.is_static, w.span_of(at..w.text.len())));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Is this `case` item's `case` on `$1` (an option parser's)?
+fn is_case_on_first_parameter(item: Node, src: &str) -> bool {
+    item.parent()
+        .filter(|c| c.kind() == "case_statement")
+        .and_then(|c| c.child_by_field_name("value"))
+        .is_some_and(|v| matches!(src[v.byte_range()].trim_matches('"'), "$1" | "${1}"))
+}
+
+/// `--sql|-s) sql=$2; shift 2 ;;` or `--sql=*) sql=${1#*=}`: remember which
+/// variable holds which option. True if the item was an option's.
+fn option_item(item: Node, src: &str, st: &mut Scan) -> bool {
+    let mut cursor = item.walk();
+    let children: Vec<Node> = item.children(&mut cursor).collect();
+    let close = children.iter().position(|c| c.kind() == ")").unwrap_or(0);
+    let patterns: Vec<&str> = children[..close]
+        .iter()
+        .map(|p| src[p.byte_range()].trim_matches(['"', '\'']))
+        .filter(|p| p.starts_with('-'))
+        .collect();
+    if patterns.is_empty() {
+        return false;
+    }
+    let eq = patterns.iter().any(|p| p.ends_with("=*"));
+    let names: Vec<String> = patterns.iter().map(|p| p.trim_end_matches("=*").to_string()).collect();
+    let mut found = false;
+    for c in &children[close..] {
+        if c.kind() != "variable_assignment" {
+            continue;
+        }
+        let (Some(name), Some(value)) = (c.child_by_field_name("name"), c.child_by_field_name("value")) else { continue };
+        let v = src[value.byte_range()].trim_matches('"');
+        if matches!(v, "$2" | "${2}") || v.starts_with("${1#") {
+            let entry = st.flags.entry(src[name.byte_range()].to_string()).or_insert((Vec::new(), false));
+            entry.0.extend(names.iter().cloned());
+            entry.1 |= eq || v.starts_with("${1#");
+            found = true;
+        }
+    }
+    found
 }
 
 /// An argument as it must be written to mean the same at the new place.
@@ -195,6 +262,8 @@ struct Scan {
     aliases: HashMap<String, usize>,
     /// `local url="http://$1:8008$3"`: url → the value's range.
     built: HashMap<String, Range<usize>>,
+    /// `case "$1" in --sql) sql=$2`: sql → the option's spellings, `=` form.
+    flags: HashMap<String, (Vec<String>, bool)>,
     /// Replacements: range, what, inside double quotes.
     uses: Vec<(Range<usize>, Param, bool)>,
 }
@@ -215,6 +284,12 @@ fn scan(node: Node, src: &str, st: &mut Scan) {
                     .and_then(|a| src[a.byte_range()].parse().ok())
                     .unwrap_or(1);
                 st.shifts.push((node.start_byte(), n));
+            }
+        }
+        // An option parser: `while …; do case "$1" in --sql) sql=$2; shift 2 ;; …`.
+        "case_item" if is_case_on_first_parameter(node, src) => {
+            if option_item(node, src, st) {
+                return;
             }
         }
         "variable_assignment" => {
@@ -299,6 +374,9 @@ fn parameter(node: Node, src: &str, st: &Scan) -> Option<Param> {
     if let Ok(n) = text.parse::<usize>() {
         return (n > 0).then(|| Param::One(st.shifted(offset, n), default));
     }
+    if let Some((names, eq)) = st.flags.get(text) {
+        return Some(Param::Flag(names.clone(), *eq));
+    }
     if let Some(k) = st.aliases.get(text) {
         return Some(Param::One(*k, default));
     }
@@ -332,6 +410,15 @@ mod tests {
         assert_eq!(out, "docker exec -i \"pg2\" patronictl -c \"$C\" failover x --force");
         let out = substitute("local url=\"http://$1:8008$3\"\ncurl -s -X \"$2\" \"$url\"", &args("pg2 POST /failover"));
         assert!(out.ends_with("curl -s -X \"POST\" \"http://pg2:8008/failover\""), "{out}");
+    }
+
+    #[test]
+    fn options_the_body_parses() {
+        let body = "local host=\"\" sql=\"\" port=5432\nwhile [[ $# -gt 0 ]]; do\n  case \"$1\" in\n    --host|-h) host=$2; shift 2 ;;\n    --sql=*) sql=${1#*=}; shift ;;\n    --sql) sql=\"$2\"; shift 2 ;;\n    --port) port=$2; shift 2 ;;\n    *) shift ;;\n  esac\ndone\npsql -h \"$host\" -p \"$port\" -c \"$sql\"\n";
+        let out = substitute(body, &args("--host db1 --sql 'SELECT pg_promote()'"));
+        assert!(out.ends_with("psql -h \"db1\" -p \"$port\" -c \"SELECT pg_promote()\"\n"), "{out}");
+        let out = substitute(body, &args("-h db1 --sql='DELETE FROM t'"));
+        assert!(out.contains("-c \"DELETE FROM t\""), "{out}");
     }
 
     #[test]
