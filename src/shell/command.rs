@@ -32,6 +32,7 @@ pub struct Word {
     pub range: Range<usize>,
     /// Offset in the analysed text of each byte of `text`, plus one for its
     /// end; lets a rule point inside a word (a SQL keyword in `-c "…"`).
+    /// Empty for a pinned word: every byte is at `range.start`.
     offsets: Arc<[usize]>,
 }
 
@@ -49,12 +50,19 @@ impl Word {
     /// A word whose every byte is reported at `at` (commands expanded from a
     /// function body are reported at the call).
     pub fn pinned(text: String, is_static: bool, at: Range<usize>) -> Word {
-        let offsets = vec![at.start; text.len() + 1];
         Word {
             text,
             is_static,
             range: at,
-            offsets: offsets.into(),
+            offsets: Arc::from([]),
+        }
+    }
+
+    /// Offset in the analysed text of byte `i` of `text`.
+    fn offset(&self, i: usize) -> usize {
+        match self.offsets.len() {
+            0 => self.range.start,
+            n => self.offsets[i.min(n - 1)],
         }
     }
 
@@ -70,7 +78,7 @@ impl Word {
                 offsets.push(w.range.start);
             }
             text.push_str(&w.text);
-            offsets.extend_from_slice(&w.offsets[..w.text.len()]);
+            offsets.extend((0..w.text.len()).map(|i| w.offset(i)));
             is_static &= w.is_static;
         }
         let end = words.last().map_or(0, |w| w.range.end);
@@ -81,10 +89,12 @@ impl Word {
 
     /// Span in the analysed text of `sub`, a byte range of `self.text`.
     pub fn span_of(&self, sub: Range<usize>) -> Range<usize> {
-        let last = self.offsets.len() - 1;
-        let start = self.offsets[sub.start.min(last)];
+        if self.offsets.is_empty() {
+            return self.range.clone();
+        }
+        let start = self.offset(sub.start);
         let end = if sub.end > sub.start {
-            self.offsets[(sub.end - 1).min(last)] + 1
+            self.offset(sub.end - 1) + 1
         } else {
             start
         };
