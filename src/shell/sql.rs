@@ -74,8 +74,9 @@ pub fn statements(sql: &str) -> Vec<Statement> {
     let mut out = Vec::new();
     let mut words: Vec<(String, Range<usize>)> = Vec::new();
     let mut calls = Vec::new();
+    // String literals of the current statement (contents), for `\gexec`.
+    let mut strings: Vec<Range<usize>> = Vec::new();
     let mut i = 0;
-    let mut line_start = true;
     let flush = |words: &mut Vec<(String, Range<usize>)>, calls: &mut Vec<(String, Range<usize>)>, out: &mut Vec<Statement>| {
         if let Some(s) = statement(std::mem::take(words), std::mem::take(calls)) {
             out.push(s);
@@ -83,19 +84,29 @@ pub fn statements(sql: &str) -> Vec<Statement> {
     };
     while i < bytes.len() {
         let b = bytes[i];
-        if line_start && b == b'\\' {
-            // psql meta-command: to the end of the line. `\g` ends a statement.
+        if b == b'\\' {
+            // psql meta-command: to the end of the line. `\g…` ends a
+            // statement; `\gexec` then runs every row of its result as SQL,
+            // so the statements spelled in its string literals are run too.
             let end = sql[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            if sql[i..end].starts_with("\\gexec") {
+                for r in std::mem::take(&mut strings) {
+                    // Only literals that read as statements: `'tmp_%'` is data.
+                    for mut s in statements(&sql[r.clone()]).into_iter().filter(|s| s.writes() || !s.calls.is_empty()) {
+                        let shift = |x: &mut Range<usize>| *x = x.start + r.start..x.end + r.start;
+                        shift(&mut s.keyword_range);
+                        s.words.iter_mut().for_each(|(_, x)| shift(x));
+                        s.calls.iter_mut().for_each(|(_, x)| shift(x));
+                        out.push(s);
+                    }
+                }
+            }
             if sql[i..end].starts_with("\\g") {
                 flush(&mut words, &mut calls, &mut out);
+                strings.clear();
             }
             i = end;
             continue;
-        }
-        if !b.is_ascii_whitespace() {
-            line_start = false;
-        } else if b == b'\n' {
-            line_start = true;
         }
         match b {
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
@@ -104,7 +115,11 @@ pub fn statements(sql: &str) -> Vec<Statement> {
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 i = sql[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
             }
-            b'\'' => i = skip_quoted(bytes, i, b'\''),
+            b'\'' => {
+                let end = skip_quoted(bytes, i, b'\'');
+                strings.push(i + 1..end.saturating_sub(1).max(i + 1));
+                i = end;
+            }
             b'"' => i = skip_quoted(bytes, i, b'"'),
             b'$' => {
                 // $tag$ … $tag$ (dollar quoting); `$1` or a shell `$VAR` otherwise.
@@ -121,6 +136,7 @@ pub fn statements(sql: &str) -> Vec<Statement> {
             }
             b';' => {
                 flush(&mut words, &mut calls, &mut out);
+                strings.clear();
                 i += 1;
             }
             b'(' => {
@@ -206,6 +222,17 @@ mod tests {
         assert_eq!(&sql[s[0].calls[0].1.clone()], "pg_promote");
         assert!(s[1].destroys() && s[1].writes() && !s[0].writes());
         assert_eq!(&sql[s[1].keyword_range.clone()], "DELETE");
+    }
+
+    #[test]
+    fn gexec_runs_the_statements_its_query_spells() {
+        let sql = "SELECT format('DROP TABLE %I', tablename) FROM pg_tables WHERE tablename LIKE 'tmp_%' \\gexec\n";
+        let s = statements(sql);
+        let kinds: Vec<_> = s.iter().map(|s| s.keyword.as_str()).collect();
+        assert_eq!(kinds, ["DROP", "SELECT"]);
+        assert_eq!(&sql[s[0].keyword_range.clone()], "DROP");
+        // Without \gexec a string is only a string.
+        assert_eq!(statements("SELECT 'DROP TABLE t';")[0].keyword, "SELECT");
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub fn sql_of(c: &Command) -> Vec<(&Word, std::ops::Range<usize>)> {
     match c.name() {
         "psql" => {
             let mut out = c.option_values(&["-c", "--command"]);
-            let reads_file = c.option_values(&["-f", "--file"]).iter().any(|(w, r)| &w.text[r.clone()] != "-");
+            let reads_file = c
+                .option_values(&["-f", "--file"])
+                .iter()
+                .any(|(w, r)| !matches!(&w.text[r.clone()], "-" | "/dev/stdin"));
             if !reads_file {
                 out.extend(c.stdin.iter().map(|b| (b, 0..b.text.len())));
             }
