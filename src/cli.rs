@@ -150,7 +150,15 @@ fn run(cli: Cli) -> Result<u8> {
             no_shellcheck,
             out,
             templates,
-        } => lint(spec, format, deny.is_some(), today, !no_shellcheck, out, templates),
+        } => lint(
+            spec,
+            format,
+            deny.is_some(),
+            today,
+            !no_shellcheck,
+            out,
+            templates,
+        ),
         Command::Explain { all: true, .. } => {
             print!("{}", crate::lint::rules_markdown());
             Ok(0)

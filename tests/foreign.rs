@@ -25,7 +25,10 @@ fn corpus() -> Vec<PathBuf> {
         .filter(|p| p.join("spec/rbgen.toml").is_file())
         .collect();
     specs.sort();
-    assert!(specs.len() >= 3, "the foreign corpus holds at least three specs");
+    assert!(
+        specs.len() >= 3,
+        "the foreign corpus holds at least three specs"
+    );
     specs
 }
 
@@ -53,7 +56,10 @@ fn foreign_specs_lint_to_exactly_their_expected_findings() {
             .env("XDG_CACHE_HOME", project.path().join("cache"))
             .output()
             .unwrap();
-        assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{name}: {out:?}");
+        assert!(
+            out.status.code() == Some(0) || out.status.code() == Some(1),
+            "{name}: {out:?}"
+        );
         let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
         let actual: String = findings.iter().map(|f| finding_line(f) + "\n").collect();
         let expected_path = case.join("expected.txt");
@@ -79,7 +85,11 @@ fn foreign_specs_build_into_scripts_that_pass_bash_n_and_shellcheck() {
     for case in corpus() {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
         let project = project(&case);
-        rbgen().current_dir(project.path()).arg("build").assert().success();
+        rbgen()
+            .current_dir(project.path())
+            .arg("build")
+            .assert()
+            .success();
         let scripts: Vec<PathBuf> = walkdir::WalkDir::new(project.path().join("generated/scripts"))
             .into_iter()
             .map(|e| e.unwrap().into_path())
@@ -88,13 +98,30 @@ fn foreign_specs_build_into_scripts_that_pass_bash_n_and_shellcheck() {
         assert!(!scripts.is_empty(), "{name}: no scripts");
         for script in &scripts {
             let text = std::fs::read(script).unwrap();
-            assert!(!text.contains(&b'\r'), "{name}: {} holds a CR", script.display());
+            assert!(
+                !text.contains(&b'\r'),
+                "{name}: {} holds a CR",
+                script.display()
+            );
             let n = Command::new("bash").arg("-n").arg(script).output().unwrap();
-            assert!(n.status.success(), "{name}: bash -n {}: {}", script.display(), String::from_utf8_lossy(&n.stderr));
+            assert!(
+                n.status.success(),
+                "{name}: bash -n {}: {}",
+                script.display(),
+                String::from_utf8_lossy(&n.stderr)
+            );
         }
         if shellcheck {
-            let sc = Command::new("shellcheck").args(["-s", "bash", "-f", "gcc"]).args(&scripts).output().unwrap();
-            assert!(sc.status.success(), "{name}: {}", String::from_utf8_lossy(&sc.stdout));
+            let sc = Command::new("shellcheck")
+                .args(["-s", "bash", "-f", "gcc"])
+                .args(&scripts)
+                .output()
+                .unwrap();
+            assert!(
+                sc.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&sc.stdout)
+            );
         }
     }
 }
@@ -109,7 +136,11 @@ fn the_crlf_spec_is_crlf_and_lints_like_its_lf_copy() {
         let path = entry.unwrap().into_path();
         if path.extension().is_some_and(|e| e == "toml") {
             let text = std::fs::read_to_string(&path).unwrap();
-            assert!(text.contains("\r\n") && !text.replace("\r\n", "").contains('\n'), "{} is not CRLF", path.display());
+            assert!(
+                text.contains("\r\n") && !text.replace("\r\n", "").contains('\n'),
+                "{} is not CRLF",
+                path.display()
+            );
             tomls += 1;
         }
     }
@@ -126,7 +157,14 @@ fn the_crlf_spec_is_crlf_and_lints_like_its_lf_copy() {
     let lint = |p: &Path| {
         let out = rbgen()
             .current_dir(p)
-            .args(["lint", "--format", "json", "--today", "2026-11-26", "--no-shellcheck"])
+            .args([
+                "lint",
+                "--format",
+                "json",
+                "--today",
+                "2026-11-26",
+                "--no-shellcheck",
+            ])
             .output()
             .unwrap();
         let f: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();

@@ -25,15 +25,28 @@ fn human_findings_go_to_stdout_and_the_summary_to_stderr() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout.contains("error[RB009]") && stdout.contains("spec/runbooks/lintcase.toml:16:11"), "{stdout}");
-    assert!(!stderr.contains("RB009"), "findings are not on stderr: {stderr}");
+    assert!(
+        stdout.contains("error[RB009]") && stdout.contains("spec/runbooks/lintcase.toml:16:11"),
+        "{stdout}"
+    );
+    assert!(
+        !stderr.contains("RB009"),
+        "findings are not on stderr: {stderr}"
+    );
     assert!(stderr.contains("rbgen lint: 3 error(s)"), "{stderr}");
 }
 
 fn github_files(project: &Path, cwd: &Path, extra: &[&str]) -> Vec<String> {
     let out = rbgen()
         .current_dir(cwd)
-        .args(["lint", "--no-shellcheck", "--today", "2026-11-26", "--format", "github"])
+        .args([
+            "lint",
+            "--no-shellcheck",
+            "--today",
+            "2026-11-26",
+            "--format",
+            "github",
+        ])
         .args(extra)
         .env("XDG_CACHE_HOME", project.join("cache"))
         .output()
@@ -51,14 +64,27 @@ fn github_annotations_name_files_from_the_repository_root_wherever_rbgen_runs() 
     let project = rb009_project();
     let from_top = github_files(project.path(), project.path(), &[]);
     assert!(!from_top.is_empty());
-    assert!(from_top.iter().all(|f| f.starts_with("spec/")), "{from_top:?}");
-    assert!(from_top.iter().any(|f| f == "spec/runbooks/lintcase.toml"), "{from_top:?}");
+    assert!(
+        from_top.iter().all(|f| f.starts_with("spec/")),
+        "{from_top:?}"
+    );
+    assert!(
+        from_top.iter().any(|f| f == "spec/runbooks/lintcase.toml"),
+        "{from_top:?}"
+    );
     let below = project.path().join("spec/runbooks");
     assert_eq!(github_files(project.path(), &below, &[]), from_top);
     // From outside, with --spec.
     let outside = tempfile::tempdir().unwrap();
     let spec = project.path().join("spec");
-    assert_eq!(github_files(project.path(), outside.path(), &["--spec", spec.to_str().unwrap()]), from_top);
+    assert_eq!(
+        github_files(
+            project.path(),
+            outside.path(),
+            &["--spec", spec.to_str().unwrap()]
+        ),
+        from_top
+    );
 
     // In a git repository whose runbooks live in a subdirectory.
     let repo = tempfile::tempdir().unwrap();
@@ -74,7 +100,14 @@ fn sarif_uses_repository_relative_uris_code_point_columns_and_whole_sentences() 
     let project = rb009_project();
     let out = rbgen()
         .current_dir(project.path().join("spec"))
-        .args(["lint", "--no-shellcheck", "--today", "2026-11-26", "--format", "sarif"])
+        .args([
+            "lint",
+            "--no-shellcheck",
+            "--today",
+            "2026-11-26",
+            "--format",
+            "sarif",
+        ])
         .output()
         .unwrap();
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -90,7 +123,11 @@ fn sarif_uses_repository_relative_uris_code_point_columns_and_whole_sentences() 
     assert!(uris.iter().all(|u| u.starts_with("spec/")), "{uris:?}");
     for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
         let short = rule["shortDescription"]["text"].as_str().unwrap();
-        assert!(short.ends_with('.') && short.chars().next().unwrap().is_uppercase(), "{}: {short}", rule["id"]);
+        assert!(
+            short.ends_with('.') && short.chars().next().unwrap().is_uppercase(),
+            "{}: {short}",
+            rule["id"]
+        );
         // Backticks come in pairs: the sentence was not cut inside code.
         assert_eq!(short.matches('`').count() % 2, 0, "{}: {short}", rule["id"]);
         assert!(short.len() > 30, "{}: {short}", rule["id"]);
@@ -107,7 +144,11 @@ fn lint_with_templates_checks_the_scripts_that_template_makes() {
     std::fs::create_dir_all(&templates).unwrap();
     let builtin = std::fs::read_to_string(root().join("templates/script.sh.tera")).unwrap();
     // A runner change ShellCheck objects to (SC2045: iterating over ls).
-    let broken = builtin.replacen("rb_usage() {", "rb_list_tmp() {\n  for f in $(ls /tmp); do echo \"$f\"; done\n}\n\nrb_usage() {", 1);
+    let broken = builtin.replacen(
+        "rb_usage() {",
+        "rb_list_tmp() {\n  for f in $(ls /tmp); do echo \"$f\"; done\n}\n\nrb_usage() {",
+        1,
+    );
     assert_ne!(broken, builtin);
     std::fs::write(templates.join("script.sh.tera"), broken).unwrap();
     let lint = |extra: &[&str]| {
@@ -119,9 +160,18 @@ fn lint_with_templates_checks_the_scripts_that_template_makes() {
             .output()
             .unwrap();
         let f: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-        f.into_iter().filter(|f| f["code"] == "RB014").map(|f| f["message"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        f.into_iter()
+            .filter(|f| f["code"] == "RB014")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
     };
     assert!(lint(&[]).is_empty(), "the built-in runner is clean");
     let with = lint(&["--templates", "my-templates"]);
-    assert!(!with.is_empty() && with.iter().all(|m| m.starts_with("SC2045") && m.contains("in the script template")), "{with:?}");
+    assert!(
+        !with.is_empty()
+            && with
+                .iter()
+                .all(|m| m.starts_with("SC2045") && m.contains("in the script template")),
+        "{with:?}"
+    );
 }

@@ -193,7 +193,9 @@ fn script_context(
     let mut set_by: BTreeMap<&str, &str> = BTreeMap::new();
     for s in &steps {
         for v in &s.sets {
-            set_by.entry(v.get_ref().as_str()).or_insert(s.id.get_ref().as_str());
+            set_by
+                .entry(v.get_ref().as_str())
+                .or_insert(s.id.get_ref().as_str());
         }
     }
     let step_values: Vec<Value> = steps
@@ -331,7 +333,11 @@ fn choice_var(choice: &str) -> String {
 /// A step's `when`, as the script evaluates it.
 fn condition_value(w: &When, numbers: &BTreeMap<&str, usize>) -> Value {
     if let Some(step) = &w.step {
-        let outcome = w.outcome.as_ref().map(|o| *o.get_ref()).unwrap_or(Outcome::Succeeded);
+        let outcome = w
+            .outcome
+            .as_ref()
+            .map(|o| *o.get_ref())
+            .unwrap_or(Outcome::Succeeded);
         return json!({"kind": "step", "index": numbers.get(step.get_ref().as_str()).map(|n| n - 1), "step": step.get_ref(), "outcome": outcome.as_str()});
     }
     if let Some(var) = &w.var {
@@ -352,12 +358,22 @@ pub fn step_note(s: &Step, p: &Procedure) -> String {
     let mut notes: Vec<String> = Vec::new();
     if let Some(w) = &s.when {
         if let Some(step) = &w.step {
-            let outcome = w.outcome.as_ref().map(|o| *o.get_ref()).unwrap_or(Outcome::Succeeded);
-            notes.push(format!("only if step {} {}", step.get_ref(), outcome.as_str()));
+            let outcome = w
+                .outcome
+                .as_ref()
+                .map(|o| *o.get_ref())
+                .unwrap_or(Outcome::Succeeded);
+            notes.push(format!(
+                "only if step {} {}",
+                step.get_ref(),
+                outcome.as_str()
+            ));
         } else if let Some(var) = &w.var {
             match (&w.equals, &w.not_equals) {
                 (Some(v), _) => notes.push(format!("only if {} is {}", var.get_ref(), v.get_ref())),
-                (_, Some(v)) => notes.push(format!("only if {} is not {}", var.get_ref(), v.get_ref())),
+                (_, Some(v)) => {
+                    notes.push(format!("only if {} is not {}", var.get_ref(), v.get_ref()))
+                }
                 _ => {}
             }
         } else if let Some(t) = &w.test {

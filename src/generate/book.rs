@@ -301,7 +301,11 @@ fn cheatsheet_value(spec: &Spec) -> Value {
                     continue;
                 };
                 // A top-level command with its prefix assignments (`PGPASSWORD=… psql`).
-                let range = if c.via.is_empty() { c.range.clone() } else { c.name.range.start.min(c.range.end)..c.range.end };
+                let range = if c.via.is_empty() {
+                    c.range.clone()
+                } else {
+                    c.name.range.start.min(c.range.end)..c.range.end
+                };
                 let command = text[range]
                     .split_whitespace()
                     .collect::<Vec<_>>()

@@ -24,7 +24,11 @@ impl Found {
         if self.command.via.is_empty() {
             self.action.what.clone()
         } else {
-            format!("{} (via {})", self.action.what, self.command.via.join(" → "))
+            format!(
+                "{} (via {})",
+                self.action.what,
+                self.command.via.join(" → ")
+            )
         }
     }
 }
@@ -36,7 +40,12 @@ impl LintContext<'_> {
         let body_of = |name: &str| {
             functions
                 .get(name)
-                .filter(|f| f.function.effect.as_ref().is_none_or(|e| *e.get_ref() != FunctionEffect::ReadOnly))
+                .filter(|f| {
+                    f.function
+                        .effect
+                        .as_ref()
+                        .is_none_or(|e| *e.get_ref() != FunctionEffect::ReadOnly)
+                })
                 .map(|f| f.function.body.get_ref().clone())
         };
         expanded_commands(text, &body_of)
@@ -47,7 +56,12 @@ impl LintContext<'_> {
     /// text: RB003, RB009, RB010 and RB016 all ask).
     pub fn actions_in(&self, env: &Doc<Environment>, text: &str) -> std::sync::Arc<Vec<Found>> {
         let key = (env.doc.id.get_ref().clone(), text.to_string());
-        if let Some(hit) = self.actions_cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        if let Some(hit) = self
+            .actions_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
             return hit;
         }
         let found = std::sync::Arc::new(self.actions_uncached(env, text));
@@ -61,7 +75,10 @@ impl LintContext<'_> {
         let functions = self.spec.functions_of(env);
         let mut out = Vec::new();
         for command in self.commands_in(env, text) {
-            if let Some(declared) = functions.get(command.name()).and_then(|f| f.function.effect.as_ref()) {
+            if let Some(declared) = functions
+                .get(command.name())
+                .and_then(|f| f.function.effect.as_ref())
+            {
                 let effect = match declared.get_ref() {
                     FunctionEffect::ReadOnly => None,
                     FunctionEffect::ChangesState => Some(Effect::ChangesState),
@@ -106,7 +123,9 @@ impl LintContext<'_> {
                 }
             }
         }
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         if cores < 2 || jobs.len() < 16 {
             return;
         }
@@ -134,9 +153,11 @@ impl LintContext<'_> {
                 continue;
             }
             for f in self.actions_in(env, text).iter().cloned() {
-                let seen = out
-                    .iter()
-                    .any(|o| o.action.at == f.action.at && o.action.effect == f.action.effect && o.action.what == f.action.what);
+                let seen = out.iter().any(|o| {
+                    o.action.at == f.action.at
+                        && o.action.effect == f.action.effect
+                        && o.action.what == f.action.what
+                });
                 if !seen {
                     out.push(f);
                 }

@@ -143,7 +143,9 @@ fn drop_restated(all: &mut Vec<Diagnostic>) {
             d.code == "RB014"
                 && RESTATED.iter().any(|(sc, rule)| {
                     d.message.starts_with(&format!("{sc}:"))
-                        && all.iter().any(|o| o.code == *rule && line_of(o).is_some() && line_of(o) == line_of(d))
+                        && all.iter().any(|o| {
+                            o.code == *rule && line_of(o).is_some() && line_of(o) == line_of(d)
+                        })
                 })
         })
         .collect();

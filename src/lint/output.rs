@@ -17,7 +17,9 @@ pub fn relative_to(file: &str, root: &Path) -> String {
         .or_else(|_| {
             // `root` may be reached through a symlink the other path is not.
             let (a, r) = (abs.canonicalize()?, root.canonicalize()?);
-            a.strip_prefix(&r).map(Path::to_path_buf).map_err(std::io::Error::other)
+            a.strip_prefix(&r)
+                .map(Path::to_path_buf)
+                .map_err(std::io::Error::other)
         })
         .unwrap_or(abs);
     rel.to_string_lossy().replace('\\', "/")
@@ -37,12 +39,21 @@ pub fn summary(doc: &str) -> String {
         if ch == '`' {
             in_code = !in_code;
         }
-        if ch == '.' && !in_code && text[i + 1..].chars().next().is_none_or(char::is_whitespace) && !text[..i].ends_with("e.g") && !text[..i].ends_with("i.e") {
+        if ch == '.'
+            && !in_code
+            && text[i + 1..].chars().next().is_none_or(char::is_whitespace)
+            && !text[..i].ends_with("e.g")
+            && !text[..i].ends_with("i.e")
+        {
             return text[..=i].to_string();
         }
     }
     let text = text.trim_end_matches(':').to_string();
-    if text.ends_with('.') { text } else { format!("{text}.") }
+    if text.ends_with('.') {
+        text
+    } else {
+        format!("{text}.")
+    }
 }
 
 /// JSON findings; files relative to the repository root, like GitHub and

@@ -159,14 +159,18 @@ fn visit<'t>(node: Node<'t>, ancestors: &[Node<'t>], src: &str, out: &mut Analys
 /// holds a `$` expansion, so reading `$NAME` and `${NAME…}` here only adds
 /// what the grammar missed.
 fn heredoc_content(node: Node, ancestors: &[Node], src: &str, out: &mut Analysis) {
-    let quoted = ancestors.iter().rev().find(|a| a.kind() == "heredoc_redirect").is_some_and(|r| {
-        let mut cursor = r.walk();
-        let quoted = r
-            .children(&mut cursor)
-            .find(|c| c.kind() == "heredoc_start")
-            .is_some_and(|s| src[s.byte_range()].contains(['\'', '"', '\\']));
-        quoted
-    });
+    let quoted = ancestors
+        .iter()
+        .rev()
+        .find(|a| a.kind() == "heredoc_redirect")
+        .is_some_and(|r| {
+            let mut cursor = r.walk();
+            let quoted = r
+                .children(&mut cursor)
+                .find(|c| c.kind() == "heredoc_start")
+                .is_some_and(|s| src[s.byte_range()].contains(['\'', '"', '\\']));
+            quoted
+        });
     if quoted {
         return;
     }
@@ -185,8 +189,13 @@ fn heredoc_content(node: Node, ancestors: &[Node], src: &str, out: &mut Analysis
             b'\\' => i += 2,
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
                 if let Some(r) = ident(i + 2) {
-                    let guarded = matches!(bytes.get(r.end), Some(b':' | b'-' | b'=' | b'+' | b'?'));
-                    out.uses.push(VarUse { name: text[r.clone()].to_string(), range: start + r.start..start + r.end, guarded });
+                    let guarded =
+                        matches!(bytes.get(r.end), Some(b':' | b'-' | b'=' | b'+' | b'?'));
+                    out.uses.push(VarUse {
+                        name: text[r.clone()].to_string(),
+                        range: start + r.start..start + r.end,
+                        guarded,
+                    });
                     i = r.end;
                 } else {
                     i += 2;
@@ -194,7 +203,11 @@ fn heredoc_content(node: Node, ancestors: &[Node], src: &str, out: &mut Analysis
             }
             b'$' => {
                 if let Some(r) = ident(i + 1) {
-                    out.uses.push(VarUse { name: text[r.clone()].to_string(), range: start + r.start..start + r.end, guarded: false });
+                    out.uses.push(VarUse {
+                        name: text[r.clone()].to_string(),
+                        range: start + r.start..start + r.end,
+                        guarded: false,
+                    });
                     i = r.end;
                 } else {
                     i += 1;
@@ -246,7 +259,9 @@ fn classify_variable(node: Node, ancestors: &[Node], src: &str, out: &mut Analys
     });
     // `: "${X:=default}"` assigns X when it is unset: later uses are defined.
     let assigns = expansion.is_some_and(|p| {
-        p.kind() == "expansion" && p.child_by_field_name("operator").is_some_and(|op| matches!(op.kind(), ":=" | "="))
+        p.kind() == "expansion"
+            && p.child_by_field_name("operator")
+                .is_some_and(|op| matches!(op.kind(), ":=" | "="))
     });
     if assigns {
         out.defs.push(VarDef {
@@ -281,7 +296,10 @@ fn command(node: Node, src: &str, out: &mut Analysis) {
             let is_name = !inner.is_empty()
                 && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !inner.starts_with(|c: char| c.is_ascii_digit());
-            if is_name && a.next_sibling().is_none_or(|n| n.kind().ends_with("redirect")) {
+            if is_name
+                && a.next_sibling()
+                    .is_none_or(|n| n.kind().ends_with("redirect"))
+            {
                 out.defs.push(VarDef {
                     name: inner.to_string(),
                     range: a.start_byte() + 1..a.end_byte() - 1,
@@ -336,11 +354,19 @@ fn command(node: Node, src: &str, out: &mut Analysis) {
         "let" => {
             for a in &args {
                 let text = &src[a.byte_range()];
-                let name: String = text.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                if !name.is_empty() && text[name.len()..].trim_start_matches(['+', '-', '*', '/']).starts_with('=') {
+                let name: String = text
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty()
+                    && text[name.len()..]
+                        .trim_start_matches(['+', '-', '*', '/'])
+                        .starts_with('=')
+                {
                     out.defs.push(VarDef {
                         name,
-                        range: a.start_byte()..a.start_byte() + text.len().min(a.byte_range().len()),
+                        range: a.start_byte()
+                            ..a.start_byte() + text.len().min(a.byte_range().len()),
                     });
                 }
             }
@@ -398,14 +424,24 @@ mod tests {
     fn heredoc_expansions_the_grammar_leaves_unparsed() {
         let text = "psql <<EOF\nSELECT '${A}' AS a,\n       ${B} AS b, \\$C;\nEOF\n";
         let a = analyse(text);
-        let names: Vec<_> = a.uses.iter().map(|u| (u.name.as_str(), &text[u.range.clone()])).collect();
+        let names: Vec<_> = a
+            .uses
+            .iter()
+            .map(|u| (u.name.as_str(), &text[u.range.clone()]))
+            .collect();
         assert_eq!(names, [("A", "A"), ("B", "B")]);
-        assert!(analyse("psql <<'EOF'\nSELECT '${A}' AS a,\n       ${B};\nEOF\n").uses.is_empty());
+        assert!(
+            analyse("psql <<'EOF'\nSELECT '${A}' AS a,\n       ${B};\nEOF\n")
+                .uses
+                .is_empty()
+        );
     }
 
     #[test]
     fn named_descriptors_getopts_and_let_define() {
-        let a = analyse("exec {LOCK_FD}>/var/lock/x\nflock -n \"$LOCK_FD\"\nwhile getopts \":n:\" opt; do echo \"$opt\"; done\nlet CNT=1\necho \"$CNT\"");
+        let a = analyse(
+            "exec {LOCK_FD}>/var/lock/x\nflock -n \"$LOCK_FD\"\nwhile getopts \":n:\" opt; do echo \"$opt\"; done\nlet CNT=1\necho \"$CNT\"",
+        );
         for name in ["LOCK_FD", "opt", "CNT"] {
             let used = a.uses.iter().find(|u| u.name == name).unwrap();
             assert!(a.defined_before(name, used.range.start), "{name}");

@@ -157,7 +157,9 @@ impl Command {
 
     /// The word that carries `option`.
     pub fn option_word(&self, option: &str) -> Option<&Word> {
-        self.args_before_end().iter().find(|w| matches_option(&w.text, option))
+        self.args_before_end()
+            .iter()
+            .find(|w| matches_option(&w.text, option))
     }
 
     /// Values of an option that takes one: `-X PATCH`, `-XPATCH`,
@@ -178,15 +180,21 @@ impl Command {
                     break;
                 }
                 if name.starts_with("--") {
-                    if let Some(rest) = w.text.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+                    if let Some(rest) = w.text.strip_prefix(name).and_then(|r| r.strip_prefix('='))
+                    {
                         let at = w.text.len() - rest.len();
                         out.push((w, at..w.text.len()));
                         break;
                     }
-                } else if name.len() == 2 && w.text.starts_with(name) && !w.text.starts_with("--") && w.text.len() > 2 {
+                } else if name.len() == 2
+                    && w.text.starts_with(name)
+                    && !w.text.starts_with("--")
+                    && w.text.len() > 2
+                {
                     out.push((w, 2..w.text.len()));
                     break;
-                } else if name.len() == 2 && is_flag_bundle(&w.text) && w.text.ends_with(&name[1..]) {
+                } else if name.len() == 2 && is_flag_bundle(&w.text) && w.text.ends_with(&name[1..])
+                {
                     // `psql -XAtc 'SQL'`: flags bundled before the option
                     // that takes the next word as its value.
                     if let Some(v) = args.get(i + 1) {
@@ -227,7 +235,11 @@ impl Command {
 
     /// Arguments before a lone `--` (after it come operands, not options).
     fn args_before_end(&self) -> &[Word] {
-        let end = self.args.iter().position(|w| w.text == "--").unwrap_or(self.args.len());
+        let end = self
+            .args
+            .iter()
+            .position(|w| w.text == "--")
+            .unwrap_or(self.args.len());
         &self.args[..end]
     }
 
@@ -243,7 +255,10 @@ impl Command {
 
 /// `-XAtc`: one dash and letters only, more than one of them.
 fn is_flag_bundle(word: &str) -> bool {
-    word.len() > 2 && word.starts_with('-') && !word.starts_with("--") && word[1..].chars().all(|c| c.is_ascii_alphabetic())
+    word.len() > 2
+        && word.starts_with('-')
+        && !word.starts_with("--")
+        && word[1..].chars().all(|c| c.is_ascii_alphabetic())
 }
 
 /// `--master` matches `--master` and `--master=x`; `-X` also matches `-XPATCH`.
@@ -252,7 +267,9 @@ fn matches_option(word: &str, option: &str) -> bool {
         return true;
     }
     if option.starts_with("--") {
-        return word.strip_prefix(option).is_some_and(|r| r.starts_with('='));
+        return word
+            .strip_prefix(option)
+            .is_some_and(|r| r.starts_with('='));
     }
     option.len() == 2 && !word.starts_with("--") && word.starts_with(option)
 }
@@ -291,7 +308,11 @@ pub fn commands_uncached(text: &str) -> CommandModel {
 /// commands they run are followed (`ssh "$1" sudo bash -s`).
 pub fn commands_with_stdin(text: &str, stdin: &[Word]) -> CommandModel {
     let mut model = CommandModel::default();
-    let found = simple_commands(text, super::analysis::parse_tree(text), &mut model.assignments);
+    let found = simple_commands(
+        text,
+        super::analysis::parse_tree(text),
+        &mut model.assignments,
+    );
     for mut c in found {
         if c.stdin.is_empty() {
             c.stdin = stdin.to_vec();
@@ -317,7 +338,11 @@ fn model_of(text: &str, tree: Option<tree_sitter::Tree>, depth: usize) -> Comman
 }
 
 /// The simple commands of a text as written, wrappers not yet followed.
-fn simple_commands(text: &str, tree: Option<tree_sitter::Tree>, assignments: &mut Vec<Assignment>) -> Vec<Command> {
+fn simple_commands(
+    text: &str,
+    tree: Option<tree_sitter::Tree>,
+    assignments: &mut Vec<Assignment>,
+) -> Vec<Command> {
     let Some(tree) = tree else {
         return Vec::new();
     };
@@ -348,7 +373,11 @@ fn push_with_wrapped(c: Command, depth: usize, model: &mut CommandModel) {
             }
             super::wrappers::Inner::Script(word) => {
                 let mut assignments = Vec::new();
-                let nested = simple_commands(&word.text, super::analysis::parse_tree(&word.text), &mut assignments);
+                let nested = simple_commands(
+                    &word.text,
+                    super::analysis::parse_tree(&word.text),
+                    &mut assignments,
+                );
                 for a in assignments {
                     model.assignments.push(remap_assignment(a, &word));
                 }
@@ -482,7 +511,10 @@ fn attach_heredocs(stmt: Node, src: &str, out: &mut [Command]) {
             continue;
         }
         let mut c2 = redirect.walk();
-        let Some(body) = redirect.children(&mut c2).find(|n| n.kind() == "heredoc_body") else {
+        let Some(body) = redirect
+            .children(&mut c2)
+            .find(|n| n.kind() == "heredoc_body")
+        else {
             continue;
         };
         let mut c3 = redirect.walk();
@@ -502,7 +534,16 @@ fn attach_heredocs(stmt: Node, src: &str, out: &mut [Command]) {
             let range = body.byte_range();
             let text = src[range.clone()].to_string();
             let is_static = quoted || !has_expansion(body);
-            c.stdin.push(Word::new(text, is_static, range.clone(), range.collect::<Vec<_>>().into_iter().chain(std::iter::once(body.end_byte())).collect()));
+            c.stdin.push(Word::new(
+                text,
+                is_static,
+                range.clone(),
+                range
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .chain(std::iter::once(body.end_byte()))
+                    .collect(),
+            ));
         }
     }
 }
@@ -568,7 +609,13 @@ fn attach_pipes(node: Node, src: &str, out: &mut [Command]) {
 /// ssh host psql`).
 fn piped_text(c: &Command) -> Vec<Word> {
     match c.name() {
-        "echo" => c.args.iter().find(|w| !w.text.starts_with('-')).cloned().into_iter().collect(),
+        "echo" => c
+            .args
+            .iter()
+            .find(|w| !w.text.starts_with('-'))
+            .cloned()
+            .into_iter()
+            .collect(),
         // `printf '%s\n' "DROP TABLE t;"`: the arguments a format prints.
         "printf" => {
             let mut args = c.args.iter().filter(|w| !w.text.starts_with('-'));
@@ -598,7 +645,13 @@ fn push_raw(src: &str, range: Range<usize>, text: &mut String, offsets: &mut Vec
     offsets.extend(range);
 }
 
-fn unquote(node: Node, src: &str, text: &mut String, offsets: &mut Vec<usize>, is_static: &mut bool) {
+fn unquote(
+    node: Node,
+    src: &str,
+    text: &mut String,
+    offsets: &mut Vec<usize>,
+    is_static: &mut bool,
+) {
     let range = node.byte_range();
     let raw = &src[range.clone()];
     match node.kind() {
@@ -650,7 +703,13 @@ fn unquote(node: Node, src: &str, text: &mut String, offsets: &mut Vec<usize>, i
 /// Copy `range`, dropping a backslash before any of `special` (every
 /// character when `special` is empty, as outside quotes). A backslash-newline
 /// is a line continuation and disappears.
-fn unescape(src: &str, range: Range<usize>, special: &[u8], text: &mut String, offsets: &mut Vec<usize>) {
+fn unescape(
+    src: &str,
+    range: Range<usize>,
+    special: &[u8],
+    text: &mut String,
+    offsets: &mut Vec<usize>,
+) {
     let bytes = src.as_bytes();
     let mut i = range.start;
     while i < range.end {
@@ -689,7 +748,10 @@ mod tests {
         let m = commands_uncached(t);
         assert_eq!(m.commands.len(), 1);
         let c = &m.commands[0];
-        assert_eq!(c.display(), "patronictl -c $C switchover --master a --force");
+        assert_eq!(
+            c.display(),
+            "patronictl -c $C switchover --master a --force"
+        );
         let master = c.option_word("--master").unwrap();
         assert_eq!(&t[master.range.clone()], "--master");
     }
@@ -697,7 +759,13 @@ mod tests {
     #[test]
     fn mentions_are_not_commands() {
         let t = "echo \"never run patronictl failover\"\n# patronictl failover\nawk '{print \"rm -rf\"}' f\n";
-        assert_eq!(names(t), ["echo never run patronictl failover", "awk {print \"rm -rf\"} f"]);
+        assert_eq!(
+            names(t),
+            [
+                "echo never run patronictl failover",
+                "awk {print \"rm -rf\"} f"
+            ]
+        );
     }
 
     #[test]
@@ -748,15 +816,33 @@ mod tests {
     fn wrappers_are_followed() {
         let t = "kubectl exec -n db \"$POD\" -c postgres -- patronictl failover --force\nsudo -iu postgres psql -c 'DROP TABLE t'\nsu - postgres -c \"pg_ctl promote -D /d\"\n";
         let m = commands_uncached(t);
-        let shown: Vec<_> = m.commands.iter().map(|c| (c.via.join(">"), c.display())).collect();
-        assert!(shown.contains(&("kubectl exec".into(), "patronictl failover --force".into())), "{shown:?}");
-        assert!(shown.contains(&("sudo".into(), "psql -c DROP TABLE t".into())), "{shown:?}");
-        assert!(shown.contains(&("su".into(), "pg_ctl promote -D /d".into())), "{shown:?}");
+        let shown: Vec<_> = m
+            .commands
+            .iter()
+            .map(|c| (c.via.join(">"), c.display()))
+            .collect();
+        assert!(
+            shown.contains(&("kubectl exec".into(), "patronictl failover --force".into())),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains(&("sudo".into(), "psql -c DROP TABLE t".into())),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains(&("su".into(), "pg_ctl promote -D /d".into())),
+            "{shown:?}"
+        );
     }
 
     #[test]
     fn option_values_in_every_spelling() {
-        for t in ["curl -XPATCH u", "curl -X PATCH u", "curl --request PATCH u", "curl --request=PATCH u"] {
+        for t in [
+            "curl -XPATCH u",
+            "curl -X PATCH u",
+            "curl --request PATCH u",
+            "curl --request=PATCH u",
+        ] {
             let m = commands_uncached(t);
             let v = m.commands[0].option_values(&["-X", "--request"]);
             let (w, r) = &v[0];
@@ -767,16 +853,41 @@ mod tests {
     #[test]
     fn remote_shells_and_their_scripts() {
         for (t, want) in [
-            ("ssh \"$H\" bash <<'EOF'\nsystemctl reload patroni\nEOF\n", "systemctl reload patroni"),
-            ("ssh \"$H\" bash -s -- \"$S\" <<'EOF'\nsystemctl reload patroni\nEOF\n", "systemctl reload patroni"),
-            ("ssh \"$H\" sudo su - postgres <<'EOF'\npg_ctl promote -D /d\nEOF\n", "pg_ctl promote -D /d"),
-            ("cat <<'EOF' | ssh \"$H\" bash\nsystemctl reload patroni\nEOF\n", "systemctl reload patroni"),
-            ("ssh \"$H\" -- sudo pkill -9 -f postgres", "pkill -9 -f postgres"),
-            ("ssh \"$H\" sudo su - postgres -c \"'pg_ctlcluster 14 main promote'\"", "pg_ctlcluster 14 main promote"),
-            ("runuser -u postgres -- psql -XAtc 'SELECT 1'", "psql -XAtc SELECT 1"),
+            (
+                "ssh \"$H\" bash <<'EOF'\nsystemctl reload patroni\nEOF\n",
+                "systemctl reload patroni",
+            ),
+            (
+                "ssh \"$H\" bash -s -- \"$S\" <<'EOF'\nsystemctl reload patroni\nEOF\n",
+                "systemctl reload patroni",
+            ),
+            (
+                "ssh \"$H\" sudo su - postgres <<'EOF'\npg_ctl promote -D /d\nEOF\n",
+                "pg_ctl promote -D /d",
+            ),
+            (
+                "cat <<'EOF' | ssh \"$H\" bash\nsystemctl reload patroni\nEOF\n",
+                "systemctl reload patroni",
+            ),
+            (
+                "ssh \"$H\" -- sudo pkill -9 -f postgres",
+                "pkill -9 -f postgres",
+            ),
+            (
+                "ssh \"$H\" sudo su - postgres -c \"'pg_ctlcluster 14 main promote'\"",
+                "pg_ctlcluster 14 main promote",
+            ),
+            (
+                "runuser -u postgres -- psql -XAtc 'SELECT 1'",
+                "psql -XAtc SELECT 1",
+            ),
         ] {
             let m = commands_uncached(t);
-            assert!(m.commands.iter().any(|c| c.display() == want), "{t}: {:?}", m.commands.iter().map(|c| c.display()).collect::<Vec<_>>());
+            assert!(
+                m.commands.iter().any(|c| c.display() == want),
+                "{t}: {:?}",
+                m.commands.iter().map(|c| c.display()).collect::<Vec<_>>()
+            );
         }
         let t = "ssh h sudo systemctl stop etcd";
         let m = commands_uncached(t);
@@ -786,7 +897,11 @@ mod tests {
 
     #[test]
     fn bundled_flags_before_an_option_with_a_value() {
-        for t in ["psql -XAtc 'DROP TABLE t'", "psql -tAc \"DROP TABLE t\"", "psql -c 'DROP TABLE t'"] {
+        for t in [
+            "psql -XAtc 'DROP TABLE t'",
+            "psql -tAc \"DROP TABLE t\"",
+            "psql -c 'DROP TABLE t'",
+        ] {
             let m = commands_uncached(t);
             let v = m.commands[0].option_values(&["-c", "--command"]);
             assert_eq!(v.len(), 1, "{t}");
@@ -800,6 +915,9 @@ mod tests {
         let m = commands_uncached(t);
         let names: Vec<_> = m.assignments.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["PGPASSWORD", "TOKEN"]);
-        assert_eq!(m.commands[0].assignments[0].value.as_ref().unwrap().text, "admin");
+        assert_eq!(
+            m.commands[0].assignments[0].value.as_ref().unwrap().text,
+            "admin"
+        );
     }
 }

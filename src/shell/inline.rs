@@ -30,7 +30,12 @@ pub fn expanded_commands(text: &str, body_of: &dyn Fn(&str) -> Option<String>) -
     out
 }
 
-fn expand_into(c: &Command, body_of: &dyn Fn(&str) -> Option<String>, depth: usize, out: &mut Vec<Command>) {
+fn expand_into(
+    c: &Command,
+    body_of: &dyn Fn(&str) -> Option<String>,
+    depth: usize,
+    out: &mut Vec<Command>,
+) {
     out.push(c.clone());
     let name = c.name();
     if depth >= MAX_DEPTH || c.via.iter().any(|v| v == name) {
@@ -98,16 +103,30 @@ pub fn substitute(body: &str, args: &[Word]) -> String {
 }
 
 /// `body[range]` with every parameter use inside it replaced.
-fn render_range(body: &str, range: Range<usize>, uses: &[(Range<usize>, Param, bool)], args: &[Word]) -> String {
+fn render_range(
+    body: &str,
+    range: Range<usize>,
+    uses: &[(Range<usize>, Param, bool)],
+    args: &[Word],
+) -> String {
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
-    for (at, param, quoted) in uses.iter().filter(|(r, _, _)| r.start >= range.start && r.end <= range.end) {
+    for (at, param, quoted) in uses
+        .iter()
+        .filter(|(r, _, _)| r.start >= range.start && r.end <= range.end)
+    {
         let quoted = *quoted;
         let text = match param {
             Param::One(n, default) => match args.get(n.wrapping_sub(1)) {
                 Some(w) => render(w, quoted),
                 None => default
                     .clone()
-                    .map(|d| if quoted { escape_dq(&d) } else { single_quote(&d) })
+                    .map(|d| {
+                        if quoted {
+                            escape_dq(&d)
+                        } else {
+                            single_quote(&d)
+                        }
+                    })
                     .unwrap_or_else(|| if quoted { String::new() } else { "''".into() }),
             },
             Param::All(from) => args
@@ -150,7 +169,8 @@ fn render_range(body: &str, range: Range<usize>, uses: &[(Range<usize>, Param, b
 /// Where a body reads its positional parameters (parsed once per body: a
 /// function is called from many steps).
 fn parameters_of(body: &str) -> std::sync::Arc<Vec<(Range<usize>, Param, bool)>> {
-    type Cache = std::sync::Mutex<HashMap<String, std::sync::Arc<Vec<(Range<usize>, Param, bool)>>>>;
+    type Cache =
+        std::sync::Mutex<HashMap<String, std::sync::Arc<Vec<(Range<usize>, Param, bool)>>>>;
     static CACHE: std::sync::LazyLock<Cache> = std::sync::LazyLock::new(Default::default);
     if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(body).cloned()) {
         return hit;
@@ -175,9 +195,17 @@ fn flag_value(args: &[Word], names: &[String], eq: bool) -> Option<Word> {
         }
         if eq {
             for n in names {
-                if let Some(v) = w.text.strip_prefix(n.as_str()).and_then(|r| r.strip_prefix('=')) {
+                if let Some(v) = w
+                    .text
+                    .strip_prefix(n.as_str())
+                    .and_then(|r| r.strip_prefix('='))
+                {
                     let at = w.text.len() - v.len();
-                    return Some(Word::pinned(v.to_string(), w.is_static, w.span_of(at..w.text.len())));
+                    return Some(Word::pinned(
+                        v.to_string(),
+                        w.is_static,
+                        w.span_of(at..w.text.len()),
+                    ));
                 }
             }
         }
@@ -208,16 +236,27 @@ fn option_item(item: Node, src: &str, st: &mut Scan) -> bool {
         return false;
     }
     let eq = patterns.iter().any(|p| p.ends_with("=*"));
-    let names: Vec<String> = patterns.iter().map(|p| p.trim_end_matches("=*").to_string()).collect();
+    let names: Vec<String> = patterns
+        .iter()
+        .map(|p| p.trim_end_matches("=*").to_string())
+        .collect();
     let mut found = false;
     for c in &children[close..] {
         if c.kind() != "variable_assignment" {
             continue;
         }
-        let (Some(name), Some(value)) = (c.child_by_field_name("name"), c.child_by_field_name("value")) else { continue };
+        let (Some(name), Some(value)) = (
+            c.child_by_field_name("name"),
+            c.child_by_field_name("value"),
+        ) else {
+            continue;
+        };
         let v = src[value.byte_range()].trim_matches('"');
         if matches!(v, "$2" | "${2}") || v.starts_with("${1#") {
-            let entry = st.flags.entry(src[name.byte_range()].to_string()).or_insert((Vec::new(), false));
+            let entry = st
+                .flags
+                .entry(src[name.byte_range()].to_string())
+                .or_insert((Vec::new(), false));
             entry.0.extend(names.iter().cloned());
             entry.1 |= eq || v.starts_with("${1#");
             found = true;
@@ -248,7 +287,10 @@ fn escape_dq(s: &str) -> String {
 }
 
 fn single_quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
+    {
         return s.to_string();
     }
     format!("'{}'", s.replace('\'', "'\\''"))
@@ -270,14 +312,21 @@ struct Scan {
 
 impl Scan {
     fn shifted(&self, offset: usize, n: usize) -> usize {
-        n + self.shifts.iter().filter(|(at, _)| *at < offset).map(|(_, k)| k).sum::<usize>()
+        n + self
+            .shifts
+            .iter()
+            .filter(|(at, _)| *at < offset)
+            .map(|(_, k)| k)
+            .sum::<usize>()
     }
 }
 
 fn scan(node: Node, src: &str, st: &mut Scan) {
     match node.kind() {
         "command" => {
-            let name = node.child_by_field_name("name").map(|n| &src[n.byte_range()]);
+            let name = node
+                .child_by_field_name("name")
+                .map(|n| &src[n.byte_range()]);
             if name == Some("shift") {
                 let n = node
                     .child_by_field_name("argument")
@@ -294,10 +343,20 @@ fn scan(node: Node, src: &str, st: &mut Scan) {
         }
         "variable_assignment" => {
             // `local node="$1"`: later `$node` is the call's first argument.
-            if let (Some(name), Some(value)) = (node.child_by_field_name("name"), node.child_by_field_name("value")) {
+            if let (Some(name), Some(value)) = (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value"),
+            ) {
                 let v = &src[value.byte_range()];
-                let digits = v.trim_matches('"').trim_start_matches("${").trim_start_matches('$').trim_end_matches('}');
-                if v.trim_matches('"').starts_with('$') && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+                let digits = v
+                    .trim_matches('"')
+                    .trim_start_matches("${")
+                    .trim_start_matches('$')
+                    .trim_end_matches('}');
+                if v.trim_matches('"').starts_with('$')
+                    && !digits.is_empty()
+                    && digits.chars().all(|c| c.is_ascii_digit())
+                {
                     if let Ok(n) = digits.parse::<usize>() {
                         let k = st.shifted(node.start_byte(), n);
                         st.aliases.insert(src[name.byte_range()].to_string(), k);
@@ -309,7 +368,8 @@ fn scan(node: Node, src: &str, st: &mut Scan) {
                 let before = st.uses.len();
                 scan(value, src, st);
                 if st.uses.len() > before {
-                    st.built.insert(src[name.byte_range()].to_string(), value.byte_range());
+                    st.built
+                        .insert(src[name.byte_range()].to_string(), value.byte_range());
                 }
                 return;
             }
@@ -321,7 +381,9 @@ fn scan(node: Node, src: &str, st: &mut Scan) {
                 let mut range = start..node.end_byte();
                 let mut quoted = quoted_parent;
                 // `"$@"` alone in its quotes: the arguments as separate words.
-                if let (Param::All(_), Some(string)) = (&param, node.parent().filter(|p| p.kind() == "string")) {
+                if let (Param::All(_), Some(string)) =
+                    (&param, node.parent().filter(|p| p.kind() == "string"))
+                {
                     // The string holds nothing but this expansion.
                     let whole = &src[string.byte_range()];
                     if whole.len() == node.byte_range().len() + 2 {
@@ -349,20 +411,32 @@ fn node_parent_is_string(node: Node) -> bool {
 fn parameter(node: Node, src: &str, st: &Scan) -> Option<Param> {
     let mut cursor = node.walk();
     let children: Vec<Node> = node.children(&mut cursor).collect();
-    let name = children.iter().find(|c| matches!(c.kind(), "variable_name" | "special_variable_name"))?;
+    let name = children
+        .iter()
+        .find(|c| matches!(c.kind(), "variable_name" | "special_variable_name"))?;
     let text = &src[name.byte_range()];
     let offset = node.start_byte();
     // `${@:2}`: the arguments from the second on.
     let whole = &src[node.byte_range()];
-    if let Some(rest) = whole.strip_prefix("${@:").or_else(|| whole.strip_prefix("${*:")) {
+    if let Some(rest) = whole
+        .strip_prefix("${@:")
+        .or_else(|| whole.strip_prefix("${*:"))
+    {
         let n: String = rest.chars().take_while(char::is_ascii_digit).collect();
-        return n.parse::<usize>().ok().map(|n| Param::All(st.shifted(offset, n.max(1))));
+        return n
+            .parse::<usize>()
+            .ok()
+            .map(|n| Param::All(st.shifted(offset, n.max(1))));
     }
     // Only plain `${X}` and `${X:-default}` / `${X-default}` are followed.
     let default = match node.child_by_field_name("operator") {
         Some(op) if matches!(op.kind(), ":-" | "-") => {
             let after = op.next_sibling().filter(|a| a.kind() != "}");
-            Some(after.map(|a| src[a.byte_range()].trim_matches(['"', '\'']).to_string()).unwrap_or_default())
+            Some(
+                after
+                    .map(|a| src[a.byte_range()].trim_matches(['"', '\'']).to_string())
+                    .unwrap_or_default(),
+            )
         }
         Some(_) => return None,
         None if children.len() > 4 => return None, // `${X:0:1}`, `${#X}` and the like
@@ -395,42 +469,68 @@ mod tests {
     fn positional_parameters_aliases_and_shift() {
         let body = "local node=\"$1\" action=\"$2\"\nshift 2\nnode_run \"$node\" \"systemctl $action $*\"\n";
         let out = substitute(body, &args("\"$N\" stop etcd patroni"));
-        assert!(out.contains("node_run \"$N\" \"systemctl stop etcd patroni\""), "{out}");
+        assert!(
+            out.contains("node_run \"$N\" \"systemctl stop etcd patroni\""),
+            "{out}"
+        );
     }
 
     #[test]
     fn all_arguments_as_words() {
-        let out = substitute("psql -h \"$H\" -p 5000 \"$@\"", &args("-U app -c 'DELETE FROM t'"));
+        let out = substitute(
+            "psql -h \"$H\" -p 5000 \"$@\"",
+            &args("-U app -c 'DELETE FROM t'"),
+        );
         assert_eq!(out, "psql -h \"$H\" -p 5000 -U app -c 'DELETE FROM t'");
     }
 
     #[test]
     fn forwarded_slices_and_built_values() {
-        let out = substitute("docker exec -i \"$1\" patronictl -c \"$C\" \"${@:2}\"", &args("pg2 failover x --force"));
-        assert_eq!(out, "docker exec -i \"pg2\" patronictl -c \"$C\" failover x --force");
-        let out = substitute("local url=\"http://$1:8008$3\"\ncurl -s -X \"$2\" \"$url\"", &args("pg2 POST /failover"));
-        assert!(out.ends_with("curl -s -X \"POST\" \"http://pg2:8008/failover\""), "{out}");
+        let out = substitute(
+            "docker exec -i \"$1\" patronictl -c \"$C\" \"${@:2}\"",
+            &args("pg2 failover x --force"),
+        );
+        assert_eq!(
+            out,
+            "docker exec -i \"pg2\" patronictl -c \"$C\" failover x --force"
+        );
+        let out = substitute(
+            "local url=\"http://$1:8008$3\"\ncurl -s -X \"$2\" \"$url\"",
+            &args("pg2 POST /failover"),
+        );
+        assert!(
+            out.ends_with("curl -s -X \"POST\" \"http://pg2:8008/failover\""),
+            "{out}"
+        );
     }
 
     #[test]
     fn options_the_body_parses() {
         let body = "local host=\"\" sql=\"\" port=5432\nwhile [[ $# -gt 0 ]]; do\n  case \"$1\" in\n    --host|-h) host=$2; shift 2 ;;\n    --sql=*) sql=${1#*=}; shift ;;\n    --sql) sql=\"$2\"; shift 2 ;;\n    --port) port=$2; shift 2 ;;\n    *) shift ;;\n  esac\ndone\npsql -h \"$host\" -p \"$port\" -c \"$sql\"\n";
         let out = substitute(body, &args("--host db1 --sql 'SELECT pg_promote()'"));
-        assert!(out.ends_with("psql -h \"db1\" -p \"$port\" -c \"SELECT pg_promote()\"\n"), "{out}");
+        assert!(
+            out.ends_with("psql -h \"db1\" -p \"$port\" -c \"SELECT pg_promote()\"\n"),
+            "{out}"
+        );
         let out = substitute(body, &args("-h db1 --sql='DELETE FROM t'"));
         assert!(out.contains("-c \"DELETE FROM t\""), "{out}");
     }
 
     #[test]
     fn calls_are_expanded_and_reported_at_the_call() {
-        let bodies = |name: &str| match name {
+        let bodies = |name: &str| {
+            match name {
             "node_run" => Some("ssh -o BatchMode=yes \"$1\" \"$2\"".to_string()),
             "node_service" => Some("local node=\"$1\" action=\"$2\"\nshift 2\nnode_run \"$node\" \"systemctl $action $*\"".to_string()),
             _ => None,
+        }
         };
         let text = "node_service \"$FAILED\" stop etcd";
         let all = expanded_commands(text, &bodies);
-        let stop = all.iter().find(|c| c.name() == "systemctl").expect("expanded");
+        let stop = all
+            .iter()
+            .find(|c| c.name() == "systemctl")
+            .expect("expanded");
         assert_eq!(stop.display(), "systemctl stop etcd");
         assert_eq!(stop.via, ["node_service", "node_run", "ssh"]);
         assert_eq!(&text[stop.args[0].range.clone()], "node_service");
@@ -441,10 +541,15 @@ mod stdin_tests {
     use super::*;
     #[test]
     fn heredoc_into_a_function_that_runs_a_remote_shell() {
-        let bodies = |name: &str| (name == "on_node").then(|| "ssh -o BatchMode=yes \"$1\" sudo bash -s\n".to_string());
+        let bodies = |name: &str| {
+            (name == "on_node").then(|| "ssh -o BatchMode=yes \"$1\" sudo bash -s\n".to_string())
+        };
         let text = "on_node \"$N\" <<'EOF'\nrm -rf /srv/pgwal/billing\nEOF\n";
         let all = expanded_commands(text, &bodies);
-        let names: Vec<String> = all.iter().map(|c| format!("{} via {:?}", c.display(), c.via)).collect();
+        let names: Vec<String> = all
+            .iter()
+            .map(|c| format!("{} via {:?}", c.display(), c.via))
+            .collect();
         assert!(all.iter().any(|c| c.name() == "rm"), "{names:?}");
     }
 }

@@ -28,9 +28,14 @@ impl Statement {
         match self.keyword.as_str() {
             "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "TRUNCATE" | "DROP" | "ALTER" | "CREATE"
             | "GRANT" | "REVOKE" | "VACUUM" | "REINDEX" | "CLUSTER" | "REFRESH" | "COMMENT"
-            | "SECURITY" | "REASSIGN" | "IMPORT" | "LOCK" | "CALL" | "DO" | "CHECKPOINT" | "SELECT_INTO" => true,
+            | "SECURITY" | "REASSIGN" | "IMPORT" | "LOCK" | "CALL" | "DO" | "CHECKPOINT"
+            | "SELECT_INTO" => true,
             "COPY" => self.words.iter().any(|(w, _)| w == "FROM"),
-            "WITH" => self.words.iter().skip(1).any(|(w, _)| matches!(w.as_str(), "INSERT" | "UPDATE" | "DELETE" | "MERGE")),
+            "WITH" => self
+                .words
+                .iter()
+                .skip(1)
+                .any(|(w, _)| matches!(w.as_str(), "INSERT" | "UPDATE" | "DELETE" | "MERGE")),
             _ => false,
         }
     }
@@ -77,7 +82,9 @@ pub fn statements(sql: &str) -> Vec<Statement> {
     // String literals of the current statement (contents), for `\gexec`.
     let mut strings: Vec<Range<usize>> = Vec::new();
     let mut i = 0;
-    let flush = |words: &mut Vec<(String, Range<usize>)>, calls: &mut Vec<(String, Range<usize>)>, out: &mut Vec<Statement>| {
+    let flush = |words: &mut Vec<(String, Range<usize>)>,
+                 calls: &mut Vec<(String, Range<usize>)>,
+                 out: &mut Vec<Statement>| {
         if let Some(s) = statement(std::mem::take(words), std::mem::take(calls)) {
             out.push(s);
         }
@@ -92,7 +99,10 @@ pub fn statements(sql: &str) -> Vec<Statement> {
             if sql[i..end].starts_with("\\gexec") {
                 for r in std::mem::take(&mut strings) {
                     // Only literals that read as statements: `'tmp_%'` is data.
-                    for mut s in statements(&sql[r.clone()]).into_iter().filter(|s| s.writes() || !s.calls.is_empty()) {
+                    for mut s in statements(&sql[r.clone()])
+                        .into_iter()
+                        .filter(|s| s.writes() || !s.calls.is_empty())
+                    {
                         let shift = |x: &mut Range<usize>| *x = x.start + r.start..x.end + r.start;
                         shift(&mut s.keyword_range);
                         s.words.iter_mut().for_each(|(_, x)| shift(x));
@@ -113,7 +123,9 @@ pub fn statements(sql: &str) -> Vec<Statement> {
                 i = sql[i..].find('\n').map_or(bytes.len(), |n| i + n);
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = sql[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
+                i = sql[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
             }
             b'\'' => {
                 let end = skip_quoted(bytes, i, b'\'');
@@ -127,11 +139,22 @@ pub fn statements(sql: &str) -> Vec<Statement> {
                     .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                     .map(|n| i + 1 + n);
                 match tag_end {
-                    Some(e) if bytes[e] == b'$' && !sql[i + 1..e].starts_with(|c: char| c.is_ascii_digit()) => {
+                    Some(e)
+                        if bytes[e] == b'$'
+                            && !sql[i + 1..e].starts_with(|c: char| c.is_ascii_digit()) =>
+                    {
                         let tag = &sql[i..=e];
-                        i = sql[e + 1..].find(tag).map_or(bytes.len(), |n| e + 1 + n + tag.len());
+                        i = sql[e + 1..]
+                            .find(tag)
+                            .map_or(bytes.len(), |n| e + 1 + n + tag.len());
                     }
-                    _ => i += 1 + sql[i + 1..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '{' || c == '}')).unwrap_or(sql.len() - i - 1),
+                    _ => {
+                        i += 1 + sql[i + 1..]
+                            .find(|c: char| {
+                                !(c.is_ascii_alphanumeric() || c == '_' || c == '{' || c == '}')
+                            })
+                            .unwrap_or(sql.len() - i - 1)
+                    }
                 }
             }
             b';' => {
@@ -182,15 +205,32 @@ fn skip_quoted(bytes: &[u8], start: usize, quote: u8) -> usize {
     bytes.len()
 }
 
-fn statement(words: Vec<(String, Range<usize>)>, calls: Vec<(String, Range<usize>)>) -> Option<Statement> {
+fn statement(
+    words: Vec<(String, Range<usize>)>,
+    calls: Vec<(String, Range<usize>)>,
+) -> Option<Statement> {
     // Look through transaction control and EXPLAIN to the statement itself.
-    let skip = words
-        .iter()
-        .position(|(w, _)| !matches!(w.as_str(), "BEGIN" | "START" | "TRANSACTION" | "COMMIT" | "END" | "ROLLBACK" | "EXPLAIN" | "ANALYZE" | "VERBOSE"))?;
+    let skip = words.iter().position(|(w, _)| {
+        !matches!(
+            w.as_str(),
+            "BEGIN"
+                | "START"
+                | "TRANSACTION"
+                | "COMMIT"
+                | "END"
+                | "ROLLBACK"
+                | "EXPLAIN"
+                | "ANALYZE"
+                | "VERBOSE"
+        )
+    })?;
     let (mut keyword, mut keyword_range) = words[skip].clone();
     // `WITH d AS (DELETE …)`: the statement is what the CTE does.
     if keyword == "WITH" {
-        if let Some((w, r)) = words[skip + 1..].iter().find(|(w, _)| matches!(w.as_str(), "INSERT" | "UPDATE" | "DELETE" | "MERGE")) {
+        if let Some((w, r)) = words[skip + 1..]
+            .iter()
+            .find(|(w, _)| matches!(w.as_str(), "INSERT" | "UPDATE" | "DELETE" | "MERGE"))
+        {
             keyword = w.clone();
             keyword_range = r.clone();
         }

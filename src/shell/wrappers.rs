@@ -21,7 +21,9 @@ pub enum Inner {
 pub fn label(c: &Command) -> String {
     match c.name() {
         "kubectl" | "oc" | "docker" | "podman" => format!("{} exec", c.name()),
-        "bash" | "sh" | "dash" | "zsh" | "ksh" if shell_option(c, &["-c"]).is_some() => format!("{} -c", c.name()),
+        "bash" | "sh" | "dash" | "zsh" | "ksh" if shell_option(c, &["-c"]).is_some() => {
+            format!("{} -c", c.name())
+        }
         name => name.to_string(),
     }
 }
@@ -30,47 +32,124 @@ pub fn label(c: &Command) -> String {
 pub fn unwrap(c: &Command) -> Vec<Inner> {
     let args = &c.args;
     let found = match c.name() {
-        "sudo" => after_options(args, &["-u", "-g", "-p", "-C", "-D", "-h", "-r", "-t", "-T", "-U", "--user", "--group", "--prompt", "--chdir", "--host", "--role", "--type", "--other-user", "--close-from"], "ugpCDhrtTU")
-            .map(|i| from_words(c, i)),
+        "sudo" => after_options(
+            args,
+            &[
+                "-u",
+                "-g",
+                "-p",
+                "-C",
+                "-D",
+                "-h",
+                "-r",
+                "-t",
+                "-T",
+                "-U",
+                "--user",
+                "--group",
+                "--prompt",
+                "--chdir",
+                "--host",
+                "--role",
+                "--type",
+                "--other-user",
+                "--close-from",
+            ],
+            "ugpCDhrtTU",
+        )
+        .map(|i| from_words(c, i)),
         "doas" => after_options(args, &["-u", "-C"], "uC").map(|i| from_words(c, i)),
         "nice" => after_options(args, &["-n", "--adjustment"], "n").map(|i| from_words(c, i)),
-        "ionice" => after_options(args, &["-c", "-n", "--class", "--classdata"], "cn").map(|i| from_words(c, i)),
-        "stdbuf" => after_options(args, &["-i", "-o", "-e", "--input", "--output", "--error"], "ioe").map(|i| from_words(c, i)),
-        "nohup" | "exec" | "setsid" | "time" => after_options(args, &["-a"], "a").map(|i| from_words(c, i)),
+        "ionice" => after_options(args, &["-c", "-n", "--class", "--classdata"], "cn")
+            .map(|i| from_words(c, i)),
+        "stdbuf" => after_options(
+            args,
+            &["-i", "-o", "-e", "--input", "--output", "--error"],
+            "ioe",
+        )
+        .map(|i| from_words(c, i)),
+        "nohup" | "exec" | "setsid" | "time" => {
+            after_options(args, &["-a"], "a").map(|i| from_words(c, i))
+        }
         "command" if !args.iter().any(|a| a.text == "-v" || a.text == "-V") => {
             after_options(args, &[], "").map(|i| from_words(c, i))
         }
-        "xargs" => after_options(args, &["-n", "-I", "-P", "-d", "-L", "-s", "-E", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file"], "nIPdLsEa")
-            .map(|i| from_words(c, i)),
+        "xargs" => after_options(
+            args,
+            &[
+                "-n",
+                "-I",
+                "-P",
+                "-d",
+                "-L",
+                "-s",
+                "-E",
+                "-a",
+                "--max-args",
+                "--max-procs",
+                "--delimiter",
+                "--arg-file",
+            ],
+            "nIPdLsEa",
+        )
+        .map(|i| from_words(c, i)),
         "timeout" => after_options(args, &["-s", "-k", "--signal", "--kill-after"], "sk")
             // The first operand is the duration.
             .and_then(|i| (i + 1 < args.len()).then(|| from_words(c, i + 1))),
         "env" => env(c),
         // `su - postgres <<'EOF'`: a login shell reading its script from stdin.
-        "su" if shell_option(c, &["-c", "--command"]).is_none() => c.stdin.first().cloned().map(Inner::Script),
+        "su" if shell_option(c, &["-c", "--command"]).is_none() => {
+            c.stdin.first().cloned().map(Inner::Script)
+        }
         "runuser" | "su" => shell_option(c, &["-c", "--command"]).or_else(|| {
             // `runuser -u postgres -- psql …`
-            after_options(args, &["-u", "-g", "-G", "--user", "--group", "--supp-group", "-s", "--shell", "-w", "--whitelist-environment"], "ugGsw")
-                .filter(|_| c.name() == "runuser" && args.iter().any(|a| a.text == "-u" || a.text == "--user"))
-                .map(|i| from_words(c, i))
+            after_options(
+                args,
+                &[
+                    "-u",
+                    "-g",
+                    "-G",
+                    "--user",
+                    "--group",
+                    "--supp-group",
+                    "-s",
+                    "--shell",
+                    "-w",
+                    "--whitelist-environment",
+                ],
+                "ugGsw",
+            )
+            .filter(|_| {
+                c.name() == "runuser" && args.iter().any(|a| a.text == "-u" || a.text == "--user")
+            })
+            .map(|i| from_words(c, i))
         }),
         "bash" | "sh" | "dash" | "zsh" | "ksh" => shell_option(c, &["-c"]).or_else(|| {
             // `bash -s -- ARGS <<'EOF'` or a plain `bash <<EOF`: the heredoc
             // (or what is piped in) is the script.
-            let runs_stdin = c.args.iter().all(|a| a.text.starts_with('-')) || c.args.iter().any(|a| a.text == "-s");
-            runs_stdin.then(|| c.stdin.first().cloned().map(Inner::Script)).flatten()
+            let runs_stdin = c.args.iter().all(|a| a.text.starts_with('-'))
+                || c.args.iter().any(|a| a.text == "-s");
+            runs_stdin
+                .then(|| c.stdin.first().cloned().map(Inner::Script))
+                .flatten()
         }),
         "eval" => (args.len() == 1).then(|| Inner::Script(args[0].clone())),
-        "watch" => after_options(args, &["-n", "--interval", "-d", "-q", "--equexit"], "n").map(|i| {
-            if args.len() == i + 1 {
-                Inner::Script(args[i].clone())
-            } else {
-                from_words(c, i)
-            }
-        }),
+        "watch" => {
+            after_options(args, &["-n", "--interval", "-d", "-q", "--equexit"], "n").map(|i| {
+                if args.len() == i + 1 {
+                    Inner::Script(args[i].clone())
+                } else {
+                    from_words(c, i)
+                }
+            })
+        }
         "flock" => shell_option(c, &["-c", "--command"]).or_else(|| {
-            after_options(args, &["-w", "--timeout", "-E", "--conflict-exit-code"], "wE")
-                .and_then(|i| (i + 1 < args.len()).then(|| from_words(c, i + 1)))
+            after_options(
+                args,
+                &["-w", "--timeout", "-E", "--conflict-exit-code"],
+                "wE",
+            )
+            .and_then(|i| (i + 1 < args.len()).then(|| from_words(c, i + 1)))
         }),
         "ssh" => ssh(c),
         "ansible" => ansible(c),
@@ -121,11 +200,18 @@ fn from_words(c: &Command, start: usize) -> Inner {
 fn shell_option(c: &Command, names: &[&str]) -> Option<Inner> {
     // Only the wrapper's own options: after `--` come the command's
     // (`runuser -u postgres -- psql -XAtc '…'`).
-    let end = c.args.iter().position(|a| a.text == "--").unwrap_or(c.args.len());
+    let end = c
+        .args
+        .iter()
+        .position(|a| a.text == "--")
+        .unwrap_or(c.args.len());
     let args = &c.args[..end];
     args.iter().enumerate().find_map(|(i, a)| {
         let t = a.text.as_str();
-        let bundled = t.starts_with('-') && !t.starts_with("--") && t.len() > 2 && t.ends_with('c')
+        let bundled = t.starts_with('-')
+            && !t.starts_with("--")
+            && t.len() > 2
+            && t.ends_with('c')
             && t[1..].chars().all(|ch| ch.is_ascii_alphabetic())
             && names.contains(&"-c");
         (names.contains(&t) || bundled)
@@ -151,7 +237,11 @@ fn env(c: &Command) -> Option<Inner> {
             assignments.push(Assignment {
                 name: name.to_string(),
                 name_range: w.span_of(0..name.len()),
-                value: Some(Word::pinned(t[value_at..].to_string(), w.is_static, w.span_of(value_at..t.len()))),
+                value: Some(Word::pinned(
+                    t[value_at..].to_string(),
+                    w.is_static,
+                    w.span_of(value_at..t.len()),
+                )),
             });
             i += 1;
         } else {
@@ -176,7 +266,14 @@ fn is_name(s: &str) -> bool {
 /// `ssh [options] HOST [COMMAND…]`: one argument is a string of shell the
 /// remote side parses; several are joined by ssh, and read here as words.
 fn ssh(c: &Command) -> Option<Inner> {
-    let host = after_options(&c.args, &["-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p", "-Q", "-R", "-S", "-W", "-w", "-B"], "bcDEeFIiJLlmOopQRSWwB")?;
+    let host = after_options(
+        &c.args,
+        &[
+            "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o",
+            "-p", "-Q", "-R", "-S", "-W", "-w", "-B",
+        ],
+        "bcDEeFIiJLlmOopQRSWwB",
+    )?;
     let mut rest = &c.args[host + 1..];
     if rest.first().is_some_and(|w| w.text == "--") {
         rest = &rest[1..];
@@ -192,17 +289,33 @@ fn ssh(c: &Command) -> Option<Inner> {
 /// `ansible HOSTS [-m shell|command|raw] -a "COMMAND"`: the ad-hoc command
 /// (other modules take `key=value` arguments, not shell).
 fn ansible(c: &Command) -> Option<Inner> {
-    let module = c.option_values(&["-m", "--module-name"]).into_iter().next().map(|(w, r)| w.text[r].to_string());
-    if !matches!(module.as_deref(), None | Some("shell" | "command" | "raw" | "ansible.builtin.shell" | "ansible.builtin.command")) {
+    let module = c
+        .option_values(&["-m", "--module-name"])
+        .into_iter()
+        .next()
+        .map(|(w, r)| w.text[r].to_string());
+    if !matches!(
+        module.as_deref(),
+        None | Some(
+            "shell" | "command" | "raw" | "ansible.builtin.shell" | "ansible.builtin.command"
+        )
+    ) {
         return None;
     }
-    c.option_values(&["-a", "--args"]).into_iter().next().map(|(w, r)| {
-        if r.start == 0 && r.end == w.text.len() {
-            Inner::Script(w.clone())
-        } else {
-            Inner::Script(Word::pinned(w.text[r.clone()].to_string(), w.is_static, w.span_of(r)))
-        }
-    })
+    c.option_values(&["-a", "--args"])
+        .into_iter()
+        .next()
+        .map(|(w, r)| {
+            if r.start == 0 && r.end == w.text.len() {
+                Inner::Script(w.clone())
+            } else {
+                Inner::Script(Word::pinned(
+                    w.text[r.clone()].to_string(),
+                    w.is_static,
+                    w.span_of(r),
+                ))
+            }
+        })
 }
 
 /// `kubectl [-n NS] exec [-it] POD [-c CONTAINER] -- COMMAND…`.
@@ -216,7 +329,20 @@ fn kubectl_exec(c: &Command) -> Option<Inner> {
 fn docker_exec(c: &Command) -> Option<Inner> {
     let exec = c.args.iter().position(|a| a.text == "exec")?;
     let rest = &c.args[exec + 1..];
-    let container = after_options(rest, &["-u", "-e", "-w", "--user", "--env", "--workdir", "--env-file", "--detach-keys"], "uew")?;
+    let container = after_options(
+        rest,
+        &[
+            "-u",
+            "-e",
+            "-w",
+            "--user",
+            "--env",
+            "--workdir",
+            "--env-file",
+            "--detach-keys",
+        ],
+        "uew",
+    )?;
     let start = exec + 1 + container + 1;
     (start < c.args.len()).then(|| from_words(c, start))
 }

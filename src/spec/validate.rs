@@ -563,7 +563,10 @@ impl<'a> Checker<'a> {
     /// `when` names an earlier step (or a variable, or a test: exactly one).
     fn condition(&mut self, doc: &Doc<Procedure>, step: &Step, earlier: &BTreeMap<&str, StepKind>) {
         let Some(when) = &step.when else { return };
-        let given = [when.step.is_some(), when.var.is_some(), when.test.is_some()].iter().filter(|g| **g).count();
+        let given = [when.step.is_some(), when.var.is_some(), when.test.is_some()]
+            .iter()
+            .filter(|g| **g)
+            .count();
         if given != 1 {
             self.err(
                 "spec-invalid",
@@ -584,10 +587,20 @@ impl<'a> Checker<'a> {
         if let Some(var) = &when.var {
             self.shell_name(doc, var, "variable");
             if when.equals.is_some() == when.not_equals.is_some() {
-                self.err("spec-invalid", "`when.var` needs exactly one of `equals`, `not_equals`".into(), doc.loc(var), "e.g. `when = { var = \"DC1_STATE\", equals = \"alive\" }`");
+                self.err(
+                    "spec-invalid",
+                    "`when.var` needs exactly one of `equals`, `not_equals`".into(),
+                    doc.loc(var),
+                    "e.g. `when = { var = \"DC1_STATE\", equals = \"alive\" }`",
+                );
             }
         } else if let Some(v) = when.equals.as_ref().or(when.not_equals.as_ref()) {
-            self.err("spec-invalid", "`equals` and `not_equals` go with `var`".into(), doc.loc(v), "name the variable: `when = { var = \"X\", equals = \"…\" }`");
+            self.err(
+                "spec-invalid",
+                "`equals` and `not_equals` go with `var`".into(),
+                doc.loc(v),
+                "name the variable: `when = { var = \"X\", equals = \"…\" }`",
+            );
         }
         if let Some(test) = &when.test {
             self.no_control(doc, test, "`when.test`");
@@ -602,7 +615,12 @@ impl<'a> Checker<'a> {
         for c in &p.choices {
             self.safe_id(doc, &c.id, "choice");
             if ids.contains(&c.id.get_ref().as_str()) {
-                self.err("spec-duplicate", format!("choice `{}` is defined twice", c.id.get_ref()), doc.loc(&c.id), "choice ids are unique within a runbook");
+                self.err(
+                    "spec-duplicate",
+                    format!("choice `{}` is defined twice", c.id.get_ref()),
+                    doc.loc(&c.id),
+                    "choice ids are unique within a runbook",
+                );
             }
             ids.push(c.id.get_ref());
             if c.options.len() < 2 {
@@ -612,7 +630,16 @@ impl<'a> Checker<'a> {
             for o in &c.options {
                 self.safe_id(doc, &o.id, "option");
                 if option_ids.contains(&o.id.get_ref().as_str()) {
-                    self.err("spec-duplicate", format!("option `{}` of choice `{}` is defined twice", o.id.get_ref(), c.id.get_ref()), doc.loc(&o.id), "option ids are unique within a choice");
+                    self.err(
+                        "spec-duplicate",
+                        format!(
+                            "option `{}` of choice `{}` is defined twice",
+                            o.id.get_ref(),
+                            c.id.get_ref()
+                        ),
+                        doc.loc(&o.id),
+                        "option ids are unique within a choice",
+                    );
                 }
                 option_ids.push(o.id.get_ref());
             }
@@ -620,7 +647,11 @@ impl<'a> Checker<'a> {
         let known: Vec<String> = p
             .choices
             .iter()
-            .flat_map(|c| c.options.iter().map(move |o| format!("{}.{}", c.id.get_ref(), o.id.get_ref())))
+            .flat_map(|c| {
+                c.options
+                    .iter()
+                    .map(move |o| format!("{}.{}", c.id.get_ref(), o.id.get_ref()))
+            })
             .collect();
         for step in &p.steps {
             if let Some(option) = &step.option {

@@ -47,7 +47,9 @@ impl Check for BranchCondition {
                 let Some(when) = &step.when else { continue };
                 if let Some(var) = &when.var {
                     let name = var.get_ref().as_str();
-                    let set_earlier = p.steps[..i].iter().any(|s| s.sets.iter().any(|v| v.get_ref() == name));
+                    let set_earlier = p.steps[..i]
+                        .iter()
+                        .any(|s| s.sets.iter().any(|v| v.get_ref() == name));
                     let param = p.params.iter().any(|q| q.name.get_ref() == name);
                     let env_has = envs.iter().any(|e| {
                         spec.vars_of(e).contains_key(name)
@@ -64,15 +66,30 @@ impl Check for BranchCondition {
                     }
                 }
                 if let Some(target) = &when.step {
-                    let Some(t) = p.steps[..i].iter().find(|s| s.id.get_ref() == target.get_ref()) else { continue };
-                    let outcome = when.outcome.as_ref().map(|o| *o.get_ref()).unwrap_or(Outcome::Succeeded);
-                    let never = if *t.kind.get_ref() == StepKind::Manual && outcome == Outcome::Failed {
-                        Some(format!("`{}` is a manual step, and manual steps do not fail", target.get_ref()))
+                    let Some(t) = p.steps[..i]
+                        .iter()
+                        .find(|s| s.id.get_ref() == target.get_ref())
+                    else {
+                        continue;
+                    };
+                    let outcome = when
+                        .outcome
+                        .as_ref()
+                        .map(|o| *o.get_ref())
+                        .unwrap_or(Outcome::Succeeded);
+                    let never = if *t.kind.get_ref() == StepKind::Manual
+                        && outcome == Outcome::Failed
+                    {
+                        Some(format!(
+                            "`{}` is a manual step, and manual steps do not fail",
+                            target.get_ref()
+                        ))
                     } else {
                         match (step.option.as_ref(), t.option.as_ref()) {
                             (Some(mine), Some(theirs)) if outcome != Outcome::Skipped => {
                                 let (a, b) = (mine.get_ref(), theirs.get_ref());
-                                let same_choice = a.split_once('.').map(|x| x.0) == b.split_once('.').map(|x| x.0);
+                                let same_choice = a.split_once('.').map(|x| x.0)
+                                    == b.split_once('.').map(|x| x.0);
                                 (same_choice && a != b).then(|| format!("`{}` belongs to option `{b}` and this step to `{a}`: only one of them runs", target.get_ref()))
                             }
                             _ => None,
@@ -91,11 +108,24 @@ impl Check for BranchCondition {
             for c in &p.choices {
                 for o in &c.options {
                     let full = format!("{}.{}", c.id.get_ref(), o.id.get_ref());
-                    if !p.steps.iter().any(|s| s.option.as_ref().is_some_and(|x| *x.get_ref() == full)) {
-                        let mut d = Diagnostic::error("RB017", format!("option `{}` of choice `{}` has no steps: picking it does nothing", o.id.get_ref(), c.id.get_ref()))
-                            .at(proc.loc(&o.id))
-                            .help(format!("give steps `option = \"{full}\"`, or remove the option"))
-                            .in_runbook(p.id.get_ref(), None);
+                    if !p
+                        .steps
+                        .iter()
+                        .any(|s| s.option.as_ref().is_some_and(|x| *x.get_ref() == full))
+                    {
+                        let mut d = Diagnostic::error(
+                            "RB017",
+                            format!(
+                                "option `{}` of choice `{}` has no steps: picking it does nothing",
+                                o.id.get_ref(),
+                                c.id.get_ref()
+                            ),
+                        )
+                        .at(proc.loc(&o.id))
+                        .help(format!(
+                            "give steps `option = \"{full}\"`, or remove the option"
+                        ))
+                        .in_runbook(p.id.get_ref(), None);
                         d.severity = Severity::Warning;
                         out.push(d);
                     }

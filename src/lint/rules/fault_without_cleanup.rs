@@ -1,9 +1,9 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Check, LintContext};
+use crate::shell::effects::{Fault, undoes, undone_by};
 use crate::spec::ProcKind;
 use crate::spec::model::StepKind;
-use crate::shell::effects::{Fault, undone_by, undoes};
 use crate::spec::model::{Procedure, Step};
 
 declare_rule! {
@@ -75,7 +75,10 @@ impl Check for FaultWithoutCleanup {
                 let faults = ctx.step_actions(&proc.doc, step, run.get_ref());
                 let mut reported = Vec::new();
                 for found in faults.iter().filter(|f| {
-                    f.action.fault.as_ref().is_some_and(|fault| !undone(ctx, &proc.doc, &steps[i..], fault))
+                    f.action
+                        .fault
+                        .as_ref()
+                        .is_some_and(|fault| !undone(ctx, &proc.doc, &steps[i..], fault))
                 }) {
                     if reported.contains(&found.action.at) {
                         continue;

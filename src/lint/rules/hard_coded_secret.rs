@@ -1,8 +1,8 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Check, LintContext};
-use crate::source::Location;
 use crate::shell::command::commands;
+use crate::source::Location;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -63,18 +63,40 @@ static SECRET: LazyLock<Regex> = LazyLock::new(|| {
 pub fn secrets_in(text: &str) -> Vec<std::ops::Range<usize>> {
     SECRET
         .captures_iter(text)
-        .filter_map(|c| (1..=12).find_map(|i| c.name(&format!("v{i}"))).map(|m| m.range()))
+        .filter_map(|c| {
+            (1..=12)
+                .find_map(|i| c.name(&format!("v{i}")))
+                .map(|m| m.range())
+        })
         .collect()
 }
 
 /// Is a variable of this name meant to hold a secret?
 pub fn secret_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    let not_the_secret = ["_FILE", "_PATH", "_DIR", "_NAME", "_ID", "_REF", "_TTL", "_LENGTH", "_ENV", "_SECRET_NAME"]
-        .iter()
-        .any(|s| n.ends_with(s));
-    let says_secret = n.contains("PASSWORD") || n.contains("PASSWD") || n.contains("SECRET") || n.contains("TOKEN")
-        || n.ends_with("_KEY") || n.contains("API_KEY") || n.contains("APIKEY") || n.ends_with("_PASS") || n.ends_with("_PWD");
+    let not_the_secret = [
+        "_FILE",
+        "_PATH",
+        "_DIR",
+        "_NAME",
+        "_ID",
+        "_REF",
+        "_TTL",
+        "_LENGTH",
+        "_ENV",
+        "_SECRET_NAME",
+    ]
+    .iter()
+    .any(|s| n.ends_with(s));
+    let says_secret = n.contains("PASSWORD")
+        || n.contains("PASSWD")
+        || n.contains("SECRET")
+        || n.contains("TOKEN")
+        || n.ends_with("_KEY")
+        || n.contains("API_KEY")
+        || n.contains("APIKEY")
+        || n.ends_with("_PASS")
+        || n.ends_with("_PWD");
     says_secret && !not_the_secret
 }
 
@@ -88,7 +110,10 @@ fn literal_secret_value(value: &str) -> bool {
         || v.starts_with('~')
         || (v.starts_with('<') && v.ends_with('>'))
         || (v.len() <= 5 && v.chars().all(|c| c.is_ascii_digit()))
-        || matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "none" | "null" | "-"))
+        || matches!(
+            v.to_ascii_lowercase().as_str(),
+            "true" | "false" | "none" | "null" | "-"
+        ))
 }
 
 /// Findings in one shell field: (range, what).
@@ -96,8 +121,15 @@ fn in_shell(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
     let model = commands(text);
     let mut out: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     for a in &model.assignments {
-        if let Some(v) = a.value.as_ref().filter(|v| v.is_static && secret_name(&a.name) && literal_secret_value(&v.text)) {
-            out.push((v.span_of(0..v.text.len()), format!("assigned to `{}`", a.name)));
+        if let Some(v) = a
+            .value
+            .as_ref()
+            .filter(|v| v.is_static && secret_name(&a.name) && literal_secret_value(&v.text))
+        {
+            out.push((
+                v.span_of(0..v.text.len()),
+                format!("assigned to `{}`", a.name),
+            ));
         }
     }
     for c in &model.commands {
@@ -115,7 +147,9 @@ fn in_shell(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
         if matches!(c.name(), "curl" | "wget") {
             for (w, r) in c.option_values(&["-u", "--user", "--http-password"]) {
                 let value = &w.text[r.clone()];
-                let secret = value.split_once(':').map_or(if c.name() == "wget" { value } else { "" }, |(_, p)| p);
+                let secret = value
+                    .split_once(':')
+                    .map_or(if c.name() == "wget" { value } else { "" }, |(_, p)| p);
                 if w.is_static && literal_secret_value(secret) {
                     let at = r.end - secret.len();
                     out.push((w.span_of(at..r.end), format!("given to `{}`", c.name())));
@@ -140,7 +174,9 @@ fn in_shell(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
 
 /// One finding per secret: the same value can be seen as an assignment, a
 /// `--password`, and a word of the command (and again behind `ssh`).
-fn first_per_position(mut found: Vec<(std::ops::Range<usize>, String)>) -> Vec<(std::ops::Range<usize>, String)> {
+fn first_per_position(
+    mut found: Vec<(std::ops::Range<usize>, String)>,
+) -> Vec<(std::ops::Range<usize>, String)> {
     let mut seen: Vec<std::ops::Range<usize>> = Vec::new();
     found.retain(|(r, _)| {
         let overlap = seen.iter().any(|s| s.start < r.end && r.start < s.end);
@@ -153,14 +189,23 @@ fn first_per_position(mut found: Vec<(std::ops::Range<usize>, String)>) -> Vec<(
 /// Findings in a variable's value: by its name, or by what it holds.
 fn in_var(name: &str, value: &str) -> Vec<(std::ops::Range<usize>, String)> {
     if secret_name(name) && literal_secret_value(value) {
-        return vec![(0..value.len(), format!("in `{name}` (a secret by its name)"))];
+        return vec![(
+            0..value.len(),
+            format!("in `{name}` (a secret by its name)"),
+        )];
     }
-    secrets_in(value).into_iter().map(|r| (r, format!("in `{name}`"))).collect()
+    secrets_in(value)
+        .into_iter()
+        .map(|r| (r, format!("in `{name}`")))
+        .collect()
 }
 
 impl Check for HardCodedSecret {
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
-        let push = |out: &mut Vec<Diagnostic>, loc: Location, what: &str, rb: Option<(&str, &str)>| {
+        let push = |out: &mut Vec<Diagnostic>,
+                    loc: Location,
+                    what: &str,
+                    rb: Option<(&str, &str)>| {
             let mut d = Diagnostic::error("RB008", format!("hard-coded secret {what}"))
                 .at(loc)
                 .label("this value is a secret")
@@ -173,7 +218,12 @@ impl Check for HardCodedSecret {
         for (_, proc, step) in ctx.steps() {
             for text in [&step.run, &step.cleanup].into_iter().flatten() {
                 for (range, what) in first_per_position(in_shell(text.get_ref())) {
-                    push(out, ctx.in_value(proc, text, range), &what, Some((proc.doc.id.get_ref(), step.id.get_ref())));
+                    push(
+                        out,
+                        ctx.in_value(proc, text, range),
+                        &what,
+                        Some((proc.doc.id.get_ref(), step.id.get_ref())),
+                    );
                 }
             }
         }
@@ -222,8 +272,17 @@ mod tests {
 
     #[test]
     fn variables_by_name_and_value() {
-        assert!(secret_name("PGPASSWORD") && secret_name("DB_PASSWORD") && secret_name("SLACK_TOKEN") && secret_name("DD_API_KEY"));
-        assert!(!secret_name("PASSWORD_FILE") && !secret_name("PG_SECRET_NAME") && !secret_name("KEY_TABLE"));
+        assert!(
+            secret_name("PGPASSWORD")
+                && secret_name("DB_PASSWORD")
+                && secret_name("SLACK_TOKEN")
+                && secret_name("DD_API_KEY")
+        );
+        assert!(
+            !secret_name("PASSWORD_FILE")
+                && !secret_name("PG_SECRET_NAME")
+                && !secret_name("KEY_TABLE")
+        );
         assert_eq!(in_var("PGPASSWORD", "s3cr3t").len(), 1);
         assert!(in_var("ETCD_KEY", "/etc/etcd/ssl/key.pem").is_empty());
         assert!(in_var("DB_PASSWORD", "${DB_PASSWORD_FROM_VAULT}").is_empty());

@@ -73,13 +73,23 @@ const INIT_CHECKS: &str = "the old primary is stopped, its DCS member is stopped
 
 fn pairs(list: &[crate::spec::model::S]) -> Vec<(String, String)> {
     list.iter()
-        .filter_map(|c| c.get_ref().split_once('.').map(|(a, b)| (a.to_string(), b.to_string())))
+        .filter_map(|c| {
+            c.get_ref()
+                .split_once('.')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
         .collect()
 }
 
 fn items_of(spec: &Spec, list: &str) -> BTreeSet<(String, String)> {
     spec.checklist(list)
-        .map(|c| c.doc.items.iter().map(|i| (list.to_string(), i.id.get_ref().clone())).collect())
+        .map(|c| {
+            c.doc
+                .items
+                .iter()
+                .map(|i| (list.to_string(), i.id.get_ref().clone()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -99,7 +109,10 @@ impl Check for PromotionWithoutGate {
                     Location::new(&spec.project.file, 0..0),
                     "no `[promotion] required_checks`",
                 ),
-                false => (Location::new(&spec.project.file, 0..0), "`[promotion] required_checks` names no `checklist.item`"),
+                false => (
+                    Location::new(&spec.project.file, 0..0),
+                    "`[promotion] required_checks` names no `checklist.item`",
+                ),
             };
             let mut d = Diagnostic::error(
                 "RB003",
@@ -152,7 +165,13 @@ fn check_procedure(
             continue;
         }
         let id = step.id.get_ref();
-        let at = |f: &Found| ctx.in_value(proc, step.run.as_ref().expect("promotions come from `run`"), f.action.at.clone());
+        let at = |f: &Found| {
+            ctx.in_value(
+                proc,
+                step.run.as_ref().expect("promotions come from `run`"),
+                f.action.at.clone(),
+            )
+        };
         if !by_kind {
             let f = &promotions[0];
             out.push(
@@ -199,15 +218,27 @@ fn check_procedure(
             None => proc.loc(&step.kind),
         };
         let what = if planned { "switches over" } else { "promotes" };
-        let before = gated_by.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ");
+        let before = gated_by
+            .iter()
+            .map(|g| format!("`{g}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let message = match (later_gate, gated_by.is_empty()) {
-            (Some(later), true) => format!("step `{id}` {what} but is gated only after it runs (by step `{later}`)"),
+            (Some(later), true) => {
+                format!("step `{id}` {what} but is gated only after it runs (by step `{later}`)")
+            }
             (Some(later), false) => format!(
                 "step `{id}` {what} before the required checks are all acknowledged: the checklists before it ({before}) lack some, which step `{later}` acknowledges only after it runs"
             ),
-            (None, _) if needed.is_empty() => format!("step `{id}` {what} without any checklist acknowledged before it"),
-            (None, true) => format!("step `{id}` {what} without a gate holding the required pre-promotion checks"),
-            (None, false) => format!("step `{id}` {what}, but the checklists acknowledged before it ({before}) do not hold the required pre-promotion checks"),
+            (None, _) if needed.is_empty() => {
+                format!("step `{id}` {what} without any checklist acknowledged before it")
+            }
+            (None, true) => format!(
+                "step `{id}` {what} without a gate holding the required pre-promotion checks"
+            ),
+            (None, false) => format!(
+                "step `{id}` {what}, but the checklists acknowledged before it ({before}) do not hold the required pre-promotion checks"
+            ),
         };
         let label = if missing.is_empty() {
             "no checklist gates this step".to_string()

@@ -89,8 +89,13 @@ impl Check for ShellCheck {
         report(ctx, &binary, &identity, &files, &regions, false, out);
         if let Some(dir) = &ctx.templates {
             match generated_scripts(ctx, Some(dir)) {
-                Ok((scripts, regions)) => report(ctx, &binary, &identity, &scripts, &regions, true, out),
-                Err(e) => out.push(Diagnostic::error("RB014", format!("cannot generate the scripts to check: {e:#}"))),
+                Ok((scripts, regions)) => {
+                    report(ctx, &binary, &identity, &scripts, &regions, true, out)
+                }
+                Err(e) => out.push(Diagnostic::error(
+                    "RB014",
+                    format!("cannot generate the scripts to check: {e:#}"),
+                )),
             }
         }
     }
@@ -112,13 +117,18 @@ fn report(
     let results = match sc::check(binary, identity, files, ctx.cache_dir.as_deref()) {
         Ok(r) => r,
         Err(e) => {
-            out.push(Diagnostic::error("RB014", format!("ShellCheck failed: {e:#}")));
+            out.push(Diagnostic::error(
+                "RB014",
+                format!("ShellCheck failed: {e:#}"),
+            ));
             return;
         }
     };
     for (comments, rs) in results.iter().zip(regions) {
         for c in comments {
-            let region = rs.iter().find(|r| c.line >= r.first_line && c.line < r.first_line + r.lines);
+            let region = rs
+                .iter()
+                .find(|r| c.line >= r.first_line && c.line < r.first_line + r.lines);
             match (region, templates) {
                 (Some(r), false) => {
                     let mut d = Diagnostic::error("RB014", format!("SC{}: {}", c.code, c.message))
@@ -173,10 +183,25 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
     let mut preamble_names = std::collections::BTreeSet::new();
     let mut counter = 0usize;
     let mut group = 0usize;
-    let mut add = |units: &mut Vec<Unit<'a>>, group: usize, key: String, open: String, close: String, text: &'a S, locate_in: Locate<'a>, runbook: Option<(String, String)>| {
+    let mut add = |units: &mut Vec<Unit<'a>>,
+                   group: usize,
+                   key: String,
+                   open: String,
+                   close: String,
+                   text: &'a S,
+                   locate_in: Locate<'a>,
+                   runbook: Option<(String, String)>| {
         if !text.get_ref().trim().is_empty() && seen.insert(key) {
             let lines = text.get_ref().trim_end().lines().count().max(1);
-            units.push(Unit { open, close, text, locate_in, runbook, lines, group });
+            units.push(Unit {
+                open,
+                close,
+                text,
+                locate_in,
+                runbook,
+                lines,
+                group,
+            });
         }
     };
     for (_, proc) in spec.procedures() {
@@ -189,17 +214,47 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
             let runbook = Some((p.id.get_ref().clone(), step.id.get_ref().clone()));
             if let Some(run) = &step.run {
                 counter += 1;
-                let sets: String = step.sets.iter().map(|v| format!(" {}", v.get_ref())).collect();
+                let sets: String = step
+                    .sets
+                    .iter()
+                    .map(|v| format!(" {}", v.get_ref()))
+                    .collect();
                 // `sets` variables are saved by name (`${!name}`), which
                 // ShellCheck does not count as a use; the script also reads
                 // them in later steps and conditions.
-                let uses: String = step.sets.iter().map(|v| format!(" \"${{{}-}}\"", v.get_ref())).collect();
-                let close = if sets.is_empty() { "}".to_string() } else { format!("  rb_save_vars{sets}\n  :{uses}\n}}") };
-                add(&mut units, group, format!("step\0{sets}\0{}", run.get_ref()), format!("rb_step_{counter}() {{"), close, run, Locate::Procedure(proc), runbook.clone());
+                let uses: String = step
+                    .sets
+                    .iter()
+                    .map(|v| format!(" \"${{{}-}}\"", v.get_ref()))
+                    .collect();
+                let close = if sets.is_empty() {
+                    "}".to_string()
+                } else {
+                    format!("  rb_save_vars{sets}\n  :{uses}\n}}")
+                };
+                add(
+                    &mut units,
+                    group,
+                    format!("step\0{sets}\0{}", run.get_ref()),
+                    format!("rb_step_{counter}() {{"),
+                    close,
+                    run,
+                    Locate::Procedure(proc),
+                    runbook.clone(),
+                );
             }
             if let Some(cleanup) = &step.cleanup {
                 counter += 1;
-                add(&mut units, group, format!("cleanup\0{}", cleanup.get_ref()), format!("rb_cleanup_{counter}() {{"), "}".into(), cleanup, Locate::Procedure(proc), runbook);
+                add(
+                    &mut units,
+                    group,
+                    format!("cleanup\0{}", cleanup.get_ref()),
+                    format!("rb_cleanup_{counter}() {{"),
+                    "}".into(),
+                    cleanup,
+                    Locate::Procedure(proc),
+                    runbook,
+                );
             }
         }
     }
@@ -209,14 +264,32 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
         preamble_names.extend(env.doc.groups.values().map(|g| g.var.get_ref().clone()));
         for (name, f) in &env.doc.functions {
             group += 1;
-            add(&mut units, group, format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()), format!("{}() {{", name.get_ref()), "}".into(), &f.body, Locate::Environment(env), None);
+            add(
+                &mut units,
+                group,
+                format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()),
+                format!("{}() {{", name.get_ref()),
+                "}".into(),
+                &f.body,
+                Locate::Environment(env),
+                None,
+            );
         }
     }
     if let Some(common) = &spec.common {
         preamble_names.extend(common.doc.vars.keys().map(|k| k.get_ref().clone()));
         for (name, f) in &common.doc.functions {
             group += 1;
-            add(&mut units, group, format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()), format!("{}() {{", name.get_ref()), "}".into(), &f.body, Locate::Common(common), None);
+            add(
+                &mut units,
+                group,
+                format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()),
+                format!("{}() {{", name.get_ref()),
+                "}".into(),
+                &f.body,
+                Locate::Common(common),
+                None,
+            );
         }
     }
     // Largest group first into the shortest file: even work for each process.
@@ -228,7 +301,9 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
     }
     let mut groups: Vec<(usize, Vec<usize>)> = groups.into_values().collect();
     groups.sort_by_key(|(lines, _)| std::cmp::Reverse(*lines));
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let n_files = cores.min(groups.len()).max(1);
     let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); n_files];
     let mut sizes = vec![0usize; n_files];
@@ -238,7 +313,9 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
         buckets[b].extend(members);
     }
     let preamble = {
-        let mut p = String::from("#!/usr/bin/env bash\n# rbgen lint: the spec's own shell, each distinct body once.\nset -Eeuo pipefail\nrb_save_vars() { :; }\nrb_mark() { :; }\n");
+        let mut p = String::from(
+            "#!/usr/bin/env bash\n# rbgen lint: the spec's own shell, each distinct body once.\nset -Eeuo pipefail\nrb_save_vars() { :; }\nrb_mark() { :; }\n",
+        );
         for name in &preamble_names {
             p.push_str(&format!("export {name}=''\n"));
         }
@@ -296,7 +373,12 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
 }
 
 /// The region of a body whose first line is `first_line` of its file.
-fn region_at<'a, T>(ctx: &'a LintContext, first_line: usize, doc: &'a crate::spec::Doc<T>, text: &'a S) -> Region<'a> {
+fn region_at<'a, T>(
+    ctx: &'a LintContext,
+    first_line: usize,
+    doc: &'a crate::spec::Doc<T>,
+    text: &'a S,
+) -> Region<'a> {
     let value = text.get_ref().trim_end();
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(value.match_indices('\n').map(|(i, _)| i + 1))
@@ -321,7 +403,10 @@ fn region_at<'a, T>(ctx: &'a LintContext, first_line: usize, doc: &'a crate::spe
 
 /// The complete generated scripts (with the user's templates), and the
 /// regions of spec text in each.
-fn generated_scripts<'a>(ctx: &'a LintContext, templates: Option<&std::path::Path>) -> anyhow::Result<(Vec<String>, Vec<Vec<Region<'a>>>)> {
+fn generated_scripts<'a>(
+    ctx: &'a LintContext,
+    templates: Option<&std::path::Path>,
+) -> anyhow::Result<(Vec<String>, Vec<Vec<Region<'a>>>)> {
     let spec = ctx.spec;
     let tera = crate::generate::templates::load(templates)?;
     let mut output = crate::generate::Output::new();
@@ -356,7 +441,9 @@ fn generated_scripts<'a>(ctx: &'a LintContext, templates: Option<&std::path::Pat
                 let r = if f.file.path == env.file.path {
                     region_for(ctx, &script, &header, env, &f.function.body)
                 } else {
-                    spec.common.as_ref().and_then(|common| region_for(ctx, &script, &header, common, &f.function.body))
+                    spec.common.as_ref().and_then(|common| {
+                        region_for(ctx, &script, &header, common, &f.function.body)
+                    })
                 };
                 rs.extend(r);
             }

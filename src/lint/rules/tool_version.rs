@@ -8,9 +8,9 @@ use crate::shell::sql::statements;
 use crate::source::StringMap;
 use crate::spec::Doc;
 use crate::spec::model::Environment;
-use std::ops::Range;
 use regex::Regex;
 use serde::Deserialize;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 declare_rule! {
@@ -81,7 +81,10 @@ static TABLE: LazyLock<Vec<(Requirement, Option<Regex>)>> = LazyLock::new(|| {
         .rule
         .into_iter()
         .map(|r| {
-            let re = r.word.as_ref().map(|w| Regex::new(w).expect("tool_requirements.toml patterns compile"));
+            let re = r
+                .word
+                .as_ref()
+                .map(|w| Regex::new(w).expect("tool_requirements.toml patterns compile"));
             (r, re)
         })
         .collect()
@@ -127,7 +130,10 @@ fn uses_in(text: &str) -> Vec<(&'static Requirement, Range<usize>)> {
                     for s in statements(&word.text[range.clone()]) {
                         for (name, r) in &s.calls {
                             if name == f {
-                                out.push((req, word.span_of(range.start + r.start..range.start + r.end)));
+                                out.push((
+                                    req,
+                                    word.span_of(range.start + r.start..range.start + r.end),
+                                ));
                             }
                         }
                     }
@@ -145,8 +151,14 @@ fn uses_in(text: &str) -> Vec<(&'static Requirement, Range<usize>)> {
             }
             let at = match (&req.option, &req.value) {
                 (Some(option), Some(value)) => {
-                    let names: Vec<&str> = std::iter::once(option.as_str()).chain(req.short.as_deref()).collect();
-                    match c.option_values(&names).into_iter().find(|(w, r)| &w.text[r.clone()] == value) {
+                    let names: Vec<&str> = std::iter::once(option.as_str())
+                        .chain(req.short.as_deref())
+                        .collect();
+                    match c
+                        .option_values(&names)
+                        .into_iter()
+                        .find(|(w, r)| &w.text[r.clone()] == value)
+                    {
                         Some((w, r)) => w.span_of(r),
                         None => continue,
                     }
@@ -155,7 +167,9 @@ fn uses_in(text: &str) -> Vec<(&'static Requirement, Range<usize>)> {
                     Some(w) => w.range.clone(),
                     None => continue,
                 },
-                (None, _) => sub.filter(|_| req.subcommand.is_some()).map_or(c.name.range.clone(), |s| s.range.clone()),
+                (None, _) => sub
+                    .filter(|_| req.subcommand.is_some())
+                    .map_or(c.name.range.clone(), |s| s.range.clone()),
             };
             out.push((req, at));
         }
@@ -173,23 +187,46 @@ fn pg_paths(text: &str) -> Vec<(String, Range<usize>)> {
 }
 
 fn tool<'e>(env: &'e Doc<Environment>, name: &str) -> Option<&'e str> {
-    env.doc.tools.iter().find(|(k, _)| k.get_ref() == name).map(|(_, v)| v.get_ref().as_str())
+    env.doc
+        .tools
+        .iter()
+        .find(|(k, _)| k.get_ref() == name)
+        .map(|(_, v)| v.get_ref().as_str())
 }
 
 /// The problem with using `req` where `have` is deployed, if any: (message, help).
 fn problem(req: &Requirement, have: &str, env_id: &str) -> Option<(String, String)> {
-    if let Some(min) = req.min.as_ref().filter(|min| version_cmp(have, min).is_lt()) {
+    if let Some(min) = req
+        .min
+        .as_ref()
+        .filter(|min| version_cmp(have, min).is_lt())
+    {
         return Some((
-            format!("{} needs {} ≥ {min}; environment `{env_id}` has {have}", req.what, req.tool),
-            format!("upgrade {} in `{env_id}` or use a command {have} has", req.tool),
+            format!(
+                "{} needs {} ≥ {min}; environment `{env_id}` has {have}",
+                req.what, req.tool
+            ),
+            format!(
+                "upgrade {} in `{env_id}` or use a command {have} has",
+                req.tool
+            ),
         ));
     }
-    req.removed.as_ref().filter(|rm| version_cmp(have, rm).is_ge()).map(|rm| {
-        (
-            format!("{} was removed in {} {rm}; environment `{env_id}` has {have}", req.what, req.tool),
-            format!("use {} instead", req.instead.as_deref().unwrap_or("the current option")),
-        )
-    })
+    req.removed
+        .as_ref()
+        .filter(|rm| version_cmp(have, rm).is_ge())
+        .map(|rm| {
+            (
+                format!(
+                    "{} was removed in {} {rm}; environment `{env_id}` has {have}",
+                    req.what, req.tool
+                ),
+                format!(
+                    "use {} instead",
+                    req.instead.as_deref().unwrap_or("the current option")
+                ),
+            )
+        })
 }
 
 /// A path for another PostgreSQL major version than `env` runs.
@@ -244,14 +281,24 @@ impl Check for ToolVersion {
                 out.push(Diagnostic::error("RB007", message).at(loc).help(help));
             };
             for f in spec.functions_of(env).values() {
-                let owner = if f.file.path == env.file.path { Some(&env.file) } else { spec.common.as_ref().map(|c| &c.file) };
+                let owner = if f.file.path == env.file.path {
+                    Some(&env.file)
+                } else {
+                    spec.common.as_ref().map(|c| &c.file)
+                };
                 let Some(file) = owner else { continue };
                 let map = StringMap::new(&file.text, f.function.body.span());
                 for (message, help, range) in check_shell(f.function.body.get_ref(), env) {
-                    push(crate::source::Location::new(file, map.raw_span(range)), (message, help));
+                    push(
+                        crate::source::Location::new(file, map.raw_span(range)),
+                        (message, help),
+                    );
                 }
             }
-            let common_vars = spec.common.iter().flat_map(|c| c.doc.vars.values().map(move |v| (&c.file, v)));
+            let common_vars = spec
+                .common
+                .iter()
+                .flat_map(|c| c.doc.vars.values().map(move |v| (&c.file, v)));
             let own_vars = env.doc.vars.values().map(|v| (&env.file, v));
             for (file, value) in own_vars.chain(common_vars) {
                 let map = StringMap::new(&file.text, value.span());

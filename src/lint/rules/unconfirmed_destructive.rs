@@ -48,7 +48,10 @@ impl Check for UnconfirmedDestructive {
         for (_, proc, step) in ctx.steps() {
             let kind = *step.kind.get_ref();
             let confirmed = step.confirm.as_ref().is_some_and(|c| *c.get_ref());
-            if kind.needs_confirmation() || confirmed || matches!(kind, StepKind::Manual | StepKind::Probe) {
+            if kind.needs_confirmation()
+                || confirmed
+                || matches!(kind, StepKind::Manual | StepKind::Probe)
+            {
                 continue;
             }
             let Some(run) = &step.run else { continue };

@@ -86,7 +86,12 @@ impl Check for UnknownReference {
                         .commands
                         .iter()
                         .filter(|c| !matches!(c.name(), "echo" | "printf"))
-                        .flat_map(|c| c.args.iter().chain(&c.stdin).chain(c.assignments.iter().filter_map(|a| a.value.as_ref())))
+                        .flat_map(|c| {
+                            c.args
+                                .iter()
+                                .chain(&c.stdin)
+                                .chain(c.assignments.iter().filter_map(|a| a.value.as_ref()))
+                        })
                         .chain(model.assignments.iter().filter_map(|a| a.value.as_ref()));
                     for w in words {
                         for m in IPV4.find_iter(&w.text) {

@@ -6,16 +6,89 @@
 use super::Action;
 use crate::shell::command::{Command, Word};
 
-const DATA: &[&str] = &["-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json", "-F", "--form", "-T", "--upload-file", "--post-data", "--body-data", "--post-file", "--body-file"];
+const DATA: &[&str] = &[
+    "-d",
+    "--data",
+    "--data-raw",
+    "--data-binary",
+    "--data-ascii",
+    "--data-urlencode",
+    "--json",
+    "-F",
+    "--form",
+    "-T",
+    "--upload-file",
+    "--post-data",
+    "--body-data",
+    "--post-file",
+    "--body-file",
+];
 
 /// Options of curl and wget that take a value, so their values are not URLs.
 const WITH_VALUE: &[&str] = &[
-    "-X", "--request", "-H", "--header", "-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json",
-    "-F", "--form", "-T", "--upload-file", "-u", "--user", "-o", "--output", "-m", "--max-time", "--connect-timeout", "-w", "--write-out",
-    "--cacert", "--cert", "--key", "-E", "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "--retry",
-    "--retry-delay", "--url", "-x", "--proxy", "--resolve", "--interface", "-O", "--output-document", "--method", "--post-data",
-    "--body-data", "--post-file", "--body-file", "--header", "-t", "--tries", "-T", "--timeout", "--ca-certificate", "--certificate",
-    "--private-key", "--http-user", "--http-password", "--unix-socket", "-K", "--config",
+    "-X",
+    "--request",
+    "-H",
+    "--header",
+    "-d",
+    "--data",
+    "--data-raw",
+    "--data-binary",
+    "--data-ascii",
+    "--data-urlencode",
+    "--json",
+    "-F",
+    "--form",
+    "-T",
+    "--upload-file",
+    "-u",
+    "--user",
+    "-o",
+    "--output",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-w",
+    "--write-out",
+    "--cacert",
+    "--cert",
+    "--key",
+    "-E",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-b",
+    "--cookie",
+    "-c",
+    "--cookie-jar",
+    "--retry",
+    "--retry-delay",
+    "--url",
+    "-x",
+    "--proxy",
+    "--resolve",
+    "--interface",
+    "-O",
+    "--output-document",
+    "--method",
+    "--post-data",
+    "--body-data",
+    "--post-file",
+    "--body-file",
+    "--header",
+    "-t",
+    "--tries",
+    "-T",
+    "--timeout",
+    "--ca-certificate",
+    "--certificate",
+    "--private-key",
+    "--http-user",
+    "--http-password",
+    "--unix-socket",
+    "-K",
+    "--config",
 ];
 
 pub fn request(c: &Command, out: &mut Vec<Action>) {
@@ -48,20 +121,43 @@ pub fn request(c: &Command, out: &mut Vec<Action>) {
     let url_at = url.map_or(method.1.clone(), |u| u.range.clone());
     let verb = &method.0;
     match (verb.as_str(), endpoint) {
-        ("POST", "failover") => out.push(Action::promotes(format!("`{verb} /failover` (Patroni REST API)"), url_at)),
-        ("POST", "switchover") => out.push(Action::promotes(format!("`{verb} /switchover` (Patroni REST API)"), url_at).planned()),
-        ("POST", "reinitialize") => out.push(Action::destroys(format!("`{verb} /reinitialize` (Patroni REST API)"), method.1)),
+        ("POST", "failover") => out.push(Action::promotes(
+            format!("`{verb} /failover` (Patroni REST API)"),
+            url_at,
+        )),
+        ("POST", "switchover") => out.push(
+            Action::promotes(format!("`{verb} /switchover` (Patroni REST API)"), url_at).planned(),
+        ),
+        ("POST", "reinitialize") => out.push(Action::destroys(
+            format!("`{verb} /reinitialize` (Patroni REST API)"),
+            method.1,
+        )),
         ("PATCH" | "PUT", "config") => {
-            let dropped = data.iter().find(|(w, r)| removes_standby_cluster(&w.text[r.clone()]))
+            let dropped = data
+                .iter()
+                .find(|(w, r)| removes_standby_cluster(&w.text[r.clone()]))
                 .map(|(w, _)| w.range.clone())
                 .or_else(|| {
                     // `-d @-` reads the body from standard input (a heredoc).
                     let from_stdin = data.iter().any(|(w, r)| &w.text[r.clone()] == "@-");
-                    from_stdin.then(|| c.stdin.iter().find(|b| removes_standby_cluster(&b.text)).map(|b| b.range.clone())).flatten()
+                    from_stdin
+                        .then(|| {
+                            c.stdin
+                                .iter()
+                                .find(|b| removes_standby_cluster(&b.text))
+                                .map(|b| b.range.clone())
+                        })
+                        .flatten()
                 });
             match dropped {
-                Some(at) => out.push(Action::promotes(format!("`{verb} /config` removing `standby_cluster` (Patroni REST API)"), at)),
-                None => out.push(Action::changes(format!("`{verb} /config` (Patroni REST API)"), method.1)),
+                Some(at) => out.push(Action::promotes(
+                    format!("`{verb} /config` removing `standby_cluster` (Patroni REST API)"),
+                    at,
+                )),
+                None => out.push(Action::changes(
+                    format!("`{verb} /config` (Patroni REST API)"),
+                    method.1,
+                )),
             }
         }
         ("DELETE", _) => out.push(Action::destroys(format!("an HTTP `{verb}`"), method.1)),
@@ -79,7 +175,9 @@ fn path_of(url: &str) -> String {
 /// JSON with `"standby_cluster": null`.
 fn removes_standby_cluster(data: &str) -> bool {
     if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(data) {
-        return map.get("standby_cluster").is_some_and(serde_json::Value::is_null);
+        return map
+            .get("standby_cluster")
+            .is_some_and(serde_json::Value::is_null);
     }
     let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
     compact.contains("\"standby_cluster\":null")

@@ -87,7 +87,16 @@ const CHECKS: &[(&[&str], Check)] = &[
     (&["psql"], postgres::psql),
     (&["pg_ctl"], postgres::pg_ctl),
     (&["pg_ctlcluster"], postgres::pg_ctlcluster),
-    (&["pg_rewind", "pg_basebackup", "initdb", "pg_resetwal", "pg_resetxlog"], postgres::rebuild),
+    (
+        &[
+            "pg_rewind",
+            "pg_basebackup",
+            "initdb",
+            "pg_resetwal",
+            "pg_resetxlog",
+        ],
+        postgres::rebuild,
+    ),
     (&["repmgr"], postgres::repmgr),
     (&["pg_autoctl"], postgres::pg_autoctl),
     (&["curl", "wget"], http::request),
@@ -95,13 +104,24 @@ const CHECKS: &[(&[&str], Check)] = &[
     (&["consul"], etcd::consul),
     (&["systemctl", "service"], system::service),
     (&["kill", "pkill", "killall"], system::kill),
-    (&["rm", "rmdir", "shred", "dd", "mkfs", "wipefs", "truncate", "mv", "find"], system::files),
-    (&["iptables", "ip6tables", "nft", "tc", "ip"], system::network),
+    (
+        &[
+            "rm", "rmdir", "shred", "dd", "mkfs", "wipefs", "truncate", "mv", "find",
+        ],
+        system::files,
+    ),
+    (
+        &["iptables", "ip6tables", "nft", "tc", "ip"],
+        system::network,
+    ),
     (&["reboot", "shutdown", "poweroff", "halt"], system::power),
     (&["sed", "tee"], system::edits),
     (&["kubectl", "oc"], cloud::kubectl),
     (&["docker", "podman"], cloud::docker),
-    (&["aws", "gcloud", "az", "virsh", "ipmitool"], cloud::machines),
+    (
+        &["aws", "gcloud", "az", "virsh", "ipmitool"],
+        cloud::machines,
+    ),
     (&["ansible"], cloud::ansible_module),
 ];
 
@@ -177,21 +197,69 @@ mod tests {
         use Effect::Promotes as P;
         let cases = [
             ("patronictl -c /e/p.yml failover --force", "failover", false),
-            ("patronictl -c \"$C\" \\\n  switchover --leader a --force", "switchover", true),
-            ("patronictl promote-cluster x --force", "promote-cluster", false),
+            (
+                "patronictl -c \"$C\" \\\n  switchover --leader a --force",
+                "switchover",
+                true,
+            ),
+            (
+                "patronictl promote-cluster x --force",
+                "promote-cluster",
+                false,
+            ),
             ("pg_ctl -D /d promote", "promote", false),
             ("psql -c 'SELECT pg_promote()'", "pg_promote", false),
-            ("psql <<'SQL'\nSELECT pg_catalog.pg_promote(wait => true);\nSQL\n", "pg_promote", false),
-            ("patronictl edit-config -s 'standby_cluster=null' --force", "standby_cluster=null", false),
-            ("patronictl edit-config --set=standby_cluster=null", "standby_cluster=null", false),
-            ("curl -s -XPATCH -d '{\"standby_cluster\":null}' http://h:8008/config", "'{\"standby_cluster\":null}'", false),
-            ("curl --request PATCH --data '{\"standby_cluster\": null}' \"http://$H:8008/config\"", "'{\"standby_cluster\": null}'", false),
-            ("curl -s -X POST http://h:8008/failover -d '{\"candidate\":\"b\"}'", "http://h:8008/failover", false),
-            ("kubectl exec -n db pod-0 -- patronictl failover --candidate pod-1 --force", "failover", false),
-            ("repmgr standby promote -f /etc/repmgr.conf", "promote", false),
-            ("kubectl patch cluster pg-dr --type merge -p '{\"spec\":{\"replica\":{\"enabled\":false}}}'", "{\"spec\":{\"replica\":{\"enabled\":false}}}", false),
+            (
+                "psql <<'SQL'\nSELECT pg_catalog.pg_promote(wait => true);\nSQL\n",
+                "pg_promote",
+                false,
+            ),
+            (
+                "patronictl edit-config -s 'standby_cluster=null' --force",
+                "standby_cluster=null",
+                false,
+            ),
+            (
+                "patronictl edit-config --set=standby_cluster=null",
+                "standby_cluster=null",
+                false,
+            ),
+            (
+                "curl -s -XPATCH -d '{\"standby_cluster\":null}' http://h:8008/config",
+                "'{\"standby_cluster\":null}'",
+                false,
+            ),
+            (
+                "curl --request PATCH --data '{\"standby_cluster\": null}' \"http://$H:8008/config\"",
+                "'{\"standby_cluster\": null}'",
+                false,
+            ),
+            (
+                "curl -s -X POST http://h:8008/failover -d '{\"candidate\":\"b\"}'",
+                "http://h:8008/failover",
+                false,
+            ),
+            (
+                "kubectl exec -n db pod-0 -- patronictl failover --candidate pod-1 --force",
+                "failover",
+                false,
+            ),
+            (
+                "repmgr standby promote -f /etc/repmgr.conf",
+                "promote",
+                false,
+            ),
+            (
+                "kubectl patch cluster pg-dr --type merge -p '{\"spec\":{\"replica\":{\"enabled\":false}}}'",
+                "{\"spec\":{\"replica\":{\"enabled\":false}}}",
+                false,
+            ),
             ("psql -XAtc 'SELECT pg_promote()'", "pg_promote", false),
-            ("printf '%s\\n' 'SELECT pg_promote();' | psql -X", "pg_promote", false),
+            (
+                "printf '%s\\n' 'SELECT pg_promote();' | psql -X",
+                "pg_promote",
+                false,
+            ),
         ];
         for (text, word, planned) in cases {
             let f = found(text);

@@ -18,7 +18,9 @@ pub fn patronictl(c: &Command, out: &mut Vec<Action>) {
         "failover" | "promote-cluster" => out.push(Action::promotes(what(&sub.text), at)),
         // Switchover demotes the running leader first, then promotes.
         "switchover" => out.push(Action::promotes(what("switchover"), at).planned()),
-        "edit-config" => out.push(edit_config(c).unwrap_or_else(|| Action::changes(what("edit-config"), at))),
+        "edit-config" => {
+            out.push(edit_config(c).unwrap_or_else(|| Action::changes(what("edit-config"), at)))
+        }
         "reinit" | "remove" => out.push(Action::destroys(what(&sub.text), at)),
         "restart" | "reload" | "pause" | "resume" | "flush" | "demote-cluster" => {
             out.push(Action::changes(what(&sub.text), at))
@@ -40,14 +42,23 @@ fn edit_config(c: &Command) -> Option<Action> {
         let value = &word.text[range.clone()];
         let compact: String = value.chars().filter(|ch| !ch.is_whitespace()).collect();
         if compact == "standby_cluster=null" || compact == "standby_cluster=" {
-            return Some(Action::promotes("`patronictl edit-config` removing `standby_cluster`", word.span_of(range)));
+            return Some(Action::promotes(
+                "`patronictl edit-config` removing `standby_cluster`",
+                word.span_of(range),
+            ));
         }
     }
-    let applies_stdin = c.option_values(&["--apply"]).iter().any(|(w, r)| &w.text[r.clone()] == "-");
+    let applies_stdin = c
+        .option_values(&["--apply"])
+        .iter()
+        .any(|(w, r)| &w.text[r.clone()] == "-");
     if applies_stdin {
         for body in &c.stdin {
             if let Some(at) = yaml_null_standby(&body.text) {
-                return Some(Action::promotes("`patronictl edit-config --apply` removing `standby_cluster`", body.span_of(at)));
+                return Some(Action::promotes(
+                    "`patronictl edit-config --apply` removing `standby_cluster`",
+                    body.span_of(at),
+                ));
             }
         }
     }

@@ -32,7 +32,11 @@ pub fn sql_of(c: &Command) -> Vec<(&Word, std::ops::Range<usize>)> {
             let Some(sub) = super::subcommand_of(c).filter(|s| s.text == "query") else {
                 return Vec::new();
             };
-            let after = c.args.iter().position(|w| std::ptr::eq(w, sub)).map_or(0, |i| i + 1);
+            let after = c
+                .args
+                .iter()
+                .position(|w| std::ptr::eq(w, sub))
+                .map_or(0, |i| i + 1);
             let mut out = Vec::new();
             let args = &c.args[after..];
             for (i, w) in args.iter().enumerate() {
@@ -70,7 +74,27 @@ pub fn sql_actions(word: &Word, range: std::ops::Range<usize>, out: &mut Vec<Act
 }
 
 pub fn pg_ctl(c: &Command, out: &mut Vec<Action>) {
-    let Some(sub) = subcommand(c, &["-D", "--pgdata", "-m", "--mode", "-o", "--options", "-l", "--log", "-t", "--timeout", "-s", "-e", "-N", "-U", "-P", "-S"]) else {
+    let Some(sub) = subcommand(
+        c,
+        &[
+            "-D",
+            "--pgdata",
+            "-m",
+            "--mode",
+            "-o",
+            "--options",
+            "-l",
+            "--log",
+            "-t",
+            "--timeout",
+            "-s",
+            "-e",
+            "-N",
+            "-U",
+            "-P",
+            "-S",
+        ],
+    ) else {
         return;
     };
     pg_action(&sub.text, sub.range.clone(), "pg_ctl", out);
@@ -87,7 +111,9 @@ fn pg_action(action: &str, at: std::ops::Range<usize>, tool: &str, out: &mut Vec
     let what = format!("`{tool} {action}`");
     match action {
         "promote" => out.push(Action::promotes(what, at)),
-        "stop" | "kill" => out.push(Action::destroys(what, at).fault(super::Fault::Stop("postgresql".into()))),
+        "stop" | "kill" => {
+            out.push(Action::destroys(what, at).fault(super::Fault::Stop("postgresql".into())))
+        }
         "start" | "restart" | "reload" | "init" | "initdb" => out.push(Action::changes(what, at)),
         _ => {}
     }
@@ -97,17 +123,33 @@ fn pg_action(action: &str, at: std::ops::Range<usize>, tool: &str, out: &mut Vec
 pub fn rebuild(c: &Command, out: &mut Vec<Action>) {
     let name = c.name();
     let action = match name {
-        "pg_rewind" | "pg_resetwal" | "pg_resetxlog" => Action::destroys(format!("`{name}`"), c.name.range.clone()),
+        "pg_rewind" | "pg_resetwal" | "pg_resetxlog" => {
+            Action::destroys(format!("`{name}`"), c.name.range.clone())
+        }
         _ => Action::changes(format!("`{name}`"), c.name.range.clone()),
     };
-    if !c.has_option("--help") && !c.has_option("-V") && !c.has_option("--version") && !c.has_option("-n") && !c.has_option("--dry-run") {
+    if !c.has_option("--help")
+        && !c.has_option("-V")
+        && !c.has_option("--version")
+        && !c.has_option("-n")
+        && !c.has_option("--dry-run")
+    {
         out.push(action);
     }
 }
 
 /// `repmgr standby promote|switchover|follow`, `repmgr node rejoin`.
 pub fn repmgr(c: &Command, out: &mut Vec<Action>) {
-    let pos = c.positionals(&["-f", "--config-file", "-h", "-U", "-d", "-p", "--node-id", "--upstream-node-id"]);
+    let pos = c.positionals(&[
+        "-f",
+        "--config-file",
+        "-h",
+        "-U",
+        "-d",
+        "-p",
+        "--node-id",
+        "--upstream-node-id",
+    ]);
     let (Some(object), Some(verb)) = (pos.first(), pos.get(1)) else {
         return;
     };
@@ -119,10 +161,16 @@ pub fn repmgr(c: &Command, out: &mut Vec<Action>) {
     match (object.text.as_str(), verb.text.as_str()) {
         ("standby", "promote") => out.push(Action::promotes(what, at)),
         ("standby", "switchover") => out.push(Action::promotes(what, at).planned()),
-        ("standby", "clone") | ("node", "rejoin") | ("standby", "follow") | ("primary", "register") | ("standby", "register")
-        | ("standby", "unregister") | ("primary", "unregister") | ("witness", _) | ("service", "pause") | ("service", "unpause") => {
-            out.push(Action::changes(what, at))
-        }
+        ("standby", "clone")
+        | ("node", "rejoin")
+        | ("standby", "follow")
+        | ("primary", "register")
+        | ("standby", "register")
+        | ("standby", "unregister")
+        | ("primary", "unregister")
+        | ("witness", _)
+        | ("service", "pause")
+        | ("service", "unpause") => out.push(Action::changes(what, at)),
         _ => {}
     }
 }

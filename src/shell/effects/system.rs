@@ -3,7 +3,25 @@
 use super::{Action, Effect, Fault};
 use crate::shell::command::{Command, Word};
 
-const SYSTEMCTL_WITH_VALUE: &[&str] = &["-H", "--host", "-M", "--machine", "-t", "--type", "-p", "--property", "-n", "--lines", "-o", "--output", "-s", "--signal", "--kill-whom", "--state", "--job-mode"];
+const SYSTEMCTL_WITH_VALUE: &[&str] = &[
+    "-H",
+    "--host",
+    "-M",
+    "--machine",
+    "-t",
+    "--type",
+    "-p",
+    "--property",
+    "-n",
+    "--lines",
+    "-o",
+    "--output",
+    "-s",
+    "--signal",
+    "--kill-whom",
+    "--state",
+    "--job-mode",
+];
 
 /// `systemctl VERB UNIT…`, `service UNIT VERB`.
 pub fn service(c: &Command, out: &mut Vec<Action>) {
@@ -18,12 +36,33 @@ pub fn service(c: &Command, out: &mut Vec<Action>) {
             action.fault = units.first().map(|u| Fault::Stop(unit_name(u)));
             out.push(action);
         }
-        "mask" | "isolate" | "poweroff" | "reboot" | "halt" | "rescue" | "emergency" => out.push(Action::destroys(what, at)),
-        "start" | "restart" | "reload" | "try-restart" | "reload-or-restart" | "try-reload-or-restart" | "condrestart"
-        | "force-reload" | "enable" | "disable" | "reenable" | "unmask" | "daemon-reload" | "reset-failed" | "set-property"
-        | "edit" | "revert" | "set-environment" | "unset-environment" | "link" | "preset" | "freeze" | "thaw" | "clean" => {
-            out.push(Action::changes(what, at))
+        "mask" | "isolate" | "poweroff" | "reboot" | "halt" | "rescue" | "emergency" => {
+            out.push(Action::destroys(what, at))
         }
+        "start"
+        | "restart"
+        | "reload"
+        | "try-restart"
+        | "reload-or-restart"
+        | "try-reload-or-restart"
+        | "condrestart"
+        | "force-reload"
+        | "enable"
+        | "disable"
+        | "reenable"
+        | "unmask"
+        | "daemon-reload"
+        | "reset-failed"
+        | "set-property"
+        | "edit"
+        | "revert"
+        | "set-environment"
+        | "unset-environment"
+        | "link"
+        | "preset"
+        | "freeze"
+        | "thaw"
+        | "clean" => out.push(Action::changes(what, at)),
         _ => {}
     }
 }
@@ -46,17 +85,31 @@ fn unit_name(w: &Word) -> String {
 /// `kill`, `pkill`, `killall`: `-9` kills, `-0` only probes.
 pub fn kill(c: &Command, out: &mut Vec<Action>) {
     let signal = c.args.iter().find(|w| {
-        w.text.starts_with('-') && w.text != "--" && !w.text.starts_with("--") && !matches!(w.text.as_str(), "-f" | "-x" | "-e" | "-u" | "-g" | "-P" | "-n" | "-o" | "-i" | "-v" | "-w")
+        w.text.starts_with('-')
+            && w.text != "--"
+            && !w.text.starts_with("--")
+            && !matches!(
+                w.text.as_str(),
+                "-f" | "-x" | "-e" | "-u" | "-g" | "-P" | "-n" | "-o" | "-i" | "-v" | "-w"
+            )
     });
-    let signal_text = signal.map(|w| w.text.trim_start_matches('-').to_ascii_uppercase()).unwrap_or_default();
-    if matches!(signal_text.as_str(), "0" | "L" | "LIST") || c.args.iter().any(|w| w.text == "-s" || w.text == "--signal")
-        && c.args.iter().any(|w| w.text == "0")
+    let signal_text = signal
+        .map(|w| w.text.trim_start_matches('-').to_ascii_uppercase())
+        .unwrap_or_default();
+    if matches!(signal_text.as_str(), "0" | "L" | "LIST")
+        || c.args
+            .iter()
+            .any(|w| w.text == "-s" || w.text == "--signal")
+            && c.args.iter().any(|w| w.text == "0")
     {
         return;
     }
     // `pgrep … | xargs kill -9`: the operands come from standard input.
     let from_xargs = c.via.last().is_some_and(|v| v == "xargs");
-    if c.positionals(&["-s", "--signal", "-u", "-g", "-P", "-t", "-U"]).is_empty() && !from_xargs {
+    if c.positionals(&["-s", "--signal", "-u", "-g", "-P", "-t", "-U"])
+        .is_empty()
+        && !from_xargs
+    {
         return;
     }
     // The service a pattern names: `[p]atroni` or `patroni`, for drills' undo.
@@ -64,15 +117,24 @@ pub fn kill(c: &Command, out: &mut Vec<Action>) {
         .positionals(&["-s", "--signal", "-u", "-g", "-P", "-t", "-U"])
         .last()
         .map(|w| w.text.replace(['[', ']'], ""))
-        .filter(|t| t.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'))
+        .filter(|t| {
+            t.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        })
         .filter(|t| !t.chars().all(|ch| ch.is_ascii_digit()));
     let fault = target.map(Fault::Stop);
     let what = match signal {
         Some(s) => format!("`{} {}`", c.name(), s.text),
         None => format!("`{}`", c.name()),
     };
-    let action = if matches!(signal_text.as_str(), "9" | "KILL" | "SIGKILL" | "STOP" | "SIGSTOP" | "19") {
-        Action::destroys(what, signal.map_or(c.name.range.clone(), |w| w.range.clone()))
+    let action = if matches!(
+        signal_text.as_str(),
+        "9" | "KILL" | "SIGKILL" | "STOP" | "SIGSTOP" | "19"
+    ) {
+        Action::destroys(
+            what,
+            signal.map_or(c.name.range.clone(), |w| w.range.clone()),
+        )
     } else {
         Action::changes(what, c.name.range.clone())
     };
@@ -89,7 +151,10 @@ pub fn files(c: &Command, out: &mut Vec<Action>) {
                 return;
             }
             let recursive = c.args.iter().any(|w| {
-                w.text == "--recursive" || (w.text.starts_with('-') && !w.text.starts_with("--") && w.text.contains(['r', 'R']))
+                w.text == "--recursive"
+                    || (w.text.starts_with('-')
+                        && !w.text.starts_with("--")
+                        && w.text.contains(['r', 'R']))
             });
             if recursive {
                 out.push(Action::destroys("`rm -r`", at));
@@ -101,21 +166,47 @@ pub fn files(c: &Command, out: &mut Vec<Action>) {
         n if n.starts_with("mkfs") => out.push(Action::destroys(format!("`{name}`"), at)),
         "dd" => {
             if let Some(of) = c.args.iter().find(|w| w.text.starts_with("of=")) {
-                let effect = if of.text.starts_with("of=/dev/") && of.text != "of=/dev/null" { Effect::Destructive } else { Effect::ChangesState };
+                let effect = if of.text.starts_with("of=/dev/") && of.text != "of=/dev/null" {
+                    Effect::Destructive
+                } else {
+                    Effect::ChangesState
+                };
                 out.push(Action::new(effect, "`dd of=…`", of.range.clone()));
             }
         }
         "find" => {
             if let Some(w) = c.args.iter().find(|w| w.text == "-delete") {
                 out.push(Action::destroys("`find -delete`", w.range.clone()));
-            } else if let Some(i) = c.args.iter().position(|w| w.text == "-exec" || w.text == "-execdir") {
-                if c.args.get(i + 1).is_some_and(|w| matches!(w.text.rsplit('/').next(), Some("rm" | "shred"))) {
-                    out.push(Action::destroys("`find -exec rm`", c.args[i + 1].range.clone()));
+            } else if let Some(i) = c
+                .args
+                .iter()
+                .position(|w| w.text == "-exec" || w.text == "-execdir")
+            {
+                if c.args
+                    .get(i + 1)
+                    .is_some_and(|w| matches!(w.text.rsplit('/').next(), Some("rm" | "shred")))
+                {
+                    out.push(Action::destroys(
+                        "`find -exec rm`",
+                        c.args[i + 1].range.clone(),
+                    ));
                 }
             }
         }
         "rmdir" | "truncate" | "mv" => {
-            if !c.positionals(&["-s", "--size", "-r", "--reference", "-t", "--target-directory", "-S", "--suffix"]).is_empty() {
+            if !c
+                .positionals(&[
+                    "-s",
+                    "--size",
+                    "-r",
+                    "--reference",
+                    "-t",
+                    "--target-directory",
+                    "-S",
+                    "--suffix",
+                ])
+                .is_empty()
+            {
                 out.push(Action::changes(format!("`{name}`"), at));
             }
         }
@@ -127,36 +218,78 @@ pub fn files(c: &Command, out: &mut Vec<Action>) {
 pub fn network(c: &Command, out: &mut Vec<Action>) {
     match c.name() {
         "iptables" | "ip6tables" => {
-            let adds = c.args.iter().find(|w| matches!(w.text.as_str(), "-A" | "-I" | "--append" | "--insert"));
+            let adds = c
+                .args
+                .iter()
+                .find(|w| matches!(w.text.as_str(), "-A" | "-I" | "--append" | "--insert"));
             let target = c.option_values(&["-j", "--jump"]).into_iter().next();
             if let Some(add) = adds {
                 match target {
-                    Some((w, r)) if matches!(&w.text[r.clone()], "DROP" | "REJECT") => {
-                        out.push(Action::destroys(format!("`{} {} … -j {}`", c.name(), add.text, &w.text[r.clone()]), w.span_of(r)).fault(Fault::Block("iptables", iptables_rule(c))))
-                    }
-                    _ => out.push(Action::changes(format!("`{} {}`", c.name(), add.text), add.range.clone())),
+                    Some((w, r)) if matches!(&w.text[r.clone()], "DROP" | "REJECT") => out.push(
+                        Action::destroys(
+                            format!("`{} {} … -j {}`", c.name(), add.text, &w.text[r.clone()]),
+                            w.span_of(r),
+                        )
+                        .fault(Fault::Block("iptables", iptables_rule(c))),
+                    ),
+                    _ => out.push(Action::changes(
+                        format!("`{} {}`", c.name(), add.text),
+                        add.range.clone(),
+                    )),
                 }
-            } else if let Some(w) = c.args.iter().find(|w| matches!(w.text.as_str(), "-D" | "--delete" | "-F" | "--flush" | "-X" | "-P" | "--policy" | "-R" | "--replace" | "-N" | "-Z")) {
-                out.push(Action::changes(format!("`{} {}`", c.name(), w.text), w.range.clone()));
+            } else if let Some(w) = c.args.iter().find(|w| {
+                matches!(
+                    w.text.as_str(),
+                    "-D" | "--delete"
+                        | "-F"
+                        | "--flush"
+                        | "-X"
+                        | "-P"
+                        | "--policy"
+                        | "-R"
+                        | "--replace"
+                        | "-N"
+                        | "-Z"
+                )
+            }) {
+                out.push(Action::changes(
+                    format!("`{} {}`", c.name(), w.text),
+                    w.range.clone(),
+                ));
             }
         }
         "nft" => {
             let pos = c.positionals(&["-f", "--file"]);
-            if let Some(verb) = pos.first().filter(|v| matches!(v.text.as_str(), "add" | "insert" | "delete" | "flush" | "create" | "replace" | "destroy")) {
+            if let Some(verb) = pos.first().filter(|v| {
+                matches!(
+                    v.text.as_str(),
+                    "add" | "insert" | "delete" | "flush" | "create" | "replace" | "destroy"
+                )
+            }) {
                 let drops = pos.iter().any(|w| w.text == "drop" || w.text == "reject");
                 let adding = matches!(verb.text.as_str(), "add" | "insert" | "create");
                 if drops && adding {
-                    out.push(Action::destroys("`nft add rule … drop`", verb.range.clone()).fault(Fault::Block("nft", None)));
+                    out.push(
+                        Action::destroys("`nft add rule … drop`", verb.range.clone())
+                            .fault(Fault::Block("nft", None)),
+                    );
                 } else {
-                    out.push(Action::changes(format!("`nft {}`", verb.text), verb.range.clone()));
+                    out.push(Action::changes(
+                        format!("`nft {}`", verb.text),
+                        verb.range.clone(),
+                    ));
                 }
             }
         }
         "tc" => {
             let pos = c.positionals(&[]);
             if let (Some(obj), Some(verb)) = (pos.first(), pos.get(1)) {
-                if obj.text == "qdisc" && matches!(verb.text.as_str(), "add" | "change" | "replace") {
-                    out.push(Action::destroys("`tc qdisc add` (netem)", verb.range.clone()).fault(Fault::Block("tc", device(c))));
+                if obj.text == "qdisc" && matches!(verb.text.as_str(), "add" | "change" | "replace")
+                {
+                    out.push(
+                        Action::destroys("`tc qdisc add` (netem)", verb.range.clone())
+                            .fault(Fault::Block("tc", device(c))),
+                    );
                 } else if obj.text == "qdisc" && verb.text == "del" {
                     out.push(Action::changes("`tc qdisc del`", verb.range.clone()));
                 }
@@ -167,12 +300,24 @@ pub fn network(c: &Command, out: &mut Vec<Action>) {
             let texts: Vec<&str> = pos.iter().map(|w| w.text.as_str()).collect();
             if texts.first() == Some(&"link") && texts.get(1) == Some(&"set") {
                 if let Some(i) = texts.iter().position(|t| *t == "down") {
-                    out.push(Action::destroys("`ip link set … down`", pos[i].range.clone()).fault(Fault::Block("link", device(c))));
+                    out.push(
+                        Action::destroys("`ip link set … down`", pos[i].range.clone())
+                            .fault(Fault::Block("link", device(c))),
+                    );
                 } else if texts.contains(&"up") {
                     out.push(Action::changes("`ip link set … up`", pos[1].range.clone()));
                 }
-            } else if matches!(texts.first(), Some(&("addr" | "address" | "route" | "r" | "a"))) && matches!(texts.get(1), Some(&("add" | "del" | "delete" | "replace" | "flush" | "change"))) {
-                out.push(Action::changes(format!("`ip {} {}`", texts[0], texts[1]), pos[1].range.clone()));
+            } else if matches!(
+                texts.first(),
+                Some(&("addr" | "address" | "route" | "r" | "a"))
+            ) && matches!(
+                texts.get(1),
+                Some(&("add" | "del" | "delete" | "replace" | "flush" | "change"))
+            ) {
+                out.push(Action::changes(
+                    format!("`ip {} {}`", texts[0], texts[1]),
+                    pos[1].range.clone(),
+                ));
             }
         }
         _ => {}
@@ -183,13 +328,18 @@ pub fn power(c: &Command, out: &mut Vec<Action>) {
     if c.name() == "shutdown" && c.args.iter().any(|w| w.text == "-c") {
         return;
     }
-    out.push(Action::destroys(format!("`{}`", c.name()), c.name.range.clone()));
+    out.push(Action::destroys(
+        format!("`{}`", c.name()),
+        c.name.range.clone(),
+    ));
 }
 
 /// `sed -i` edits a file in place.
 pub fn edits(c: &Command, out: &mut Vec<Action>) {
     if c.name() == "sed" {
-        if let Some(w) = c.args.iter().find(|w| w.text == "-i" || w.text.starts_with("-i") || w.text.starts_with("--in-place")) {
+        if let Some(w) = c.args.iter().find(|w| {
+            w.text == "-i" || w.text.starts_with("-i") || w.text.starts_with("--in-place")
+        }) {
             out.push(Action::changes("`sed -i`", w.range.clone()));
         }
     }
@@ -236,20 +386,49 @@ pub fn undoes(c: &Command) -> Option<Fault> {
             .args
             .iter()
             .any(|w| matches!(w.text.as_str(), "-D" | "--delete" | "-F" | "--flush"))
-            .then(|| Fault::Block("iptables", if c.args.iter().any(|w| w.text == "-D" || w.text == "--delete") { iptables_rule(c) } else { None })),
-        "nft" => c.positionals(&["-f"]).first().is_some_and(|v| matches!(v.text.as_str(), "delete" | "flush" | "destroy")).then_some(Fault::Block("nft", None)),
+            .then(|| {
+                Fault::Block(
+                    "iptables",
+                    if c.args
+                        .iter()
+                        .any(|w| w.text == "-D" || w.text == "--delete")
+                    {
+                        iptables_rule(c)
+                    } else {
+                        None
+                    },
+                )
+            }),
+        "nft" => c
+            .positionals(&["-f"])
+            .first()
+            .is_some_and(|v| matches!(v.text.as_str(), "delete" | "flush" | "destroy"))
+            .then_some(Fault::Block("nft", None)),
         "tc" => {
             let pos = c.positionals(&[]);
-            (pos.first().is_some_and(|w| w.text == "qdisc") && pos.get(1).is_some_and(|w| w.text == "del")).then(|| Fault::Block("tc", device(c)))
+            (pos.first().is_some_and(|w| w.text == "qdisc")
+                && pos.get(1).is_some_and(|w| w.text == "del"))
+            .then(|| Fault::Block("tc", device(c)))
         }
-        "ip" => c.args.iter().any(|w| w.text == "up").then(|| Fault::Block("link", device(c))),
+        "ip" => c
+            .args
+            .iter()
+            .any(|w| w.text == "up")
+            .then(|| Fault::Block("link", device(c))),
         "systemctl" | "service" => {
             let (verb, units) = verb_and_units(c)?;
-            matches!(verb.text.as_str(), "start" | "restart" | "try-restart" | "reload-or-restart")
-                .then(|| units.first().map(|u| Fault::Stop(unit_name(u))))
-                .flatten()
+            matches!(
+                verb.text.as_str(),
+                "start" | "restart" | "try-restart" | "reload-or-restart"
+            )
+            .then(|| units.first().map(|u| Fault::Stop(unit_name(u))))
+            .flatten()
         }
-        "pg_ctl" | "pg_ctlcluster" => c.args.iter().any(|w| w.text == "start" || w.text == "restart").then(|| Fault::Stop("postgresql".into())),
+        "pg_ctl" | "pg_ctlcluster" => c
+            .args
+            .iter()
+            .any(|w| w.text == "start" || w.text == "restart")
+            .then(|| Fault::Stop("postgresql".into())),
         _ => None,
     }
 }
