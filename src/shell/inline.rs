@@ -93,7 +93,7 @@ enum Param {
     Built(Range<usize>),
     /// A variable set from an option the body parses (`--sql) sql=$2`): the
     /// option's spellings, and whether it also takes `--sql=VALUE`.
-    Flag(Vec<String>, bool),
+    Flag(Vec<String>, bool, Option<String>),
 }
 
 /// The body with the call's arguments in place of its positional parameters.
@@ -146,9 +146,18 @@ fn render_range(
                 }
             }
             Param::Built(_) => continue,
-            Param::Flag(names, eq) => match flag_value(args, names, *eq) {
-                Some(w) => render(&w, quoted),
-                None => continue,
+            Param::Flag(names, eq, default) => match (flag_value(args, names, *eq), default) {
+                (Some(w), _) => render(&w, quoted),
+                // The call leaves the option out: the body's default holds
+                // (`local method=GET` before the option loop).
+                (None, Some(d)) => {
+                    if quoted {
+                        escape_dq(d)
+                    } else {
+                        single_quote(d)
+                    }
+                }
+                (None, None) => continue,
             },
         };
         edits.push((at.start - range.start..at.end - range.start, text));
@@ -306,6 +315,9 @@ struct Scan {
     built: HashMap<String, Range<usize>>,
     /// `case "$1" in --sql) sql=$2`: sql → the option's spellings, `=` form.
     flags: HashMap<String, (Vec<String>, bool)>,
+    /// `local method=GET`: plain values assigned in the body, the defaults
+    /// of options the call may leave out.
+    defaults: HashMap<String, String>,
     /// Replacements: range, what, inside double quotes.
     uses: Vec<(Range<usize>, Param, bool)>,
 }
@@ -363,6 +375,15 @@ fn scan(node: Node, src: &str, st: &mut Scan) {
                         // The alias's own value needs no substitution.
                         return;
                     }
+                }
+                if matches!(value.kind(), "word" | "raw_string" | "number")
+                    || (value.kind() == "string"
+                        && value.named_child_count() <= 1
+                        && !v.contains('$'))
+                {
+                    let plain = v.trim_matches(['"', '\'']).to_string();
+                    st.defaults
+                        .insert(src[name.byte_range()].to_string(), plain);
                 }
                 // A value built from parameters: scan it, and remember it.
                 let before = st.uses.len();
@@ -449,7 +470,11 @@ fn parameter(node: Node, src: &str, st: &Scan) -> Option<Param> {
         return (n > 0).then(|| Param::One(st.shifted(offset, n), default));
     }
     if let Some((names, eq)) = st.flags.get(text) {
-        return Some(Param::Flag(names.clone(), *eq));
+        return Some(Param::Flag(
+            names.clone(),
+            *eq,
+            st.defaults.get(text).cloned(),
+        ));
     }
     if let Some(k) = st.aliases.get(text) {
         return Some(Param::One(*k, default));
@@ -509,11 +534,13 @@ mod tests {
         let body = "local host=\"\" sql=\"\" port=5432\nwhile [[ $# -gt 0 ]]; do\n  case \"$1\" in\n    --host|-h) host=$2; shift 2 ;;\n    --sql=*) sql=${1#*=}; shift ;;\n    --sql) sql=\"$2\"; shift 2 ;;\n    --port) port=$2; shift 2 ;;\n    *) shift ;;\n  esac\ndone\npsql -h \"$host\" -p \"$port\" -c \"$sql\"\n";
         let out = substitute(body, &args("--host db1 --sql 'SELECT pg_promote()'"));
         assert!(
-            out.ends_with("psql -h \"db1\" -p \"$port\" -c \"SELECT pg_promote()\"\n"),
+            out.ends_with("psql -h \"db1\" -p \"5432\" -c \"SELECT pg_promote()\"\n"),
             "{out}"
         );
         let out = substitute(body, &args("-h db1 --sql='DELETE FROM t'"));
         assert!(out.contains("-c \"DELETE FROM t\""), "{out}");
+        // An option left out keeps the body's default.
+        assert!(out.contains("-p \"5432\""), "{out}");
     }
 
     #[test]

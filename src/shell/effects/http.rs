@@ -92,14 +92,22 @@ const WITH_VALUE: &[&str] = &[
 ];
 
 pub fn request(c: &Command, out: &mut Vec<Action>) {
+    if matches!(c.name(), "http" | "https" | "xh" | "xhs") {
+        return httpie(c, out);
+    }
     let method = c
         .option_values(&["-X", "--request", "--method"])
         .into_iter()
         .next_back()
         .map(|(w, r)| (w.text[r.clone()].to_ascii_uppercase(), w.span_of(r)));
     let data: Vec<(&Word, std::ops::Range<usize>)> = c.option_values(DATA);
+    // `curl -G -d q=1` sends the data as a query string on a GET.
+    let get = c.has_option("-G") || c.has_option("--get");
     let method = match method {
+        // A method only known at run time (`-X "$method"`) proves nothing.
+        Some((m, _)) if m.starts_with('$') => return,
         Some(m) => m,
+        None if get => return,
         None if !data.is_empty() => {
             // Data without a method is a POST; the data word proves it.
             let (w, _) = &data[0];
@@ -116,6 +124,69 @@ pub fn request(c: &Command, out: &mut Vec<Action>) {
         .map(|(w, _)| w)
         .chain(c.positionals(WITH_VALUE))
         .find(|w| w.text.contains('/') || w.text.contains(':'));
+    classify(c, method, url, &data, out);
+}
+
+/// httpie and xh: `http [OPTIONS] [METHOD] URL [ITEMS]`; data items
+/// (`key=value`, `key:=json`) without a method make a POST.
+fn httpie(c: &Command, out: &mut Vec<Action>) {
+    let pos = c.positionals(&[
+        "-a",
+        "--auth",
+        "-A",
+        "--auth-type",
+        "-o",
+        "--output",
+        "--session",
+        "--verify",
+        "--cert",
+        "--cert-key",
+        "--timeout",
+        "-p",
+        "--print",
+    ]);
+    let explicit = pos.first().filter(|w| {
+        matches!(
+            w.text.as_str(),
+            "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+        )
+    });
+    let url_index = usize::from(explicit.is_some());
+    let Some(url) = pos.get(url_index).copied() else {
+        return;
+    };
+    let items: Vec<&Word> = pos[url_index + 1..]
+        .iter()
+        .copied()
+        .filter(|w| w.text.contains('=') && !w.text.contains("==") || w.text.contains(":="))
+        .collect();
+    let method = match explicit {
+        Some(m) => (m.text.clone(), m.range.clone()),
+        None if !items.is_empty() => ("POST".to_string(), items[0].range.clone()),
+        None => return,
+    };
+    if matches!(method.0.as_str(), "GET" | "HEAD" | "OPTIONS") {
+        return;
+    }
+    // The JSON body httpie builds from `standby_cluster:=null`.
+    let body: Vec<(&Word, std::ops::Range<usize>)> = items
+        .iter()
+        .filter(|w| w.text.replace(' ', "") == "standby_cluster:=null")
+        .map(|w| (*w, 0..w.text.len()))
+        .collect();
+    let data: Vec<(&Word, std::ops::Range<usize>)> =
+        if body.is_empty() { Vec::new() } else { body };
+    classify(c, method, Some(url), &data, out);
+}
+
+/// What a request with this method, URL and data does.
+fn classify(
+    c: &Command,
+    method: (String, std::ops::Range<usize>),
+    url: Option<&Word>,
+    data: &[(&Word, std::ops::Range<usize>)],
+    out: &mut Vec<Action>,
+) {
     let path = url.map(|u| path_of(&u.text)).unwrap_or_default();
     let endpoint = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
     let url_at = url.map_or(method.1.clone(), |u| u.range.clone());
@@ -174,6 +245,9 @@ fn path_of(url: &str) -> String {
 
 /// JSON with `"standby_cluster": null`.
 fn removes_standby_cluster(data: &str) -> bool {
+    if data.replace(' ', "") == "standby_cluster:=null" {
+        return true;
+    }
     if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(data) {
         return map
             .get("standby_cluster")

@@ -99,7 +99,10 @@ const CHECKS: &[(&[&str], Check)] = &[
     ),
     (&["repmgr"], postgres::repmgr),
     (&["pg_autoctl"], postgres::pg_autoctl),
-    (&["curl", "wget"], http::request),
+    (
+        &["curl", "wget", "http", "https", "xh", "xhs"],
+        http::request,
+    ),
     (&["etcdctl"], etcd::etcdctl),
     (&["consul"], etcd::consul),
     (&["systemctl", "service"], system::service),
