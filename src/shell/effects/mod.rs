@@ -285,6 +285,9 @@ mod tests {
             "systemctl status patroni",
             "iptables -L -n",
             "kubectl get pods -l application=spilo",
+            "curl -sf -G --data-urlencode 'lag=1MB' http://h:8008/replica",
+            "http --ignore-stdin GET http://h:8008/cluster",
+            "curl -s -X \"$method\" http://h:8008/config",
             "printf 'run: patronictl failover\\n'",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
