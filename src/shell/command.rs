@@ -640,7 +640,21 @@ fn word(node: Node, src: &str) -> Word {
     Word::new(text, is_static, node.byte_range(), offsets)
 }
 
+/// `i`, or the start of the character it falls inside: tree-sitter's error
+/// recovery can end a node (an unterminated string) inside a character.
+fn char_floor(src: &str, mut i: usize) -> usize {
+    i = i.min(src.len());
+    while !src.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 fn push_raw(src: &str, range: Range<usize>, text: &mut String, offsets: &mut Vec<usize>) {
+    let range = char_floor(src, range.start)..char_floor(src, range.end);
+    if range.start >= range.end {
+        return;
+    }
     text.push_str(&src[range.clone()]);
     offsets.extend(range);
 }
@@ -710,6 +724,7 @@ fn unescape(
     text: &mut String,
     offsets: &mut Vec<usize>,
 ) {
+    let range = char_floor(src, range.start)..char_floor(src, range.end);
     let bytes = src.as_bytes();
     let mut i = range.start;
     while i < range.end {
@@ -848,6 +863,15 @@ mod tests {
             let (w, r) = &v[0];
             assert_eq!(&w.text[r.clone()], "PATCH", "{t}");
         }
+    }
+
+    #[test]
+    fn an_unterminated_string_ending_in_a_wide_character_does_not_panic() {
+        // Found by the fuzzer: the string's closing quote is missing, and
+        // "one byte before the end" fell inside `ɠ`.
+        let t = "patronictl -c \"$PATRONI_CONF\" list \"$DCɠ";
+        let m = commands_uncached(t);
+        assert!(m.commands.iter().any(|c| c.name() == "patronictl"));
     }
 
     #[test]
