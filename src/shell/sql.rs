@@ -129,7 +129,9 @@ pub fn statements(sql: &str) -> Vec<Statement> {
             }
             b'\'' => {
                 let end = skip_quoted(bytes, i, b'\'');
-                strings.push(i + 1..end.saturating_sub(1).max(i + 1));
+                // Without its closing quote (cut short) the literal runs to the end.
+                let closed = end > i + 1 && bytes[end - 1] == b'\'';
+                strings.push(i + 1..if closed { end - 1 } else { end });
                 i = end;
             }
             b'"' => i = skip_quoted(bytes, i, b'"'),
@@ -273,6 +275,11 @@ mod tests {
         assert_eq!(&sql[s[0].keyword_range.clone()], "DROP");
         // Without \gexec a string is only a string.
         assert_eq!(statements("SELECT 'DROP TABLE t';")[0].keyword, "SELECT");
+    }
+
+    #[test]
+    fn an_unclosed_literal_before_gexec_does_not_panic() {
+        let _ = statements("SELECT 'DROP TABLE é \\gexec");
     }
 
     #[test]
