@@ -333,11 +333,7 @@ fn choice_var(choice: &str) -> String {
 /// A step's `when`, as the script evaluates it.
 fn condition_value(w: &When, numbers: &BTreeMap<&str, usize>) -> Value {
     if let Some(step) = &w.step {
-        let outcome = w
-            .outcome
-            .as_ref()
-            .map(|o| *o.get_ref())
-            .unwrap_or(Outcome::Succeeded);
+        let outcome = w.outcome();
         return json!({"kind": "step", "index": numbers.get(step.get_ref().as_str()).map(|n| n - 1), "step": step.get_ref(), "outcome": outcome.as_str()});
     }
     if let Some(var) = &w.var {
@@ -358,11 +354,7 @@ pub fn step_note(s: &Step, p: &Procedure) -> String {
     let mut notes: Vec<String> = Vec::new();
     if let Some(w) = &s.when {
         if let Some(step) = &w.step {
-            let outcome = w
-                .outcome
-                .as_ref()
-                .map(|o| *o.get_ref())
-                .unwrap_or(Outcome::Succeeded);
+            let outcome = w.outcome();
             notes.push(format!(
                 "only if step {} {}",
                 step.get_ref(),

@@ -383,6 +383,16 @@ pub struct When {
     pub test: Option<S>,
 }
 
+impl When {
+    /// The outcome `step` must have had (`succeeded` unless said).
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+            .as_ref()
+            .map(|o| *o.get_ref())
+            .unwrap_or(Outcome::Succeeded)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {

@@ -72,11 +72,7 @@ impl Check for BranchCondition {
                     else {
                         continue;
                     };
-                    let outcome = when
-                        .outcome
-                        .as_ref()
-                        .map(|o| *o.get_ref())
-                        .unwrap_or(Outcome::Succeeded);
+                    let outcome = when.outcome();
                     let never = if *t.kind.get_ref() == StepKind::Manual
                         && outcome == Outcome::Failed
                     {

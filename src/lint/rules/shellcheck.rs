@@ -258,39 +258,41 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
             }
         }
     }
+    // Functions of every environment and of common.toml, each distinct body once.
+    let mut function_sources: Vec<(&crate::spec::model::Function, &S, Locate)> = Vec::new();
     for env in &spec.environments {
         preamble_names.extend(env.doc.vars.keys().map(|k| k.get_ref().clone()));
         preamble_names.extend(env.doc.secrets.keys().map(|k| k.get_ref().clone()));
         preamble_names.extend(env.doc.groups.values().map(|g| g.var.get_ref().clone()));
-        for (name, f) in &env.doc.functions {
-            group += 1;
-            add(
-                &mut units,
-                group,
-                format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()),
-                format!("{}() {{", name.get_ref()),
-                "}".into(),
-                &f.body,
-                Locate::Environment(env),
-                None,
-            );
-        }
+        function_sources.extend(
+            env.doc
+                .functions
+                .iter()
+                .map(|(n, f)| (f, n, Locate::Environment(env))),
+        );
     }
     if let Some(common) = &spec.common {
         preamble_names.extend(common.doc.vars.keys().map(|k| k.get_ref().clone()));
-        for (name, f) in &common.doc.functions {
-            group += 1;
-            add(
-                &mut units,
-                group,
-                format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()),
-                format!("{}() {{", name.get_ref()),
-                "}".into(),
-                &f.body,
-                Locate::Common(common),
-                None,
-            );
-        }
+        function_sources.extend(
+            common
+                .doc
+                .functions
+                .iter()
+                .map(|(n, f)| (f, n, Locate::Common(common))),
+        );
+    }
+    for (f, name, locate) in function_sources {
+        group += 1;
+        add(
+            &mut units,
+            group,
+            format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()),
+            format!("{}() {{", name.get_ref()),
+            "}".into(),
+            &f.body,
+            locate,
+            None,
+        );
     }
     // Largest group first into the shortest file: even work for each process.
     let mut groups: std::collections::BTreeMap<usize, (usize, Vec<usize>)> = Default::default();

@@ -24,23 +24,13 @@ const DATA: &[&str] = &[
     "--body-file",
 ];
 
-/// Options of curl and wget that take a value, so their values are not URLs.
-const WITH_VALUE: &[&str] = &[
+/// Options of curl and wget, besides the data ones, that take a value (so
+/// their values are not URLs).
+const OTHER_WITH_VALUE: &[&str] = &[
     "-X",
     "--request",
     "-H",
     "--header",
-    "-d",
-    "--data",
-    "--data-raw",
-    "--data-binary",
-    "--data-ascii",
-    "--data-urlencode",
-    "--json",
-    "-F",
-    "--form",
-    "-T",
-    "--upload-file",
     "-u",
     "--user",
     "-o",
@@ -72,14 +62,8 @@ const WITH_VALUE: &[&str] = &[
     "-O",
     "--output-document",
     "--method",
-    "--post-data",
-    "--body-data",
-    "--post-file",
-    "--body-file",
-    "--header",
     "-t",
     "--tries",
-    "-T",
     "--timeout",
     "--ca-certificate",
     "--certificate",
@@ -90,6 +74,11 @@ const WITH_VALUE: &[&str] = &[
     "-K",
     "--config",
 ];
+
+/// Every option of curl and wget that takes a value.
+fn with_value() -> Vec<&'static str> {
+    DATA.iter().chain(OTHER_WITH_VALUE).copied().collect()
+}
 
 pub fn request(c: &Command, out: &mut Vec<Action>) {
     if matches!(c.name(), "http" | "https" | "xh" | "xhs") {
@@ -122,7 +111,7 @@ pub fn request(c: &Command, out: &mut Vec<Action>) {
         .option_values(&["--url"])
         .into_iter()
         .map(|(w, _)| w)
-        .chain(c.positionals(WITH_VALUE))
+        .chain(c.positionals(&with_value()))
         .find(|w| w.text.contains('/') || w.text.contains(':'));
     classify(c, method, url, &data, out);
 }
