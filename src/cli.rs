@@ -70,6 +70,21 @@ pub enum Command {
         #[arg(long)]
         templates: Option<PathBuf>,
     },
+    /// Lay out the printed binder for one environment as a paginated PDF
+    Print {
+        /// Environment id (`rbgen print --env production`)
+        #[arg(long)]
+        env: String,
+        /// PDF file to write (default: `print/ENV.pdf` beside the spec directory)
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Spec directory (default: `spec/`, searched upward)
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Write the Typst source of the binder instead of the PDF (works without the `pdf` feature)
+        #[arg(long)]
+        typst: bool,
+    },
     /// Drill records
     #[command(subcommand)]
     Drill(DrillCommand),
@@ -142,6 +157,12 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
         } => build(spec, out, check, templates),
         Command::Init { dir } => init(&dir),
+        Command::Print {
+            env,
+            out,
+            spec,
+            typst,
+        } => print(&env, out, spec, typst),
         Command::Lint {
             spec,
             format,
@@ -301,6 +322,74 @@ fn build(
     generate::write::write_atomically(&out_dir, &output)?;
     eprintln!("wrote {} files to {}", output.len(), out_dir.display());
     Ok(0)
+}
+
+fn print(env: &str, out: Option<PathBuf>, spec: Option<PathBuf>, typst: bool) -> Result<u8> {
+    let dir = spec_dir(spec)?;
+    let Some(spec) = load_spec(&dir) else {
+        return Ok(2);
+    };
+    if spec.environment(env).is_none() {
+        let ids: Vec<&str> = spec
+            .environments
+            .iter()
+            .map(|e| e.doc.id.get_ref().as_str())
+            .collect();
+        eprintln!(
+            "error: no environment `{env}` in {}\n  help: choose one of: {}",
+            dir.display(),
+            ids.join(", ")
+        );
+        return Ok(2);
+    }
+    let source = generate::paper::document(&spec, env)?;
+    let ext = if typst { "typ" } else { "pdf" };
+    let out = out.unwrap_or_else(|| {
+        dir.parent()
+            .unwrap_or(Path::new("."))
+            .join("print")
+            .join(format!("{env}.{ext}"))
+    });
+    let bytes = if typst {
+        source.into_bytes()
+    } else {
+        match render_pdf(
+            &source,
+            &format!("{}-{env}", spec.project.doc.project.name.get_ref()),
+        ) {
+            Some(result) => {
+                let (pdf, pages) = result?;
+                eprintln!("{pages} pages");
+                pdf
+            }
+            None => {
+                eprintln!(
+                    "error: this rbgen was built without the `pdf` feature, which lays out PDFs\n  help: install it with `cargo install --path . --features pdf` (or build with `cargo build --release --features pdf`), or write the Typst source with `rbgen print --env {env} --typst` and lay it out with the `typst` CLI"
+                );
+                return Ok(2);
+            }
+        }
+    };
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    // Written beside and renamed, so a failed run never leaves half a file.
+    let tmp = out.with_extension(format!("{ext}.tmp"));
+    std::fs::write(&tmp, &bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &out).with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!("wrote {}", out.display());
+    Ok(0)
+}
+
+#[cfg(feature = "pdf")]
+fn render_pdf(source: &str, ident: &str) -> Option<Result<(Vec<u8>, usize)>> {
+    Some(crate::pdf::render(source, ident))
+}
+
+#[cfg(not(feature = "pdf"))]
+fn render_pdf(_: &str, _: &str) -> Option<Result<(Vec<u8>, usize)>> {
+    None
 }
 
 fn init(dir: &Path) -> Result<u8> {

@@ -9,6 +9,8 @@ pub mod diagnostic;
 pub mod drill_report;
 pub mod generate;
 pub mod lint;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod shell;
 pub mod source;
 pub mod spec;

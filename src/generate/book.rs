@@ -4,6 +4,7 @@
 //! All three are rendered from the same context by tera templates; the print
 //! page is the book's Markdown turned into one HTML file by pulldown-cmark.
 
+use super::prose::{self, Breaks};
 use super::{GENERATOR, OutFile, Output};
 use crate::shell::command::commands;
 use crate::spec::model::*;
@@ -40,6 +41,21 @@ pub fn proc_file(kind: ProcKind, id: &str) -> String {
     }
 }
 
+/// Prose fields rendered as book Markdown (see `prose`).
+fn block(spec: &Spec, s: &Option<S>) -> Option<String> {
+    s.as_ref()
+        .map(|v| prose::to_book(spec, v.get_ref(), Breaks::Soft))
+}
+
+fn lines(spec: &Spec, s: &Option<S>) -> Option<String> {
+    s.as_ref()
+        .map(|v| prose::to_book(spec, v.get_ref(), Breaks::Hard))
+}
+
+fn inline(spec: &Spec, s: &Option<S>) -> Option<String> {
+    s.as_ref().map(|v| prose::to_book_inline(spec, v.get_ref()))
+}
+
 fn opt(s: &Option<S>) -> Option<&str> {
     s.as_ref().map(|v| v.get_ref().as_str())
 }
@@ -54,19 +70,22 @@ fn checklist_value(spec: &Spec, id: &str) -> Value {
     match spec.checklist(id) {
         Some(c) => json!({
             "id": id,
+            "anchor": prose::checklist_fragment(id),
             "title": c.doc.title.get_ref(),
-            "description": opt(&c.doc.description),
-            "items": c.doc.items.iter().map(|i| json!({"id": i.id.get_ref(), "text": i.text.get_ref(), "how": opt(&i.how)})).collect::<Vec<_>>(),
+            "description": block(spec, &c.doc.description),
+            "items": c.doc.items.iter().map(|i| json!({"id": i.id.get_ref(), "text": prose::to_book_inline(spec, i.text.get_ref()), "how": inline(spec, &i.how)})).collect::<Vec<_>>(),
         }),
-        None => json!({"id": id, "title": id, "items": []}),
+        None => {
+            json!({"id": id, "anchor": prose::checklist_fragment(id), "title": id, "items": []})
+        }
     }
 }
 
 fn step_marker(kind: StepKind) -> Option<&'static str> {
     match kind {
-        StepKind::Destructive => Some("**[DESTRUCTIVE]**"),
-        StepKind::Promotion => Some("**[PROMOTION]**"),
-        StepKind::Fault => Some("**[FAULT]**"),
+        StepKind::Destructive => Some("destructive step"),
+        StepKind::Promotion => Some("promotion"),
+        StepKind::Fault => Some("fault injection"),
         _ => None,
     }
 }
@@ -83,13 +102,14 @@ fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
             json!({
                 "number": i + 1,
                 "id": s.id.get_ref(),
+                "anchor": prose::step_fragment(s.id.get_ref()),
                 "title": s.title.get_ref(),
                 "kind": s.kind.get_ref().as_str(),
                 "marker": step_marker(*s.kind.get_ref()),
-                "description": opt(&s.description),
+                "description": block(spec, &s.description),
                 "run": s.run.as_ref().map(|r| r.get_ref().trim_end()),
-                "expect": opt(&s.expect),
-                "rollback": opt(&s.rollback),
+                "expect": lines(spec, &s.expect),
+                "rollback": block(spec, &s.rollback),
                 "cleanup": s.cleanup.as_ref().map(|r| r.get_ref().trim_end()),
                 "timeout": opt(&s.timeout),
                 "gate": s.gate.as_ref().map(|g| checklist_value(spec, g.get_ref())),
@@ -138,28 +158,30 @@ fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "last_performed": date(&p.last_performed),
         "cadence_days": p.cadence_days.as_ref().map(|c| *c.get_ref()).unwrap_or(spec.project.doc.project.drill_cadence_days),
         "owner": opt(&p.owner).or(opt(&spec.project.doc.project.owner)).unwrap_or("unassigned"),
-        "trigger": opt(&p.trigger),
-        "summary": opt(&p.summary),
-        "goal": opt(&p.goal),
-        "rto": opt(&p.rto),
-        "rpo": opt(&p.rpo),
-        "warnings": p.warnings.iter().map(|w| w.get_ref()).collect::<Vec<_>>(),
+        "trigger": inline(spec, &p.trigger),
+        "summary": block(spec, &p.summary),
+        "goal": inline(spec, &p.goal),
+        "rto": inline(spec, &p.rto),
+        "rpo": inline(spec, &p.rpo),
+        "warnings": p.warnings.iter().map(|w| prose::to_book_inline(spec, w.get_ref())).collect::<Vec<_>>(),
         "before": p.before.iter().map(|c| checklist_value(spec, c.get_ref())).collect::<Vec<_>>(),
         "requires": p.requires.iter().map(|(t, v)| json!({"tool": t.get_ref(), "version": v.get_ref()})).collect::<Vec<_>>(),
-        "params": p.params.iter().map(|a| json!({"flag": a.name.get_ref().to_lowercase().replace('_', "-"), "description": a.description.get_ref(), "default": opt(&a.default)})).collect::<Vec<_>>(),
+        "params": p.params.iter().map(|a| json!({"flag": a.name.get_ref().to_lowercase().replace('_', "-"), "description": prose::to_book_inline(spec, a.description.get_ref()), "default": opt(&a.default)})).collect::<Vec<_>>(),
         "scripts": envs.iter().map(|e| format!("generated/{}", super::bash::script_path(e.doc.id.get_ref(), id))).collect::<Vec<_>>(),
         "preparation": opt(&p.preparation),
         "preparation_file": opt(&p.preparation).map(|id| format!("../drills/{id}.md")),
         "targets": p.targets.iter().map(|t| json!({"id": t.id.get_ref(), "item": t.item.get_ref(), "target": t.target.get_ref(), "max_seconds": *t.max_seconds.get_ref()})).collect::<Vec<_>>(),
         "scenario": p.scenario.as_ref().map(|s| *s.get_ref()),
         "steps": steps,
+        "uses": envs.iter().map(|e| super::uses::of(spec, p, e).to_value(e.doc.id.get_ref())).collect::<Vec<_>>(),
     })
 }
 
-/// The decision tree as Mermaid and as a plain indented text tree.
+/// The decision tree: the drawing, the same tree as a nested list (for
+/// screen readers and text browsers), and each question with its help.
 fn tree_value(spec: &Spec) -> Value {
     let Some(tree) = &spec.decision_tree else {
-        return json!({"mermaid": "flowchart TD\n  none[\"No decision tree in the spec\"]", "text": "(no decision tree)", "questions": []});
+        return Value::Null;
     };
     let questions: BTreeMap<&str, &Question> = tree
         .doc
@@ -172,41 +194,22 @@ fn tree_value(spec: &Spec) -> Value {
             .map(|(_, d)| d.doc.title.get_ref().clone())
             .unwrap_or_else(|| id.to_string())
     };
-    let label = |s: &str| s.replace('"', "#quot;").replace('\n', " ");
-    let mut mermaid = String::from("flowchart TD\n");
-    for q in &tree.doc.questions {
-        let qid = q.id.get_ref().replace('-', "_");
-        mermaid.push_str(&format!("  q_{qid}{{\"{}\"}}\n", label(q.text.get_ref())));
-        for (i, a) in q.answers.iter().enumerate() {
-            let target = if let Some(next) = &a.next {
-                format!("q_{}", next.get_ref().replace('-', "_"))
-            } else if let Some(rb) = &a.runbook {
-                let node = format!("r_{}", rb.get_ref().replace('-', "_"));
-                mermaid.push_str(&format!(
-                    "  {node}[\"{}\"]\n",
-                    label(&title_of(rb.get_ref()))
-                ));
-                node
-            } else {
-                let node = format!("a_{qid}_{i}");
-                mermaid.push_str(&format!(
-                    "  {node}([\"{}\"])\n",
-                    label(opt(&a.action).unwrap_or(""))
-                ));
-                node
-            };
-            mermaid.push_str(&format!(
-                "  q_{qid} -- \"{}\" --> {target}\n",
-                label(a.answer.get_ref())
-            ));
-        }
-    }
-    let mut text = String::new();
+    let mut outline = String::new();
     let start = tree.doc.start.get_ref().as_str();
     if let Some(q) = questions.get(start) {
-        text.push_str(q.text.get_ref());
-        text.push('\n');
-        text_tree(q, &questions, &title_of, "", &mut vec![start], &mut text);
+        outline.push_str(&format!(
+            "- **{}**\n",
+            prose::to_book_inline(spec, q.text.get_ref())
+        ));
+        outline_tree(
+            spec,
+            q,
+            &questions,
+            &title_of,
+            "  ",
+            &mut vec![start],
+            &mut outline,
+        );
     }
     let qs: Vec<Value> = tree
         .doc
@@ -215,26 +218,35 @@ fn tree_value(spec: &Spec) -> Value {
         .map(|q| {
             json!({
                 "id": q.id.get_ref(),
-                "text": q.text.get_ref(),
-                "help": opt(&q.help),
+                "anchor": prose::question_fragment(q.id.get_ref()),
+                "text": prose::to_book_inline(spec, q.text.get_ref()),
+                "help": block(spec, &q.help),
                 "answers": q.answers.iter().map(|a| {
                     let rb = a.runbook.as_ref().map(|r| r.get_ref().as_str());
                     json!({
-                        "answer": a.answer.get_ref(),
+                        "answer": prose::to_book_inline(spec, a.answer.get_ref()),
                         "next": opt(&a.next),
-                        "next_text": a.next.as_ref().and_then(|n| questions.get(n.get_ref().as_str())).map(|q| q.text.get_ref()),
+                        "next_text": a.next.as_ref().and_then(|n| questions.get(n.get_ref().as_str())).map(|q| prose::to_book_inline(spec, q.text.get_ref())),
+                        "next_anchor": a.next.as_ref().map(|n| prose::question_fragment(n.get_ref())),
                         "target": rb.map(|r| title_of(r)),
                         "file": rb.and_then(|r| spec.procedure(r)).map(|(k, d)| proc_file(k, d.doc.id.get_ref())),
-                        "action": opt(&a.action),
+                        "action": inline(spec, &a.action),
                     })
                 }).collect::<Vec<_>>(),
             })
         })
         .collect();
-    json!({"mermaid": mermaid.trim_end(), "text": text.trim_end(), "questions": qs})
+    json!({
+        "svg": super::tree_svg::whole(spec).map(|p| p.svg),
+        "start": questions.get(start).map(|q| prose::to_book_inline(spec, q.text.get_ref())),
+        "outline": outline.trim_end(),
+        "questions": qs,
+    })
 }
 
-fn text_tree<'a>(
+/// The tree as a nested Markdown list: answer, then what it leads to.
+fn outline_tree<'a>(
+    spec: &Spec,
     q: &'a Question,
     questions: &BTreeMap<&'a str, &'a Question>,
     title_of: &dyn Fn(&str) -> String,
@@ -242,44 +254,47 @@ fn text_tree<'a>(
     path: &mut Vec<&'a str>,
     out: &mut String,
 ) {
-    for (i, a) in q.answers.iter().enumerate() {
-        let last = i + 1 == q.answers.len();
-        let (branch, child_indent) = if last {
-            ("└─ ", "   ")
-        } else {
-            ("├─ ", "│  ")
-        };
-        let answer = a.answer.get_ref();
+    for a in &q.answers {
+        let answer = prose::to_book_inline(spec, a.answer.get_ref());
         if let Some(next) = &a.next {
             let id = next.get_ref().as_str();
             match questions.get(id) {
                 Some(nq) if !path.contains(&id) => {
                     out.push_str(&format!(
-                        "{indent}{branch}{answer} → {}\n",
-                        nq.text.get_ref()
+                        "{indent}- *{answer}* → **{}**\n",
+                        prose::to_book_inline(spec, nq.text.get_ref())
                     ));
                     path.push(id);
-                    text_tree(
+                    outline_tree(
+                        spec,
                         nq,
                         questions,
                         title_of,
-                        &format!("{indent}{child_indent}"),
+                        &format!("{indent}  "),
                         path,
                         out,
                     );
                     path.pop();
                 }
-                _ => out.push_str(&format!("{indent}{branch}{answer} → (back to: {id})\n")),
+                Some(nq) => out.push_str(&format!(
+                    "{indent}- *{answer}* → back to: {}\n",
+                    prose::to_book_inline(spec, nq.text.get_ref())
+                )),
+                None => out.push_str(&format!("{indent}- *{answer}* → back to: {id}\n")),
             }
         } else if let Some(rb) = &a.runbook {
+            let link = spec
+                .procedure(rb.get_ref())
+                .map(|(k, d)| format!("{}{}", prose::ROOT, proc_file(k, d.doc.id.get_ref())))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "{indent}{branch}{answer} → RUN: {}\n",
-                title_of(rb.get_ref())
+                "{indent}- *{answer}* → run [{}]({link})\n",
+                super::markdown::inline(&title_of(rb.get_ref()))
             ));
         } else {
             out.push_str(&format!(
-                "{indent}{branch}{answer} → {}\n",
-                opt(&a.action).unwrap_or("")
+                "{indent}- *{answer}* → {}\n",
+                inline(spec, &a.action).unwrap_or_default()
             ));
         }
     }
@@ -322,7 +337,7 @@ fn cheatsheet_value(spec: &Spec) -> Value {
                 by_tool.entry(tool).or_default().entry(command).or_default().push(json!({
                     "title": doc.doc.title.get_ref(),
                     "step": i + 1,
-                    "file": format!("{}#step-{}-{}", proc_file(kind, doc.doc.id.get_ref()), i + 1, slug(step.title.get_ref())),
+                    "file": format!("{}#{}", proc_file(kind, doc.doc.id.get_ref()), prose::step_fragment(step.id.get_ref())),
                 }));
             }
         }
@@ -369,15 +384,15 @@ fn environments_value(spec: &Spec) -> Value {
             json!({
                 "id": e.id.get_ref(),
                 "title": e.title.get_ref(),
-                "description": opt(&e.description),
+                "description": block(spec, &e.description),
                 "tools": e.tools.iter().map(|(k, v)| json!({"name": k.get_ref(), "version": v.get_ref()})).collect::<Vec<_>>(),
                 "sites": sites.into_iter().map(|(name, nodes)| json!({"name": name, "nodes": nodes})).collect::<Vec<_>>(),
                 "vars": spec.vars_of(env).values().map(|v| json!({"name": v.name, "value": v.value})).collect::<Vec<_>>(),
-                "secrets": e.secrets.iter().map(|(k, v)| json!({"name": k.get_ref(), "description": v.get_ref()})).collect::<Vec<_>>(),
+                "secrets": e.secrets.iter().map(|(k, v)| json!({"name": k.get_ref(), "description": prose::to_book_inline(spec, v.get_ref())})).collect::<Vec<_>>(),
                 "functions": spec.functions_of(env).values().map(|f| json!({
                     "name": f.name,
                     "args": f.function.args.join(" "),
-                    "description": opt(&f.function.description).unwrap_or(""),
+                    "description": block(spec, &f.function.description).unwrap_or_default(),
                     "body": f.function.body.get_ref().trim_end(),
                 })).collect::<Vec<_>>(),
             })
@@ -440,46 +455,60 @@ pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> 
     let postmortem = spec.postmortem.as_ref().map(|pm| {
         json!({
             "title": pm.doc.title.get_ref(),
-            "description": opt(&pm.doc.description),
+            "description": block(spec, &pm.doc.description),
             "template": pm.doc.template.get_ref(),
+            "form": prose::to_book(spec, pm.doc.template.get_ref(), Breaks::Soft),
             "checks": opt(&pm.doc.checks_runbook).and_then(|id| spec.procedure(id)).map(|(k, d)| json!({"id": d.doc.id.get_ref(), "title": d.doc.title.get_ref(), "file": proc_file(k, d.doc.id.get_ref())})),
             "checklist": opt(&pm.doc.checklist).map(|id| checklist_value(spec, id)),
         })
     });
+    let tree = tree_value(spec);
+    let cheatsheet = cheatsheet_value(spec);
     let base = json!({
         "generator": GENERATOR,
         "project": {"name": project.name.get_ref(), "version": project.version.get_ref()},
         "runbooks": runbooks,
         "drills": drills,
-        "postmortem_file": "postmortem.md",
+        "tree_start": tree.get("start"),
+        "has_tree": !tree.is_null(),
+        "has_checklists": !checklists.is_empty(),
+        "has_cheatsheet": cheatsheet.as_array().is_some_and(|t| !t.is_empty()),
+        "postmortem_file": postmortem.as_ref().map(|_| "postmortem.md"),
+        "postmortem_title": postmortem.as_ref().map(|pm| pm["title"].clone()),
     });
+    // Each page: (path in the book, Markdown). Prose links are relative to
+    // the book's root until `at_page` knows where the page is.
     let mut pages: Vec<(String, String)> = Vec::new();
-    pages.push(("SUMMARY.md".into(), render(tera, "book/SUMMARY.md", &base)?));
-    pages.push(("index.md".into(), render(tera, "book/index.md", &base)?));
-    pages.push((
-        "environments.md".into(),
+    // Pages that read differently on paper (tick boxes, forms).
+    let mut paper_pages: Vec<(String, String)> = Vec::new();
+    let mut add =
+        |path: &str, md: String| pages.push((path.to_string(), prose::at_page(&md, path)));
+    add("SUMMARY.md", render(tera, "book/SUMMARY.md", &base)?);
+    add("index.md", render(tera, "book/index.md", &base)?);
+    add(
+        "environments.md",
         render(
             tera,
             "book/environments.md",
             &json!({"environments": environments_value(spec)}),
         )?,
-    ));
-    pages.push((
-        "decision-tree.md".into(),
-        render(
-            tera,
-            "book/decision-tree.md",
-            &json!({"tree": tree_value(spec)}),
-        )?,
-    ));
-    pages.push((
-        "checklists.md".into(),
-        render(
-            tera,
-            "book/checklists.md",
-            &json!({"checklists": checklists}),
-        )?,
-    ));
+    );
+    if !tree.is_null() {
+        add(
+            "decision-tree.md",
+            render(tera, "book/decision-tree.md", &json!({"tree": tree}))?,
+        );
+    }
+    if !checklists.is_empty() {
+        add(
+            "checklists.md",
+            render(
+                tera,
+                "book/checklists.md",
+                &json!({"checklists": checklists}),
+            )?,
+        );
+    }
     for p in base["runbooks"]
         .as_array()
         .into_iter()
@@ -487,7 +516,14 @@ pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> 
         .chain(base["drills"].as_array().into_iter().flatten())
     {
         let file = p["file"].as_str().unwrap_or_default().to_string();
-        pages.push((file, render(tera, "book/procedure.md", &json!({"p": p}))?));
+        add(
+            &file,
+            render(tera, "book/procedure.md", &json!({"p": p, "paper": false}))?,
+        );
+        paper_pages.push((
+            file.clone(),
+            render(tera, "book/procedure.md", &json!({"p": p, "paper": true}))?,
+        ));
         if let Some(sheet_file) = p["sheet"].as_str() {
             let id = p["id"].as_str().unwrap_or_default();
             let doc = spec
@@ -501,31 +537,56 @@ pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> 
                 "drill-sheet.md",
                 &json!({"p": p, "sheet": sheet, "scenarios": scenarios}),
             )?;
-            text(out, format!("drills/{id}.md"), md.clone());
-            pages.push((
-                sheet_file.to_string(),
+            text(
+                out,
+                format!("drills/{id}.md"),
+                prose::at_page(&md, "drills/"),
+            );
+            add(
+                sheet_file,
                 format!(
                     "# Record sheet: {}\n\n{md}",
                     super::markdown::inline(p["title"].as_str().unwrap_or_default())
                 ),
-            ));
+            );
         }
     }
-    let pm = postmortem.unwrap_or_else(|| json!({"title": "Post-mortem", "template": "", "description": null, "checks": null, "checklist": null}));
-    pages.push((
-        "postmortem.md".into(),
-        render(tera, "book/postmortem.md", &json!({"pm": pm}))?,
-    ));
-    pages.push((
-        "cheatsheet.md".into(),
-        render(
-            tera,
-            "book/cheatsheet.md",
-            &json!({"tools": cheatsheet_value(spec)}),
-        )?,
-    ));
-
-    let html = super::print::render(tera, &base, &pages)?;
+    // The post-mortem: in the book a template to copy, on paper a form.
+    if let Some(pm) = &postmortem {
+        add(
+            "postmortem.md",
+            render(
+                tera,
+                "book/postmortem.md",
+                &json!({"pm": pm, "paper": false}),
+            )?,
+        );
+        paper_pages.push((
+            "postmortem.md".into(),
+            render(
+                tera,
+                "book/postmortem.md",
+                &json!({"pm": pm, "paper": true}),
+            )?,
+        ));
+    }
+    if base["has_cheatsheet"] == json!(true) {
+        add(
+            "cheatsheet.md",
+            render(tera, "book/cheatsheet.md", &json!({"tools": cheatsheet}))?,
+        );
+    }
+    let print_pages: Vec<(String, String)> = pages
+        .iter()
+        .map(|(path, md)| {
+            let paper = paper_pages.iter().find(|(p, _)| p == path);
+            let md = paper
+                .map(|(_, m)| prose::at_page(m, path))
+                .unwrap_or_else(|| md.clone());
+            (path.clone(), md)
+        })
+        .collect();
+    let html = super::print::render(tera, &base, &print_pages)?;
     text(out, "print/runbooks.html".into(), html);
     for (path, md) in pages {
         text(out, format!("book/{path}"), md);

@@ -4,8 +4,12 @@ pub mod bash;
 pub mod book;
 pub mod manifest;
 pub mod markdown;
+pub mod paper;
 pub mod print;
+pub mod prose;
 pub mod templates;
+pub mod tree_svg;
+pub mod uses;
 pub mod write;
 
 use crate::spec::Spec;

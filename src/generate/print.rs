@@ -3,7 +3,7 @@
 //! fetched), for when the network or the wiki is down.
 
 use anyhow::{Result, anyhow};
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
 use serde_json::{Value, json};
 
 /// Anchor of a page inside the single HTML file.
@@ -14,23 +14,22 @@ fn anchor(path: &str) -> String {
     )
 }
 
-fn to_html(markdown: &str) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
-    let mut skipping = false;
-    let events = Parser::new_ext(markdown, options).filter_map(|event| match event {
-        // Mermaid needs JavaScript; the page prints the text tree instead.
-        Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(ref lang)))
-            if lang.as_ref() == "mermaid" =>
-        {
-            skipping = true;
-            None
-        }
-        Event::End(TagEnd::CodeBlock) if skipping => {
-            skipping = false;
-            None
-        }
-        _ if skipping => None,
+fn to_html(markdown: &str, page: &str) -> String {
+    let options = super::prose::options() | Options::ENABLE_HEADING_ATTRIBUTES;
+    let here = anchor(page);
+    let events = Parser::new_ext(markdown, options).map(|event| match event {
+        // Heading anchors (`{#step-x}`) are unique per page: prefix the page.
+        Event::Start(Tag::Heading {
+            level,
+            id: Some(id),
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level,
+            id: Some(CowStr::from(format!("{here}--{id}"))),
+            classes,
+            attrs,
+        }),
         // Links between book pages become links inside this page.
         Event::Start(Tag::Link {
             link_type,
@@ -38,16 +37,26 @@ fn to_html(markdown: &str) -> String {
             title,
             id,
         }) if is_book_link(&dest_url) => {
-            let page = dest_url.split('#').next().unwrap_or_default();
-            let page = page.trim_start_matches("../");
-            Some(Event::Start(Tag::Link {
+            let (target, fragment) = dest_url.split_once('#').unwrap_or((&dest_url, ""));
+            let target = target.trim_start_matches("../");
+            let page_anchor = if target.is_empty() {
+                here.clone()
+            } else {
+                anchor(target)
+            };
+            let dest = if fragment.is_empty() {
+                format!("#{page_anchor}")
+            } else {
+                format!("#{page_anchor}--{fragment}")
+            };
+            Event::Start(Tag::Link {
                 link_type,
-                dest_url: CowStr::from(format!("#{}", anchor(page))),
+                dest_url: CowStr::from(dest),
                 title,
                 id,
-            }))
+            })
         }
-        other => Some(other),
+        other => other,
     });
     let mut out = String::new();
     html::push_html(&mut out, events);
@@ -55,7 +64,11 @@ fn to_html(markdown: &str) -> String {
 }
 
 fn is_book_link(url: &str) -> bool {
-    !url.contains("://") && url.split('#').next().is_some_and(|p| p.ends_with(".md"))
+    !url.contains("://")
+        && url
+            .split('#')
+            .next()
+            .is_some_and(|p| p.is_empty() || p.ends_with(".md"))
 }
 
 pub fn render(tera: &tera::Tera, base: &Value, pages: &[(String, String)]) -> Result<String> {
@@ -68,7 +81,7 @@ pub fn render(tera: &tera::Tera, base: &Value, pages: &[(String, String)]) -> Re
             } else {
                 "chapter"
             };
-            json!({"anchor": anchor(path), "class": class, "html": to_html(md)})
+            json!({"anchor": anchor(path), "class": class, "html": to_html(md, path)})
         })
         .collect();
     let ctx =

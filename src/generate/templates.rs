@@ -85,6 +85,25 @@ pub fn load(dir: Option<&Path>) -> Result<tera::Tera> {
     tera.register_filter("text", |t: &str, _: tera::Kwargs, _: &tera::State| {
         markdown::fence(t, "text")
     });
+    tera.register_filter("html", |t: &str, _: tera::Kwargs, _: &tera::State| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    });
+    // Inside a CSS string (`content: "…"`): every character outside plain
+    // ASCII letters, digits and spaces is written as a CSS escape.
+    tera.register_filter("css", |t: &str, _: tera::Kwargs, _: &tera::State| {
+        t.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == ' ' || !c.is_ascii() && !c.is_control() {
+                    c.to_string()
+                } else {
+                    format!("\\{:x} ", c as u32)
+                }
+            })
+            .collect::<String>()
+    });
     for (name, builtin) in BUILTIN {
         let text = match dir.map(|d| d.join(format!("{name}.tera"))) {
             Some(path) if path.is_file() => std::fs::read_to_string(&path)

@@ -23,6 +23,7 @@ pub static RULES: &[&dyn Rule] = &[
     &unused_waiver::UnusedWaiver,
     &probe_changes_state::ProbeChangesState,
     &branch_condition::BranchCondition,
+    &unresolved_prose_reference::UnresolvedProseReference,
 ];
 
 /// Look a rule up by code (`RB001`) or name (`undefined-variable`).

@@ -1,0 +1,575 @@
+//! Prose fields (descriptions, summaries, help texts, expected results,
+//! checklist `how`s, …) are CommonMark with tables and task lists. This
+//! module renders them for each output: Markdown for the mdBook book, Typst
+//! markup for the PDF. Both keep the injection guarantees: raw HTML in prose
+//! is shown as text, mdBook directives (`{{#include …}}`) stay literal, and
+//! nothing a spec author writes becomes Typst code.
+//!
+//! Prose may also point at other parts of the spec with `[[target]]`:
+//! `[[runbook-id]]`, `[[runbook-id#step-id]]`, `[[checklist-id]]`,
+//! `[[checklist-id#item-id]]`, `[[decision-tree]]`,
+//! `[[decision-tree#question-id]]` and `[[postmortem]]`. The build resolves
+//! each into the target's current title and number ("Runbook B, step 8: …"),
+//! a link in the book and a page number on paper, so a renumbered step can
+//! never leave a stale "see step 6" behind. An unknown target is RB018.
+
+use super::book::proc_file;
+use crate::spec::Spec;
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+/// CommonMark plus the GitHub extensions the book and the PDF both render.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH
+}
+
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\[\[([A-Za-z0-9][A-Za-z0-9_.-]*)(?:#([A-Za-z0-9][A-Za-z0-9_.-]*))?\]\]").unwrap()
+});
+
+/// A `[[target]]` written in prose, outside code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// Everything between the brackets, e.g. `b-full-dc-failure#promote-dc2`.
+    pub target: String,
+    /// Byte range of the whole `[[…]]` in the prose text.
+    pub range: Range<usize>,
+}
+
+/// Byte ranges of code spans and code blocks: text there is never a reference.
+fn code_ranges(text: &str) -> Vec<Range<usize>> {
+    Parser::new_ext(text, options())
+        .into_offset_iter()
+        .filter_map(|(event, range)| match event {
+            Event::Code(_) | Event::Start(Tag::CodeBlock(_)) => Some(range),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The references in `text`, in order.
+pub fn references(text: &str) -> Vec<Reference> {
+    if !text.contains("[[") {
+        return Vec::new();
+    }
+    let code = code_ranges(text);
+    REFERENCE
+        .find_iter(text)
+        .filter(|m| {
+            !code
+                .iter()
+                .any(|c| c.start <= m.start() && m.end() <= c.end)
+        })
+        .map(|m| Reference {
+            target: text[m.start() + 2..m.end() - 2].to_string(),
+            range: m.range(),
+        })
+        .collect()
+}
+
+/// What a reference resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// What the reader sees: "Runbook B — …, step 8: Immediate checks".
+    pub label: String,
+    /// The book page, relative to the book's root (`runbooks/b.md`).
+    pub page: String,
+    /// The heading anchor on that page, empty for the page itself.
+    pub fragment: String,
+    /// A document-wide key (`b.promote`): the Typst label and the print
+    /// page's anchor.
+    pub key: String,
+}
+
+/// Heading anchor of a step in its procedure's page.
+pub fn step_fragment(step_id: &str) -> String {
+    format!("step-{step_id}")
+}
+
+/// Heading anchor of a checklist on the checklists page.
+pub fn checklist_fragment(id: &str) -> String {
+    format!("checklist-{id}")
+}
+
+/// Heading anchor of a decision-tree question.
+pub fn question_fragment(id: &str) -> String {
+    format!("question-{id}")
+}
+
+/// Resolve `target` against the spec.
+pub fn resolve(spec: &Spec, target: &str) -> Option<Resolved> {
+    let (id, part) = match target.split_once('#') {
+        Some((id, part)) => (id, Some(part)),
+        None => (target, None),
+    };
+    if let Some((kind, doc)) = spec.procedure(id) {
+        let p = &doc.doc;
+        let page = proc_file(kind, id);
+        return match part {
+            None => Some(Resolved {
+                label: p.title.get_ref().clone(),
+                page,
+                fragment: String::new(),
+                key: id.to_string(),
+            }),
+            Some(step_id) => {
+                let (i, step) = p
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .find(|(_, s)| s.id.get_ref() == step_id)?;
+                Some(Resolved {
+                    label: format!(
+                        "{}, step {}: {}",
+                        p.title.get_ref(),
+                        i + 1,
+                        step.title.get_ref()
+                    ),
+                    page,
+                    fragment: step_fragment(step_id),
+                    key: format!("{id}.{step_id}"),
+                })
+            }
+        };
+    }
+    if let Some(list) = spec.checklist(id) {
+        let c = &list.doc;
+        let label = match part {
+            None => c.title.get_ref().clone(),
+            Some(item) => {
+                let item = c.items.iter().find(|i| i.id.get_ref() == item)?;
+                format!("{}: {}", c.title.get_ref(), item.text.get_ref())
+            }
+        };
+        return Some(Resolved {
+            label,
+            page: "checklists.md".into(),
+            fragment: checklist_fragment(id),
+            key: format!("checklist.{id}"),
+        });
+    }
+    if id == "decision-tree" {
+        let tree = spec.decision_tree.as_ref()?;
+        return match part {
+            None => Some(Resolved {
+                label: "the incident decision tree".into(),
+                page: "decision-tree.md".into(),
+                fragment: String::new(),
+                key: "decision-tree".into(),
+            }),
+            Some(q) => {
+                let q = tree.doc.questions.iter().find(|x| x.id.get_ref() == q)?;
+                Some(Resolved {
+                    label: format!("decision tree: {}", q.text.get_ref()),
+                    page: "decision-tree.md".into(),
+                    fragment: question_fragment(q.id.get_ref()),
+                    key: format!("question.{}", q.id.get_ref()),
+                })
+            }
+        };
+    }
+    if id == "postmortem" && part.is_none() {
+        let pm = spec.postmortem.as_ref()?;
+        return Some(Resolved {
+            label: pm.doc.title.get_ref().clone(),
+            page: "postmortem.md".into(),
+            fragment: String::new(),
+            key: "postmortem".into(),
+        });
+    }
+    None
+}
+
+/// Remove the indentation every non-blank line shares (TOML multi-line
+/// strings are often indented with the file), so that indented YAML or a
+/// nested list keeps its shape and is not read as a code block.
+pub fn dedent(text: &str) -> String {
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+        .min()
+        .unwrap_or(0);
+    text.lines()
+        .map(|l| l.get(indent..).unwrap_or(l.trim_start()))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_matches('\n')
+        .to_string()
+}
+
+/// Stands for the path from the page being written to the book's root:
+/// prose is rendered once and placed on pages at different depths, and
+/// `at_page` fills it in.
+pub const ROOT: &str = "\u{F8F2}";
+
+/// Fill in the links of prose placed on the book page `page`.
+pub fn at_page(markdown: &str, page: &str) -> String {
+    markdown.replace(ROOT, &"../".repeat(page.matches('/').count()))
+}
+
+/// How a prose field is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Breaks {
+    /// CommonMark: a single newline inside a paragraph is a space.
+    #[default]
+    Soft,
+    /// Every line stays a line (expected output, which is often several
+    /// lines of a command's answer).
+    Hard,
+}
+
+/// Prose as Markdown for the book; links start with [`ROOT`].
+pub fn to_book(spec: &Spec, text: &str, breaks: Breaks) -> String {
+    let text = dedent(text).replace(ROOT, "");
+    // Edits to the author's Markdown, as (range, replacement), applied from
+    // the back so the ranges stay valid.
+    let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    for (event, range) in Parser::new_ext(&text, options()).into_offset_iter() {
+        match event {
+            // Shown as written, never live: `<` becomes `&lt;`.
+            Event::Html(_) | Event::InlineHtml(_) => {
+                edits.push((range.clone(), text[range].replace('<', "&lt;")));
+            }
+            Event::SoftBreak if breaks == Breaks::Hard => {
+                edits.push((range.start..range.start, "\\".into()));
+            }
+            // A heading inside prose would become a chapter of the book.
+            Event::Start(Tag::Heading { .. }) => {
+                let hashes =
+                    text[range.clone()].len() - text[range.clone()].trim_start_matches('#').len();
+                if hashes > 0 {
+                    edits.push((range.start..range.start + hashes, "####".into()));
+                }
+            }
+            _ => {}
+        }
+    }
+    for r in references(&text) {
+        let replacement = match resolve(spec, &r.target) {
+            Some(res) => {
+                let mut link = format!("{ROOT}{}", res.page);
+                if !res.fragment.is_empty() {
+                    link = format!("{link}#{}", res.fragment);
+                }
+                format!("[{}]({link})", super::markdown::inline(&res.label))
+            }
+            None => format!("\\[\\[{}\\]\\]", super::markdown::inline(&r.target)),
+        };
+        edits.push((r.range, replacement));
+    }
+    edits.sort_by_key(|(r, _)| std::cmp::Reverse((r.start, r.end)));
+    let mut out = text;
+    let mut last = usize::MAX;
+    for (range, replacement) in edits {
+        // Overlapping edits (HTML inside a reference) keep the outer one.
+        if range.end > last {
+            continue;
+        }
+        last = range.start;
+        out.replace_range(range, &replacement);
+    }
+    // mdBook expands `{{#include …}}` anywhere in a page, code included; its
+    // escape `\{{#` prints the directive literally.
+    out.replace("{{#", "\\{{#")
+}
+
+/// Prose as one line of Markdown (table cells, list items): a paragraph
+/// break becomes a space so the cell or item stays whole.
+pub fn to_book_inline(spec: &Spec, text: &str) -> String {
+    to_book(spec, text, Breaks::Soft)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+/// Typst markup: every character of plain text escaped.
+pub fn typst_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_ascii_punctuation() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A Typst string literal.
+pub fn typst_str(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            '\t' => out.push_str("    "),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Typst label text for a document-wide key.
+pub fn typst_label(key: &str) -> String {
+    let clean: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("rb-{clean}")
+}
+
+/// Private-use characters stand in for references while the Markdown is
+/// parsed, so a reference is one piece of text whatever surrounds it.
+const REF_OPEN: char = '\u{F8F0}';
+const REF_CLOSE: char = '\u{F8F1}';
+
+/// Prose as Typst markup. Code is laid out by `code_block`.
+pub fn to_typst(spec: &Spec, text: &str, breaks: Breaks, code_columns: usize) -> String {
+    let text = dedent(text).replace([REF_OPEN, REF_CLOSE], "");
+    let refs = references(&text);
+    let mut marked = String::with_capacity(text.len());
+    let mut at = 0;
+    for (i, r) in refs.iter().enumerate() {
+        marked.push_str(&text[at..r.range.start]);
+        marked.push(REF_OPEN);
+        marked.push_str(&i.to_string());
+        marked.push(REF_CLOSE);
+        at = r.range.end;
+    }
+    marked.push_str(&text[at..]);
+
+    let mut out = String::new();
+    let mut code: Option<String> = None;
+    let mut table_cells: Vec<usize> = Vec::new();
+    for event in Parser::new_ext(&marked, options()) {
+        if let Some(buf) = code.as_mut() {
+            match event {
+                Event::Text(t) => buf.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    out.push_str(&code_block(buf, code_columns));
+                    out.push('\n');
+                    code = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match event {
+            Event::Start(tag) => match tag {
+                Tag::Paragraph => {}
+                Tag::Heading { level, .. } => {
+                    let size = if level <= HeadingLevel::H2 {
+                        "1.1em"
+                    } else {
+                        "1em"
+                    };
+                    out.push_str(&format!(
+                        "#block(sticky: true, text(weight: \"bold\", size: {size})["
+                    ));
+                }
+                Tag::BlockQuote(_) => out.push_str("#quote(block: true)["),
+                Tag::CodeBlock(kind) => {
+                    let _ = matches!(kind, CodeBlockKind::Fenced(_));
+                    code = Some(String::new());
+                }
+                Tag::List(Some(start)) => {
+                    out.push_str(&format!("#enum(start: {start}, tight: true, "))
+                }
+                Tag::List(None) => out.push_str("#list(tight: true, "),
+                Tag::Item => out.push('['),
+                Tag::Emphasis => out.push_str("#emph["),
+                Tag::Strong => out.push_str("#strong["),
+                Tag::Strikethrough => out.push_str("#strike["),
+                Tag::Link { dest_url, .. } => {
+                    out.push_str(&format!("#link({})[", typst_str(&dest_url)));
+                }
+                Tag::Image { .. } => out.push_str("#emph["),
+                Tag::Table(aligns) => {
+                    table_cells.push(aligns.len());
+                    out.push_str(&format!("#prose-table(columns: {}, ", aligns.len().max(1)));
+                }
+                Tag::TableHead | Tag::TableRow => {}
+                Tag::TableCell => out.push('['),
+                _ => {}
+            },
+            Event::End(tag) => match tag {
+                TagEnd::Paragraph => out.push_str("\n\n"),
+                TagEnd::Heading(_) => out.push_str("])\n\n"),
+                TagEnd::BlockQuote(_) => out.push_str("]\n\n"),
+                TagEnd::List(_) => out.push_str(")\n\n"),
+                TagEnd::Item => {
+                    while out.ends_with('\n') {
+                        out.pop();
+                    }
+                    out.push_str("], ");
+                }
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image => out.push(']'),
+                TagEnd::Table => {
+                    table_cells.pop();
+                    out.push_str(")\n\n");
+                }
+                TagEnd::TableCell => out.push_str("], "),
+                _ => {}
+            },
+            Event::Text(t) => push_text_with_refs(spec, &refs, &t, &mut out),
+            Event::Code(c) => out.push_str(&format!("#raw({});", typst_str(&c))),
+            Event::Html(h) | Event::InlineHtml(h) => out.push_str(&typst_text(&h)),
+            Event::SoftBreak => out.push_str(if breaks == Breaks::Hard { "\\\n" } else { "\n" }),
+            Event::HardBreak => out.push_str("\\\n"),
+            Event::Rule => out.push_str("#line(length: 100%)\n\n"),
+            Event::TaskListMarker(done) => out.push_str(if done {
+                "#tick(true) "
+            } else {
+                "#tick(false) "
+            }),
+            _ => {}
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn push_text_with_refs(spec: &Spec, refs: &[Reference], text: &str, out: &mut String) {
+    let mut rest = text;
+    while let Some(open) = rest.find(REF_OPEN) {
+        out.push_str(&typst_text(&rest[..open]));
+        let after = &rest[open + REF_OPEN.len_utf8()..];
+        let Some(close) = after.find(REF_CLOSE) else {
+            rest = after;
+            continue;
+        };
+        let index: usize = after[..close].parse().unwrap_or(usize::MAX);
+        if let Some(r) = refs.get(index) {
+            match resolve(spec, &r.target) {
+                Some(res) => out.push_str(&format!(
+                    "#xref(<{}>, {});",
+                    typst_label(&res.key),
+                    typst_str(&res.label)
+                )),
+                None => out.push_str(&typst_text(&format!("[[{}]]", r.target))),
+            }
+        }
+        rest = &after[close + REF_CLOSE.len_utf8()..];
+    }
+    out.push_str(&typst_text(rest));
+}
+
+/// One printed line of code: its text and whether it continues the line
+/// above (the page was too narrow for it).
+pub fn wrap_code(code: &str, columns: usize) -> Vec<(String, bool)> {
+    let columns = columns.max(20);
+    let mut lines = Vec::new();
+    for line in code.trim_end().lines() {
+        let line = line.replace('\t', "    ");
+        let chars: Vec<char> = line.chars().collect();
+        if chars.len() <= columns {
+            lines.push((line, false));
+            continue;
+        }
+        let indent = chars
+            .iter()
+            .take_while(|c| **c == ' ')
+            .count()
+            .min(columns / 2);
+        let mut start = 0;
+        let mut first = true;
+        while start < chars.len() {
+            // Continuation lines carry the indent and the glyph.
+            let width = if first { columns } else { columns - indent - 2 };
+            let mut end = (start + width).min(chars.len());
+            if end < chars.len() {
+                // Break after a space when one is near, so words stay whole.
+                if let Some(space) = (start + width / 2..end).rev().find(|&i| chars[i] == ' ') {
+                    end = space + 1;
+                }
+            }
+            let piece: String = chars[start..end].iter().collect();
+            if first {
+                lines.push((piece, false));
+            } else {
+                lines.push((format!("{}{}", " ".repeat(indent), piece), true));
+            }
+            first = false;
+            start = end;
+        }
+    }
+    lines
+}
+
+/// A code block in Typst: lines wrapped at `columns`, each continuation
+/// marked by the `code-block` function of the document's preamble.
+pub fn code_block(code: &str, columns: usize) -> String {
+    let lines: Vec<String> = wrap_code(code, columns)
+        .into_iter()
+        .map(|(l, cont)| format!("({}, {cont})", typst_str(&l)))
+        .collect();
+    format!("#code-block(({},))", lines.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_outside_code_only() {
+        let text = "See [[b#promote]] and `[[not-this]]`.\n\n```\n[[nor-this]]\n```\n[[c]]";
+        let found: Vec<String> = references(text).into_iter().map(|r| r.target).collect();
+        assert_eq!(found, ["b#promote", "c"]);
+    }
+
+    #[test]
+    fn dedent_keeps_relative_indentation() {
+        assert_eq!(dedent("    a:\n      b: 1\n    c"), "a:\n  b: 1\nc");
+    }
+
+    #[test]
+    fn typst_text_escapes_markup() {
+        assert_eq!(
+            typst_text("#set x // *y* $z$ <l> @r"),
+            "\\#set x \\/\\/ \\*y\\* \\$z\\$ \\<l\\> \\@r"
+        );
+    }
+
+    #[test]
+    fn long_code_lines_wrap_with_a_mark() {
+        let line = format!("  {}", "word ".repeat(30));
+        let wrapped = wrap_code(&line, 40);
+        assert!(wrapped.len() > 3);
+        assert!(!wrapped[0].1 && wrapped[1..].iter().all(|(_, c)| *c));
+        assert!(wrapped.iter().all(|(l, _)| l.chars().count() <= 40));
+        let joined: String = wrapped
+            .iter()
+            .map(|(l, c)| {
+                if *c {
+                    l.trim_start().to_string()
+                } else {
+                    l.clone()
+                }
+            })
+            .collect();
+        assert_eq!(joined.trim_end(), line.trim_end());
+    }
+}
