@@ -9,12 +9,12 @@
 
 use anyhow::{Result, anyhow};
 use typst::diag::{FileError, FileResult};
-use typst::foundations::{Bytes, Datetime};
-use typst::layout::PagedDocument;
+use typst::foundations::{Bytes, Datetime, Duration};
 use typst::syntax::{FileId, Source};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
 
 struct BinderWorld {
     library: LazyHash<Library>,
@@ -47,7 +47,7 @@ impl World for BinderWorld {
     fn font(&self, index: usize) -> Option<Font> {
         self.fonts.get(index).cloned()
     }
-    fn today(&self, _: Option<i64>) -> Option<Datetime> {
+    fn today(&self, _: Option<Duration>) -> Option<Datetime> {
         None
     }
 }

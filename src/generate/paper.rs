@@ -141,7 +141,8 @@ Each runbook ends with the values and shell functions it uses in this environmen
             label("decision-tree")
         );
     }
-    for (title, list) in [("Runbooks", &runbooks), ("DR drills", &drills)] {
+    // In the order of the document.
+    for (title, list) in [("Runbooks", &runbooks)] {
         if list.is_empty() {
             continue;
         }
@@ -176,6 +177,28 @@ Each runbook ends with the values and shell functions it uses in this environmen
                 label(&format!("checklist.{}", c.doc.id.get_ref())),
                 typst_str(c.doc.title.get_ref())
             );
+        }
+    }
+    for (title, list) in [("DR drills", &drills)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(d, "#v(0.6em)#text(weight: \"bold\", size: 11pt)[{title}]");
+        for p in list.iter() {
+            let id = p.doc.id.get_ref();
+            let _ = writeln!(
+                d,
+                "#toc-entry({}, {}, level: 1)",
+                label(id),
+                typst_str(p.doc.title.get_ref())
+            );
+            if has_sheet(&p.doc) {
+                let _ = writeln!(
+                    d,
+                    "#toc-entry({}, [Record sheet], level: 2)",
+                    label(&format!("{id}.sheet"))
+                );
+            }
         }
     }
     if let Some(pm) = &spec.postmortem {
@@ -637,12 +660,12 @@ fn postmortem(d: &mut String, spec: &Spec) {
         checklist_items(d, spec, &list.doc);
     }
     // The template as a form: room under every line and in every table row.
-    d.push_str(
-        "== Form\n#[\n#set table(rows: 2.4em)\n#show list.item: it => block(below: 1.6em, it)\n",
-    );
-    let form = prose::to_typst(spec, pm.template.get_ref(), Breaks::Soft, CODE_COLUMNS)
-        .replace("\n\n", "\n\n#writing-lines(1)\n");
-    d.push_str(&form);
+    d.push_str("== Form\n#[\n#show list.item: it => block(below: 1.5em, it)\n");
+    d.push_str(&prose::to_typst_form(
+        spec,
+        pm.template.get_ref(),
+        CODE_COLUMNS,
+    ));
     d.push_str("\n#writing-lines(4)\n]\n");
 }
 

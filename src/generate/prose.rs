@@ -227,12 +227,16 @@ pub fn to_book(spec: &Spec, text: &str, breaks: Breaks) -> String {
     // Edits to the author's Markdown, as (range, replacement), applied from
     // the back so the ranges stay valid.
     let mut edits: Vec<(Range<usize>, String)> = Vec::new();
+    // Where `<` is the author's code or an autolink, and stays as it is.
+    let mut verbatim: Vec<Range<usize>> = Vec::new();
     for (event, range) in Parser::new_ext(&text, options()).into_offset_iter() {
         match event {
-            // Shown as written, never live: `<` becomes `&lt;`.
-            Event::Html(_) | Event::InlineHtml(_) => {
-                edits.push((range.clone(), text[range].replace('<', "&lt;")));
-            }
+            Event::Code(_)
+            | Event::Start(Tag::CodeBlock(_))
+            | Event::Start(Tag::Link {
+                link_type: pulldown_cmark::LinkType::Autolink | pulldown_cmark::LinkType::Email,
+                ..
+            }) => verbatim.push(range),
             Event::SoftBreak if breaks == Breaks::Hard => {
                 edits.push((range.start..range.start, "\\".into()));
             }
@@ -246,6 +250,20 @@ pub fn to_book(spec: &Spec, text: &str, breaks: Breaks) -> String {
             }
             _ => {}
         }
+    }
+    // Raw HTML is shown as written, never live: every `<` outside code
+    // becomes `&lt;` (an escaped `\<` too, backslash and all).
+    let bytes = text.as_bytes();
+    for (i, _) in text.match_indices('<') {
+        if verbatim.iter().any(|r| r.contains(&i)) {
+            continue;
+        }
+        let start = if i > 0 && bytes[i - 1] == b'\\' {
+            i - 1
+        } else {
+            i
+        };
+        edits.push((start..i + 1, "&lt;".into()));
     }
     for r in references(&text) {
         let replacement = match resolve(spec, &r.target) {
@@ -345,6 +363,22 @@ const REF_CLOSE: char = '\u{F8F1}';
 
 /// Prose as Typst markup. Code is laid out by `code_block`.
 pub fn to_typst(spec: &Spec, text: &str, breaks: Breaks, code_columns: usize) -> String {
+    typst_markup(spec, text, breaks, code_columns, false)
+}
+
+/// A Markdown template (the post-mortem's) as a form to fill in by hand:
+/// writing lines under each paragraph, tables full width with blank rows.
+pub fn to_typst_form(spec: &Spec, text: &str, code_columns: usize) -> String {
+    typst_markup(spec, text, Breaks::Soft, code_columns, true)
+}
+
+fn typst_markup(
+    spec: &Spec,
+    text: &str,
+    breaks: Breaks,
+    code_columns: usize,
+    form: bool,
+) -> String {
     let text = dedent(text).replace([REF_OPEN, REF_CLOSE], "");
     let refs = references(&text);
     let mut marked = String::with_capacity(text.len());
@@ -361,6 +395,7 @@ pub fn to_typst(spec: &Spec, text: &str, breaks: Breaks, code_columns: usize) ->
     let mut out = String::new();
     let mut code: Option<String> = None;
     let mut table_cells: Vec<usize> = Vec::new();
+    let mut list_depth = 0usize;
     for event in Parser::new_ext(&marked, options()) {
         if let Some(buf) = code.as_mut() {
             match event {
@@ -393,9 +428,22 @@ pub fn to_typst(spec: &Spec, text: &str, breaks: Breaks, code_columns: usize) ->
                     code = Some(String::new());
                 }
                 Tag::List(Some(start)) => {
-                    out.push_str(&format!("#enum(start: {start}, tight: true, "))
+                    list_depth += 1;
+                    let spacing = if form {
+                        "spacing: 1.6em"
+                    } else {
+                        "tight: true"
+                    };
+                    out.push_str(&format!("#enum(start: {start}, {spacing}, "))
                 }
-                Tag::List(None) => out.push_str("#list(tight: true, "),
+                Tag::List(None) => {
+                    list_depth += 1;
+                    out.push_str(if form {
+                        "#list(spacing: 1.6em, "
+                    } else {
+                        "#list(tight: true, "
+                    })
+                }
                 Tag::Item => out.push('['),
                 Tag::Emphasis => out.push_str("#emph["),
                 Tag::Strong => out.push_str("#strong["),
@@ -405,18 +453,30 @@ pub fn to_typst(spec: &Spec, text: &str, breaks: Breaks, code_columns: usize) ->
                 }
                 Tag::Image { .. } => out.push_str("#emph["),
                 Tag::Table(aligns) => {
-                    table_cells.push(aligns.len());
-                    out.push_str(&format!("#prose-table(columns: {}, ", aligns.len().max(1)));
+                    let columns = aligns.len().max(1);
+                    table_cells.push(columns);
+                    if form {
+                        let widths = vec!["1fr"; columns].join(", ");
+                        out.push_str(&format!("#table(columns: ({widths},), rows: 2.2em, "));
+                    } else {
+                        out.push_str(&format!("#prose-table(columns: {columns}, "));
+                    }
                 }
                 Tag::TableHead | Tag::TableRow => {}
                 Tag::TableCell => out.push('['),
                 _ => {}
             },
             Event::End(tag) => match tag {
+                TagEnd::Paragraph if form && list_depth == 0 && table_cells.is_empty() => {
+                    out.push_str("\n#writing-lines(2)\n")
+                }
                 TagEnd::Paragraph => out.push_str("\n\n"),
                 TagEnd::Heading(_) => out.push_str("])\n\n"),
                 TagEnd::BlockQuote(_) => out.push_str("]\n\n"),
-                TagEnd::List(_) => out.push_str(")\n\n"),
+                TagEnd::List(_) => {
+                    list_depth -= 1;
+                    out.push_str(")\n\n")
+                }
                 TagEnd::Item => {
                     while out.ends_with('\n') {
                         out.pop();
@@ -429,7 +489,11 @@ pub fn to_typst(spec: &Spec, text: &str, breaks: Breaks, code_columns: usize) ->
                 | TagEnd::Link
                 | TagEnd::Image => out.push(']'),
                 TagEnd::Table => {
-                    table_cells.pop();
+                    // Blank rows to write in.
+                    let columns = table_cells.pop().unwrap_or(1);
+                    if form {
+                        out.push_str(&"[], ".repeat(columns * 3));
+                    }
                     out.push_str(")\n\n");
                 }
                 TagEnd::TableCell => out.push_str("], "),

@@ -84,27 +84,53 @@ fn char_width(code: bool, bold: bool, size: f64) -> f64 {
 }
 
 /// Split `text` on backticks into plain and code words, then fill lines no
-/// wider than `width`.
+/// wider than `width`. A word glued to the one before (`(`x`)`) is drawn
+/// without a space.
 fn wrap(text: &str, width: f64, size: f64, bold: bool) -> Vec<Line> {
-    let mut words: Vec<(String, bool)> = Vec::new();
+    // (word, code, space before)
+    let mut words: Vec<(String, bool, bool)> = Vec::new();
+    let mut space_pending = false;
     for (i, part) in text.split('`').enumerate() {
         let code = i % 2 == 1;
-        for w in part.split_whitespace() {
-            words.push((w.to_string(), code));
+        let mut first = true;
+        for w in part.split(' ').flat_map(|w| w.split(['\n', '\t'])) {
+            if w.is_empty() {
+                space_pending = true;
+                first = false;
+                continue;
+            }
+            let glued = first && !space_pending && !words.is_empty();
+            words.push((w.to_string(), code, !glued));
+            space_pending = false;
+            first = false;
+        }
+        if part.ends_with(' ') {
+            space_pending = true;
         }
     }
     let mut lines: Vec<Line> = Vec::new();
     let mut line: Line = Vec::new();
     let mut used = 0.0;
-    for (word, code) in words {
+    for (word, code, spaced) in words {
         let w = word.chars().count() as f64 * char_width(code, bold, size);
-        let space = char_width(false, bold, size);
-        if !line.is_empty() && used + space + w > width {
+        let space = if spaced {
+            char_width(false, bold, size)
+        } else {
+            0.0
+        };
+        if !line.is_empty() && spaced && used + space + w > width {
             lines.push(std::mem::take(&mut line));
             used = 0.0;
         }
         used += if line.is_empty() { w } else { space + w };
-        line.push((word, code));
+        // A glued word is written as part of the previous piece's line with
+        // no separator: mark it with a leading NUL the drawer drops.
+        let text = if spaced || line.is_empty() {
+            word
+        } else {
+            format!("\u{0}{word}")
+        };
+        line.push((text, code));
     }
     if !line.is_empty() || lines.is_empty() {
         lines.push(line);
@@ -256,7 +282,11 @@ fn text_line(out: &mut String, x: f64, y: f64, line: &Line, size: f64, weight: &
         r#"<text x="{x:.1}" y="{y:.1}" font-size="{size}" font-weight="{weight}" font-style="{style}" xml:space="preserve">"#
     ));
     for (i, (word, code)) in line.iter().enumerate() {
-        let sep = if i == 0 { "" } else { " " };
+        let (sep, word) = match word.strip_prefix('\u{0}') {
+            Some(glued) => ("", glued),
+            None if i == 0 => ("", word.as_str()),
+            None => (" ", word.as_str()),
+        };
         if *code {
             out.push_str(&format!(
                 r#"{sep}<tspan font-family="DejaVu Sans Mono, monospace">{}</tspan>"#,
