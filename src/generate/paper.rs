@@ -213,7 +213,7 @@ Each runbook ends with the values and shell functions it uses in this environmen
         d,
         "#v(0.6em)#toc-entry({}, [Appendix: environment {}])",
         label("appendix"),
-        prose::typst_text(env_id)
+        prose::typst_text(&env_title)
     );
 
     if spec.decision_tree.is_some() {
