@@ -84,6 +84,9 @@ pub enum Command {
         /// Write the Typst source of the binder instead of the PDF (works without the `pdf` feature)
         #[arg(long)]
         typst: bool,
+        /// Extra fonts (a directory of .ttf/.otf files) for scripts the embedded Latin fonts lack, e.g. Noto Sans CJK
+        #[arg(long, value_name = "DIR")]
+        font_dir: Vec<PathBuf>,
     },
     /// Drill records
     #[command(subcommand)]
@@ -162,7 +165,8 @@ fn run(cli: Cli) -> Result<u8> {
             out,
             spec,
             typst,
-        } => print(&env, out, spec, typst),
+            font_dir,
+        } => print(&env, out, spec, typst, &font_dir),
         Command::Lint {
             spec,
             format,
@@ -324,7 +328,13 @@ fn build(
     Ok(0)
 }
 
-fn print(env: &str, out: Option<PathBuf>, spec: Option<PathBuf>, typst: bool) -> Result<u8> {
+fn print(
+    env: &str,
+    out: Option<PathBuf>,
+    spec: Option<PathBuf>,
+    typst: bool,
+    font_dirs: &[PathBuf],
+) -> Result<u8> {
     let dir = spec_dir(spec)?;
     let Some(spec) = load_spec(&dir) else {
         return Ok(2);
@@ -353,10 +363,8 @@ fn print(env: &str, out: Option<PathBuf>, spec: Option<PathBuf>, typst: bool) ->
     let bytes = if typst {
         source.into_bytes()
     } else {
-        match render_pdf(
-            &source,
-            &format!("{}-{env}", spec.project.doc.project.name.get_ref()),
-        ) {
+        let ident = format!("{}-{env}", spec.project.doc.project.name.get_ref());
+        match render_pdf(&source, &ident, font_dirs) {
             Some(result) => {
                 let (pdf, pages) = result?;
                 eprintln!("{pages} pages");
@@ -383,12 +391,16 @@ fn print(env: &str, out: Option<PathBuf>, spec: Option<PathBuf>, typst: bool) ->
 }
 
 #[cfg(feature = "pdf")]
-fn render_pdf(source: &str, ident: &str) -> Option<Result<(Vec<u8>, usize)>> {
-    Some(crate::pdf::render(source, ident))
+fn render_pdf(
+    source: &str,
+    ident: &str,
+    font_dirs: &[PathBuf],
+) -> Option<Result<(Vec<u8>, usize)>> {
+    Some(crate::pdf::render(source, ident, font_dirs))
 }
 
 #[cfg(not(feature = "pdf"))]
-fn render_pdf(_: &str, _: &str) -> Option<Result<(Vec<u8>, usize)>> {
+fn render_pdf(_: &str, _: &str, _: &[PathBuf]) -> Option<Result<(Vec<u8>, usize)>> {
     None
 }
 

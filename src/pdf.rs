@@ -54,10 +54,43 @@ impl World for BinderWorld {
 
 /// Lay `source` out and write the PDF. `ident` fixes the PDF's document id
 /// (the same for every build of the same spec and environment).
-pub fn render(source: &str, ident: &str) -> Result<(Vec<u8>, usize)> {
-    let fonts: Vec<Font> = typst_assets::fonts()
+pub fn render(
+    source: &str,
+    ident: &str,
+    font_dirs: &[std::path::PathBuf],
+) -> Result<(Vec<u8>, usize)> {
+    let mut fonts: Vec<Font> = typst_assets::fonts()
         .flat_map(|data| Font::iter(Bytes::new(data)))
         .collect();
+    // Fonts for scripts the embedded ones lack (CJK, Indic, …): the user's
+    // own files, in name order so that the output stays deterministic.
+    for dir in font_dirs {
+        let mut files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| e.into_path())
+            .filter(|p| {
+                p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    matches!(
+                        e.to_ascii_lowercase().as_str(),
+                        "ttf" | "otf" | "ttc" | "otc"
+                    )
+                })
+            })
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            anyhow::bail!(
+                "--font-dir {}: no .ttf/.otf/.ttc font files there",
+                dir.display()
+            );
+        }
+        for file in files {
+            let data =
+                std::fs::read(&file).map_err(|e| anyhow!("cannot read {}: {e}", file.display()))?;
+            fonts.extend(Font::iter(Bytes::new(data)));
+        }
+    }
     let world = BinderWorld {
         library: LazyHash::new(Library::default()),
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
@@ -65,6 +98,9 @@ pub fn render(source: &str, ident: &str) -> Result<(Vec<u8>, usize)> {
         main: Source::detached(source.to_string()),
     };
     let result = typst::compile::<PagedDocument>(&world);
+    for w in &result.warnings {
+        eprintln!("warning: {}", w.message);
+    }
     let document = result.output.map_err(|errors| {
         let text: Vec<String> = errors
             .iter()

@@ -101,5 +101,21 @@ proptest! {
         prop_assert!(!html.contains("<script>"), "live HTML in the print page");
         let md = std::fs::read_to_string(project.path().join("generated/book/runbooks/failover.md")).unwrap();
         prop_assert!(!md.contains("<script>"), "live HTML in the book");
+
+        // The printed binder: spec text is typeset, never run as Typst.
+        if cfg!(feature = "pdf") {
+            let pdf = project.path().join("lab.pdf");
+            let printed = rbgen().current_dir(project.path()).args(["print", "--env", "lab", "--out"]).arg(&pdf).output().unwrap();
+            prop_assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
+            let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+            // Lines wrap anywhere in a long title: compare without whitespace.
+            let text: String = String::from_utf8_lossy(&text.stdout).split_whitespace().collect();
+            let title_words: String = title.split_whitespace().collect();
+            // The embedded fonts cover Latin, Greek and Cyrillic; other
+            // scripts need `--font-dir`, so only those titles are compared.
+            let covered = title_words.chars().all(|c| (c as u32) < 0x0530);
+            prop_assert!(!covered || text.contains(&title_words), "title {:?} not printed verbatim", title_words);
+            prop_assert!(!canary.exists(), "spec text executed while printing");
+        }
     }
 }
