@@ -3,7 +3,7 @@
 //! fetched), for when the network or the wiki is down.
 
 use anyhow::{Result, anyhow};
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, html};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
 use serde_json::{Value, json};
 
 /// Anchor of a page inside the single HTML file.
@@ -17,7 +17,29 @@ fn anchor(path: &str) -> String {
 fn to_html(markdown: &str, page: &str) -> String {
     let options = super::prose::options() | Options::ENABLE_HEADING_ATTRIBUTES;
     let here = anchor(page);
-    let events = Parser::new_ext(markdown, options).map(|event| match event {
+    let mut code: Option<String> = None;
+    let events = Parser::new_ext(markdown, options).filter_map(move |event| {
+        // Code is wrapped here, not by the browser, so that a continued
+        // line is marked as one (↪) instead of restarting at column 0.
+        match (&mut code, &event) {
+            (None, Event::Start(Tag::CodeBlock(_))) => {
+                code = Some(String::new());
+                return None;
+            }
+            (Some(buf), Event::Text(t)) => {
+                buf.push_str(t);
+                return None;
+            }
+            (Some(_), Event::End(TagEnd::CodeBlock)) => {
+                let text = code.take().unwrap_or_default();
+                return Some(Event::Html(CowStr::from(code_html(&text))));
+            }
+            (Some(_), _) => return None,
+            _ => {}
+        }
+        Some(event)
+    });
+    let events = events.map(|event| match event {
         // Heading anchors (`{#step-x}`) are unique per page: prefix the page.
         Event::Start(Tag::Heading {
             level,
@@ -60,6 +82,36 @@ fn to_html(markdown: &str, page: &str) -> String {
     });
     let mut out = String::new();
     html::push_html(&mut out, events);
+    out
+}
+
+/// Characters per printed code line: DejaVu Sans Mono at 9 pt across the
+/// A4 text width of the print page.
+const CODE_COLUMNS: usize = 88;
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn code_html(code: &str) -> String {
+    let mut out = String::from("<pre><code>");
+    for (line, continued) in super::prose::wrap_code(code, CODE_COLUMNS) {
+        if continued {
+            let body = line.trim_start();
+            let indent = line.len() - body.len();
+            out.push_str(&format!(
+                "{}<span class=\"cont\" title=\"continues the line above\">↪</span> {}\n",
+                " ".repeat(indent),
+                escape(body)
+            ));
+        } else {
+            out.push_str(&escape(&line));
+            out.push('\n');
+        }
+    }
+    out.push_str("</code></pre>\n");
     out
 }
 
