@@ -168,7 +168,7 @@ pub fn report(
             .map(|t| t.strftime("%Y-%m-%d").to_string())
             .unwrap_or_default()
     );
-    let pv = json!({"id": p.id.get_ref(), "title": p.title.get_ref(), "version": p.version.as_ref().map(|v| v.get_ref().as_str()).unwrap_or("unversioned"), "file": proc_file(ProcKind::Drill, p.id.get_ref())});
+    let pv = json!({"id": p.id.get_ref(), "scenario": p.scenario.as_ref().map(|s| *s.get_ref()), "title": p.title.get_ref(), "version": p.version.as_ref().map(|v| v.get_ref().as_str()).unwrap_or("unversioned"), "file": proc_file(ProcKind::Drill, p.id.get_ref())});
     Ok((pv, sheet, all_ok))
 }
 

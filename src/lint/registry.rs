@@ -24,6 +24,7 @@ pub static RULES: &[&dyn Rule] = &[
     &probe_changes_state::ProbeChangesState,
     &branch_condition::BranchCondition,
     &unresolved_prose_reference::UnresolvedProseReference,
+    &undrilled_runbook::UndrilledRunbook,
 ];
 
 /// Look a rule up by code (`RB001`) or name (`undefined-variable`).

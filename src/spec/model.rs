@@ -259,6 +259,12 @@ pub struct Procedure {
     pub preparation: Option<S>,
     #[schemars(with = "Option<bool>")]
     pub is_preparation: Option<Spanned<bool>>,
+    /// Runbooks this drill runs through their generated scripts (`run_runbook`
+    /// in the example): RB019 warns about a runbook no drill exercises, and
+    /// the book shows, per runbook, the drills that exercise it.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub exercises: Vec<S>,
     #[serde(default)]
     pub targets: Vec<Target>,
 }

@@ -420,6 +420,14 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        if let Some(e) = p.exercises.first() {
+            self.err(
+                "spec-unknown-key",
+                "`exercises` belongs to drills, not runbooks".into(),
+                doc.loc(e),
+                "name the runbook in the `exercises` of the drill that runs it",
+            );
+        }
         if let Some(t) = p.targets.first() {
             self.err(
                 "spec-unknown-key",
@@ -446,6 +454,12 @@ impl<'a> Checker<'a> {
                     .map(|d| d.doc.id.get_ref().as_str())
                     .collect();
                 self.unknown(doc, prep, "preparation drill", &known);
+            }
+        }
+        for exercised in &p.exercises {
+            if !self.spec.runbooks.iter().any(|r| r.doc.id.get_ref() == exercised.get_ref()) {
+                let known: Vec<&str> = self.spec.runbooks.iter().map(|r| r.doc.id.get_ref().as_str()).collect();
+                self.unknown(doc, exercised, "runbook", &known);
             }
         }
         let mut seen = BTreeSet::new();

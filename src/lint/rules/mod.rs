@@ -14,6 +14,7 @@ pub mod tool_version;
 pub mod unconfirmed_destructive;
 pub mod undefined_variable;
 pub mod unknown_reference;
+pub mod undrilled_runbook;
 pub mod unresolved_prose_reference;
 pub mod unused_variable;
 pub mod unused_waiver;
