@@ -457,8 +457,18 @@ impl<'a> Checker<'a> {
             }
         }
         for exercised in &p.exercises {
-            if !self.spec.runbooks.iter().any(|r| r.doc.id.get_ref() == exercised.get_ref()) {
-                let known: Vec<&str> = self.spec.runbooks.iter().map(|r| r.doc.id.get_ref().as_str()).collect();
+            if !self
+                .spec
+                .runbooks
+                .iter()
+                .any(|r| r.doc.id.get_ref() == exercised.get_ref())
+            {
+                let known: Vec<&str> = self
+                    .spec
+                    .runbooks
+                    .iter()
+                    .map(|r| r.doc.id.get_ref().as_str())
+                    .collect();
                 self.unknown(doc, exercised, "runbook", &known);
             }
         }
