@@ -117,6 +117,12 @@ pub enum DrillCommand {
         /// Names for the sheet's "Participants" line
         #[arg(long)]
         participants: Option<String>,
+        /// Also write a drill record (TOML) into the spec's `drills/records/`, for review and commit; RB005 and the book read it
+        #[arg(long)]
+        record: bool,
+        /// Write the record here instead (CI: its output folder, not the repository)
+        #[arg(long, value_name = "DIR", requires = "record")]
+        record_dir: Option<PathBuf>,
     },
 }
 
@@ -194,7 +200,15 @@ fn run(cli: Cli) -> Result<u8> {
             sheet,
             spec,
             participants,
-        }) => drill_report(&logs, sheet, spec, participants.as_deref()),
+            record,
+            record_dir,
+        }) => drill_report(
+            &logs,
+            sheet,
+            spec,
+            participants.as_deref(),
+            record.then(|| record_dir.unwrap_or_default()),
+        ),
         Command::Schema => {
             println!(
                 "{}",
@@ -568,6 +582,7 @@ fn drill_report(
     sheet: Option<PathBuf>,
     spec: Option<PathBuf>,
     participants: Option<&str>,
+    record: Option<PathBuf>,
 ) -> Result<u8> {
     let dir = spec_dir(spec)?;
     let Some(spec) = load_spec(&dir) else {
@@ -601,6 +616,22 @@ fn drill_report(
             eprintln!("wrote {} and {}", path.display(), html_path.display());
         }
         None => print!("{md}"),
+    }
+    if let Some(dir) = record {
+        let dir = if dir.as_os_str().is_empty() {
+            spec.root.join("drills/records")
+        } else {
+            dir
+        };
+        let mut raw = Vec::new();
+        for log in logs {
+            raw.push(std::fs::read(log).with_context(|| format!("cannot read {}", log.display()))?);
+        }
+        let (name, text) = crate::drill_report::record(&spec, &parsed, &raw, &filled, ok)?;
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote the drill record {}", path.display());
     }
     for row in filled["rows"].as_array().into_iter().flatten() {
         eprintln!(

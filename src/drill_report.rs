@@ -105,7 +105,7 @@ pub fn report(
         if achieved != "OK" {
             all_ok = false;
         }
-        rows.push(json!({"item": t.item.get_ref(), "target": t.target.get_ref(), "actual": actual_text, "achieved": achieved, "seconds": actual, "max_seconds": max}));
+        rows.push(json!({"id": t.id.get_ref(), "item": t.item.get_ref(), "target": t.target.get_ref(), "actual": actual_text, "achieved": achieved, "seconds": actual, "max_seconds": max}));
     }
     let first = all.iter().map(|e| e.epoch_ms).min().unwrap_or(0);
     let last = all.iter().map(|e| e.epoch_ms).max().unwrap_or(0);
@@ -191,4 +191,84 @@ pub fn render(spec: &Spec, p: &Value, sheet: &Value) -> Result<(String, String)>
         &[("drill-record.md".to_string(), md.clone())],
     )?;
     Ok((md, html))
+}
+
+/// The drill record (`drills/records/<drill>-<env>-<UTC time>.toml`): what
+/// was run where and when, with which tools, each target's figure, and the
+/// hash of the log it came from. Small and reviewable; RB005 and the book
+/// take the date of the last passing one.
+pub fn record(
+    spec: &Spec,
+    logs: &[(String, Vec<Event>)],
+    raw_logs: &[Vec<u8>],
+    sheet: &Value,
+    passed: bool,
+) -> Result<(String, String)> {
+    use sha2::{Digest, Sha256};
+    let all: Vec<&Event> = logs.iter().flat_map(|(_, e)| e.iter()).collect();
+    let drill = all
+        .iter()
+        .filter(|e| e.value["event"] == "run_start" && e.value["kind"] == "drill")
+        .filter_map(|e| e.value["runbook"].as_str())
+        .find_map(|id| {
+            spec.drills
+                .iter()
+                .find(|d| d.doc.id.get_ref() == id && !d.doc.is_preparation.as_ref().is_some_and(|b| *b.get_ref()))
+        })
+        .ok_or_else(|| anyhow!("no drill scenario of the spec is named in these logs"))?;
+    let env = all.iter().find_map(|e| e.value["env"].as_str()).unwrap_or("unknown");
+    let first = all.iter().map(|e| e.epoch_ms).min().unwrap_or(0);
+    let last = all.iter().map(|e| e.epoch_ms).max().unwrap_or(0);
+    let stamp = |ms: i64, fmt: &str| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.strftime(fmt).to_string())
+            .unwrap_or_default()
+    };
+    let datetime = |ms: i64| -> Result<toml::value::Datetime> {
+        stamp(ms, "%Y-%m-%dT%H:%M:%SZ")
+            .parse()
+            .map_err(|e| anyhow!("bad time in the log: {e}"))
+    };
+    let mut hash = Sha256::new();
+    for raw in raw_logs {
+        hash.update(raw);
+    }
+    let mut table = toml::Table::new();
+    let p = &drill.doc;
+    table.insert("drill".into(), p.id.get_ref().clone().into());
+    if let Some(v) = &p.version {
+        table.insert("drill_version".into(), v.get_ref().clone().into());
+    }
+    table.insert("environment".into(), env.to_string().into());
+    table.insert("started".into(), toml::Value::Datetime(datetime(first)?));
+    table.insert("finished".into(), toml::Value::Datetime(datetime(last)?));
+    table.insert("passed".into(), passed.into());
+    table.insert("log_sha256".into(), format!("{:x}", hash.finalize()).into());
+    let mut tools = toml::Table::new();
+    if let Some(e) = spec.environment(env) {
+        for (k, v) in &e.doc.tools {
+            tools.insert(k.get_ref().clone(), v.get_ref().clone().into());
+        }
+    }
+    table.insert("tools".into(), toml::Value::Table(tools));
+    let mut targets = Vec::new();
+    for row in sheet["rows"].as_array().into_iter().flatten() {
+        let mut t = toml::Table::new();
+        t.insert("id".into(), row["id"].as_str().unwrap_or_default().to_string().into());
+        t.insert("item".into(), row["item"].as_str().unwrap_or_default().to_string().into());
+        t.insert("target".into(), row["target"].as_str().unwrap_or_default().to_string().into());
+        if let Some(s) = row["seconds"].as_f64() {
+            t.insert("seconds".into(), ((s * 10.0).round() / 10.0).into());
+        }
+        t.insert("max_seconds".into(), row["max_seconds"].as_f64().unwrap_or_default().into());
+        t.insert("ok".into(), (row["achieved"] == "OK").into());
+        targets.push(toml::Value::Table(t));
+    }
+    table.insert("targets".into(), toml::Value::Array(targets));
+    let body = toml::to_string(&table).map_err(|e| anyhow!("cannot write the record: {e}"))?;
+    let text = format!(
+        "# Drill record written by `rbgen drill report --record` from the drill's log.\n# Review it and commit it: RB005 and the book read the last passing record.\n{body}"
+    );
+    let name = format!("{}-{env}-{}.toml", p.id.get_ref(), stamp(first, "%Y%m%dT%H%M%SZ"));
+    Ok((name, text))
 }

@@ -17,7 +17,13 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 /// The sub-directories of a spec and what each holds.
-const KIND_DIRS: [&str; 4] = ["environments", "checklists", "runbooks", "drills"];
+const KIND_DIRS: [&str; 5] = [
+    "environments",
+    "checklists",
+    "runbooks",
+    "drills",
+    "drills/records",
+];
 const ROOT_FILES: [&str; 4] = [
     "rbgen.toml",
     "common.toml",
@@ -50,6 +56,8 @@ pub fn load(root: &Path) -> Result<Spec, Vec<Diagnostic>> {
     let checklists = read_dir::<Checklist>(root, "checklists", &mut errors);
     let runbooks = read_dir::<Procedure>(root, "runbooks", &mut errors);
     let drills = read_dir::<Procedure>(root, "drills", &mut errors);
+    // What `rbgen drill report --record` wrote: the drills' history.
+    let records = read_dir::<DrillRecord>(root, "drills/records", &mut errors);
 
     match project {
         Some(project) if errors.is_empty() => Ok(Spec {
@@ -60,6 +68,7 @@ pub fn load(root: &Path) -> Result<Spec, Vec<Diagnostic>> {
             checklists,
             runbooks,
             drills,
+            records,
             decision_tree,
             postmortem,
         }),

@@ -41,6 +41,8 @@ pub struct Spec {
     pub checklists: Vec<Doc<Checklist>>,
     pub runbooks: Vec<Doc<Procedure>>,
     pub drills: Vec<Doc<Procedure>>,
+    /// `drills/records/*.toml`: one file per recorded drill run.
+    pub records: Vec<Doc<DrillRecord>>,
     pub decision_tree: Option<Doc<DecisionTree>>,
     pub postmortem: Option<Doc<Postmortem>>,
 }
@@ -78,6 +80,35 @@ pub struct ResolvedVar {
 }
 
 impl Spec {
+    /// Records of drill `id` that passed, newest first.
+    pub fn passing_records(&self, drill: &str) -> Vec<&DrillRecord> {
+        let mut out: Vec<&DrillRecord> = self
+            .records
+            .iter()
+            .map(|r| &r.doc)
+            .filter(|r| r.drill.get_ref() == drill && *r.passed.get_ref())
+            .collect();
+        out.sort_by(|a, b| b.started.get_ref().to_string().cmp(&a.started.get_ref().to_string()));
+        out
+    }
+
+    /// Records of drills that exercise runbook `id`, newest first.
+    pub fn records_exercising(&self, runbook: &str) -> Vec<&DrillRecord> {
+        let mut out: Vec<&DrillRecord> = self
+            .records
+            .iter()
+            .map(|r| &r.doc)
+            .filter(|r| {
+                self.drills.iter().any(|d| {
+                    d.doc.id.get_ref() == r.drill.get_ref()
+                        && d.doc.exercises.iter().any(|e| e.get_ref() == runbook)
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.started.get_ref().to_string().cmp(&a.started.get_ref().to_string()));
+        out
+    }
+
     /// Load and validate the spec at `root`.
     pub fn load(root: &Path) -> Result<Spec, Vec<Diagnostic>> {
         let spec = loader::load(root)?;

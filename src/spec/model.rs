@@ -511,3 +511,52 @@ pub struct Postmortem {
     #[schemars(with = "String")]
     pub template: S,
 }
+
+/// One drill run, written by `rbgen drill report --record` from the drill's
+/// log and committed beside the spec (`drills/records/`): reviewable in a
+/// pull request, and the date RB005 and the book use.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DrillRecord {
+    #[schemars(with = "String")]
+    pub drill: S,
+    #[schemars(with = "Option<String>")]
+    pub drill_version: Option<S>,
+    #[schemars(with = "String")]
+    pub environment: S,
+    /// When the drill's log starts and ends (UTC).
+    #[schemars(with = "String")]
+    pub started: Spanned<toml::value::Datetime>,
+    #[schemars(with = "String")]
+    pub finished: Spanned<toml::value::Datetime>,
+    /// Every target met.
+    #[schemars(with = "bool")]
+    pub passed: Spanned<bool>,
+    /// SHA-256 of the log(s) the record was made from, in order.
+    #[schemars(with = "String")]
+    pub log_sha256: S,
+    /// Tool versions of the environment at the time.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub tools: BTreeMap<S, S>,
+    #[serde(default)]
+    pub targets: Vec<RecordedTarget>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedTarget {
+    #[schemars(with = "String")]
+    pub id: S,
+    #[schemars(with = "String")]
+    pub item: S,
+    #[schemars(with = "String")]
+    pub target: S,
+    /// The measured figure; absent when it was not measured.
+    #[schemars(with = "Option<f64>")]
+    pub seconds: Option<Spanned<f64>>,
+    #[schemars(with = "f64")]
+    pub max_seconds: Spanned<f64>,
+    #[schemars(with = "bool")]
+    pub ok: Spanned<bool>,
+}

@@ -42,10 +42,23 @@ pub fn validate(spec: &Spec) -> Vec<Diagnostic> {
     c.procedures();
     c.decision_tree();
     c.postmortem();
+    c.records();
     c.errors
 }
 
 impl<'a> Checker<'a> {
+    /// A record names a drill of the spec (a record of a removed drill is
+    /// history to delete with it).
+    fn records(&mut self) {
+        for doc in &self.spec.records {
+            let drill = &doc.doc.drill;
+            if !self.spec.drills.iter().any(|d| d.doc.id.get_ref() == drill.get_ref()) {
+                let known: Vec<&str> = self.spec.drills.iter().map(|d| d.doc.id.get_ref().as_str()).collect();
+                self.unknown(doc, drill, "drill", &known);
+            }
+        }
+    }
+
     fn err(&mut self, code: &'static str, message: String, at: Location, help: impl Into<String>) {
         self.errors
             .push(Diagnostic::error(code, message).at(at).help(help));

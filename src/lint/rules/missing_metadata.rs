@@ -7,7 +7,8 @@ declare_rule! {
     /// ## What it catches
     /// A runbook without `owner` (and no project owner), `version`,
     /// `last_reviewed`, `trigger`, `rto` or `rpo`; a drill without `version`,
-    /// `goal`, `last_performed` or `targets` (drill preparations need no
+    /// `goal`, `last_performed` (or a passing record in `drills/records/`) or
+    /// `targets` (drill preparations need no
     /// targets).
     ///
     /// ## Why it matters
@@ -59,7 +60,10 @@ impl Check for MissingMetadata {
                     if p.goal.is_none() {
                         missing.push("goal");
                     }
-                    if !prep && p.last_performed.is_none() {
+                    // A passing drill record (`drill report --record`) says
+                    // when it was performed as well as the hand-typed date.
+                    let recorded = !ctx.spec.passing_records(p.id.get_ref()).is_empty();
+                    if !prep && p.last_performed.is_none() && !recorded {
                         missing.push("last_performed");
                     }
                     if !prep && p.targets.is_empty() {

@@ -5,9 +5,11 @@ use crate::spec::to_date;
 
 declare_rule! {
     /// ## What it catches
-    /// A drill whose `last_performed` date is older than its `cadence_days`
-    /// (default: the project's `drill_cadence_days`, 90). Drill preparations
-    /// are exempt.
+    /// A drill last performed longer ago than its `cadence_days` (default:
+    /// the project's `drill_cadence_days`, 90). The date is the later of
+    /// the last passing record in `drills/records/` (written by `rbgen drill
+    /// report --record` from the drill's own log) and a hand-typed
+    /// `last_performed`. Drill preparations are exempt.
     ///
     /// ## Why it matters
     /// An undrilled runbook will not work during an actual incident. The
@@ -21,8 +23,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// Schedule and run the drill, record it with `rbgen drill report`, and set
-    /// `last_performed` to the drill's date.
+    /// Schedule and run the drill, then record it: `rbgen drill report LOG
+    /// --record` writes the record to commit (or set `last_performed`).
     pub struct StaleDrill { code: "RB005", name: "stale-drill", severity: Warning }
 }
 
@@ -34,11 +36,22 @@ impl Check for StaleDrill {
             if d.is_preparation.as_ref().is_some_and(|b| *b.get_ref()) {
                 continue;
             }
-            let Some(performed) = &d.last_performed else {
-                continue;
+            // The last passing record, when there is one, is the drill's
+            // date: it comes from the drill's own log, not from a hand.
+            let records = ctx.spec.passing_records(d.id.get_ref());
+            let recorded = records
+                .first()
+                .and_then(|r| to_date(r.started.get_ref()));
+            let typed = d.last_performed.as_ref().and_then(|p| to_date(p.get_ref()));
+            let date = match (recorded, typed) {
+                (Some(r), Some(t)) => r.max(t),
+                (Some(r), None) => r,
+                (None, Some(t)) => t,
+                (None, None) => continue,
             };
-            let Some(date) = to_date(performed.get_ref()) else {
-                continue;
+            let at = match &d.last_performed {
+                Some(p) => drill.loc(p),
+                None => drill.loc(&d.id),
             };
             let cadence = i64::from(
                 d.cadence_days
@@ -54,8 +67,8 @@ impl Check for StaleDrill {
             if age > cadence {
                 out.push(
                     Diagnostic::error("RB005", format!("drill `{}` was last performed {age} days ago (cadence: {cadence} days)", d.id.get_ref()))
-                        .at(drill.loc(performed))
-                        .help("run the drill, record it with `rbgen drill report`, and set `last_performed` to its date")
+                        .at(at)
+                        .help("run the drill and record it: `rbgen drill report LOG --record` (or set `last_performed` to its date)")
                         .in_runbook(d.id.get_ref(), None),
                 );
             }
