@@ -144,8 +144,12 @@ lab_wait_gone() {
 }
 
 # Run a command synchronously as the lab user with a clean environment.
+# Services start in the lab root, which the lab user can enter: started in
+# the caller's directory (a checkout under /root, mode 700), PostgreSQL
+# fails with "could not change directory" and Patroni's bootstrap with a
+# PermissionError.
 lab_as_user() {
-    env -i PATH="$PG_BIN:$LAB_VENV/bin:/usr/sbin:/usr/bin:/sbin:/bin" LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+    env -i -C "$LAB_ROOT" PATH="$PG_BIN:$LAB_VENV/bin:/usr/sbin:/usr/bin:/sbin:/bin" LANG=C.UTF-8 LC_ALL=C.UTF-8 \
         HOME="${LAB_HOME:-$LAB_ROOT}" \
         setpriv --reuid="$LAB_USER" --regid="$LAB_USER" --init-groups -- "$@"
 }
@@ -154,7 +158,7 @@ lab_as_user() {
 # setsid/env/setpriv all exec, so $! is the service's own PID.
 lab_spawn() {   # LOGFILE CMD...
     local log=$1; shift
-    setsid env -i PATH="$PG_BIN:$LAB_VENV/bin:/usr/sbin:/usr/bin:/sbin:/bin" LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+    setsid env -i -C "$LAB_ROOT" PATH="$PG_BIN:$LAB_VENV/bin:/usr/sbin:/usr/bin:/sbin:/bin" LANG=C.UTF-8 LC_ALL=C.UTF-8 \
         HOME="${LAB_HOME:-$LAB_ROOT}" \
         setpriv --reuid="$LAB_USER" --regid="$LAB_USER" --init-groups -- "$@" \
         </dev/null >>"$log" 2>&1 &

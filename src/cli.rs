@@ -628,7 +628,8 @@ fn drill_report(
             raw.push(std::fs::read(log).with_context(|| format!("cannot read {}", log.display()))?);
         }
         let (name, text) = crate::drill_report::record(&spec, &parsed, &raw, &filled, ok)?;
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("wrote the drill record {}", path.display());

@@ -211,12 +211,16 @@ pub fn record(
         .filter(|e| e.value["event"] == "run_start" && e.value["kind"] == "drill")
         .filter_map(|e| e.value["runbook"].as_str())
         .find_map(|id| {
-            spec.drills
-                .iter()
-                .find(|d| d.doc.id.get_ref() == id && !d.doc.is_preparation.as_ref().is_some_and(|b| *b.get_ref()))
+            spec.drills.iter().find(|d| {
+                d.doc.id.get_ref() == id
+                    && !d.doc.is_preparation.as_ref().is_some_and(|b| *b.get_ref())
+            })
         })
         .ok_or_else(|| anyhow!("no drill scenario of the spec is named in these logs"))?;
-    let env = all.iter().find_map(|e| e.value["env"].as_str()).unwrap_or("unknown");
+    let env = all
+        .iter()
+        .find_map(|e| e.value["env"].as_str())
+        .unwrap_or("unknown");
     let first = all.iter().map(|e| e.epoch_ms).min().unwrap_or(0);
     let last = all.iter().map(|e| e.epoch_ms).max().unwrap_or(0);
     let stamp = |ms: i64, fmt: &str| {
@@ -254,13 +258,29 @@ pub fn record(
     let mut targets = Vec::new();
     for row in sheet["rows"].as_array().into_iter().flatten() {
         let mut t = toml::Table::new();
-        t.insert("id".into(), row["id"].as_str().unwrap_or_default().to_string().into());
-        t.insert("item".into(), row["item"].as_str().unwrap_or_default().to_string().into());
-        t.insert("target".into(), row["target"].as_str().unwrap_or_default().to_string().into());
+        t.insert(
+            "id".into(),
+            row["id"].as_str().unwrap_or_default().to_string().into(),
+        );
+        t.insert(
+            "item".into(),
+            row["item"].as_str().unwrap_or_default().to_string().into(),
+        );
+        t.insert(
+            "target".into(),
+            row["target"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+                .into(),
+        );
         if let Some(s) = row["seconds"].as_f64() {
             t.insert("seconds".into(), ((s * 10.0).round() / 10.0).into());
         }
-        t.insert("max_seconds".into(), row["max_seconds"].as_f64().unwrap_or_default().into());
+        t.insert(
+            "max_seconds".into(),
+            row["max_seconds"].as_f64().unwrap_or_default().into(),
+        );
         t.insert("ok".into(), (row["achieved"] == "OK").into());
         targets.push(toml::Value::Table(t));
     }
@@ -269,6 +289,10 @@ pub fn record(
     let text = format!(
         "# Drill record written by `rbgen drill report --record` from the drill's log.\n# Review it and commit it: RB005 and the book read the last passing record.\n{body}"
     );
-    let name = format!("{}-{env}-{}.toml", p.id.get_ref(), stamp(first, "%Y%m%dT%H%M%SZ"));
+    let name = format!(
+        "{}-{env}-{}.toml",
+        p.id.get_ref(),
+        stamp(first, "%Y%m%dT%H%M%SZ")
+    );
     Ok((name, text))
 }

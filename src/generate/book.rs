@@ -173,6 +173,9 @@ fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "targets": p.targets.iter().map(|t| json!({"id": t.id.get_ref(), "item": t.item.get_ref(), "target": t.target.get_ref(), "max_seconds": *t.max_seconds.get_ref()})).collect::<Vec<_>>(),
         "scenario": p.scenario.as_ref().map(|s| *s.get_ref()),
         "steps": steps,
+        "history": super::history::to_value(&super::history::runs(spec, kind, id)),
+        "exercised_by": super::history::exercised_by(spec, id).into_iter().map(|(d, t)| json!({"id": d, "title": t, "file": format!("../{}", proc_file(ProcKind::Drill, &d))})).collect::<Vec<_>>(),
+        "exercises": p.exercises.iter().filter_map(|e| spec.procedure(e.get_ref())).map(|(k, d)| json!({"title": d.doc.title.get_ref(), "file": format!("../{}", proc_file(k, d.doc.id.get_ref()))})).collect::<Vec<_>>(),
         "uses": envs.iter().map(|e| super::uses::of(spec, p, e).to_value(e.doc.id.get_ref())).collect::<Vec<_>>(),
     })
 }

@@ -2,6 +2,7 @@
 
 pub mod bash;
 pub mod book;
+pub mod history;
 pub mod manifest;
 pub mod markdown;
 pub mod paper;

@@ -357,6 +357,32 @@ fn procedure(
             format!("[{}]", prose::typst_text(&req.join(", "))),
         ));
     }
+    let runs = super::history::runs(spec, kind, id);
+    match runs.first() {
+        Some(last) => facts.push((
+            "last drilled".into(),
+            format!(
+                "[{} in {} by {}: {}]",
+                prose::typst_text(&last.date),
+                prose::typst_text(&last.environment),
+                prose::typst_text(&last.drill_title),
+                prose::typst_text(&format!(
+                    "{} — {}",
+                    if last.passed {
+                        "every target met"
+                    } else {
+                        "a target was missed"
+                    },
+                    last.figures.join("; ")
+                ))
+            ),
+        )),
+        None if kind == ProcKind::Runbook => facts.push((
+            "last drilled".into(),
+            "[never: no drill record for this runbook]".into(),
+        )),
+        None => {}
+    }
     let uses = super::uses::of(spec, p, env);
     if !uses.is_empty() {
         facts.push((
@@ -376,6 +402,23 @@ fn procedure(
     d.push_str(")\n");
     if let Some(s) = &p.summary {
         let _ = writeln!(d, "{}\n", md(spec, s.get_ref()));
+    }
+    if runs.len() > 1 {
+        d.push_str("#text(9pt)[*Drill history:* ");
+        let rows: Vec<String> = runs
+            .iter()
+            .take(6)
+            .map(|r| {
+                prose::typst_text(&format!(
+                    "{} {} ({}, {})",
+                    r.date,
+                    r.drill,
+                    r.environment,
+                    if r.passed { "passed" } else { "failed" }
+                ))
+            })
+            .collect();
+        let _ = writeln!(d, "{}]\n", rows.join("; "));
     }
     for w in &p.warnings {
         let _ = writeln!(

@@ -88,7 +88,12 @@ impl Spec {
             .map(|r| &r.doc)
             .filter(|r| r.drill.get_ref() == drill && *r.passed.get_ref())
             .collect();
-        out.sort_by(|a, b| b.started.get_ref().to_string().cmp(&a.started.get_ref().to_string()));
+        out.sort_by(|a, b| {
+            b.started
+                .get_ref()
+                .to_string()
+                .cmp(&a.started.get_ref().to_string())
+        });
         out
     }
 
@@ -105,7 +110,12 @@ impl Spec {
                 })
             })
             .collect();
-        out.sort_by(|a, b| b.started.get_ref().to_string().cmp(&a.started.get_ref().to_string()));
+        out.sort_by(|a, b| {
+            b.started
+                .get_ref()
+                .to_string()
+                .cmp(&a.started.get_ref().to_string())
+        });
         out
     }
 

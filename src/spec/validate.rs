@@ -52,8 +52,18 @@ impl<'a> Checker<'a> {
     fn records(&mut self) {
         for doc in &self.spec.records {
             let drill = &doc.doc.drill;
-            if !self.spec.drills.iter().any(|d| d.doc.id.get_ref() == drill.get_ref()) {
-                let known: Vec<&str> = self.spec.drills.iter().map(|d| d.doc.id.get_ref().as_str()).collect();
+            if !self
+                .spec
+                .drills
+                .iter()
+                .any(|d| d.doc.id.get_ref() == drill.get_ref())
+            {
+                let known: Vec<&str> = self
+                    .spec
+                    .drills
+                    .iter()
+                    .map(|d| d.doc.id.get_ref().as_str())
+                    .collect();
                 self.unknown(doc, drill, "drill", &known);
             }
         }

@@ -39,9 +39,7 @@ impl Check for StaleDrill {
             // The last passing record, when there is one, is the drill's
             // date: it comes from the drill's own log, not from a hand.
             let records = ctx.spec.passing_records(d.id.get_ref());
-            let recorded = records
-                .first()
-                .and_then(|r| to_date(r.started.get_ref()));
+            let recorded = records.first().and_then(|r| to_date(r.started.get_ref()));
             let typed = d.last_performed.as_ref().and_then(|p| to_date(p.get_ref()));
             let date = match (recorded, typed) {
                 (Some(r), Some(t)) => r.max(t),
