@@ -366,6 +366,11 @@ $dcs_extra
 postgresql:
   listen: $host:5432
   connect_address: $host:5432
+  # Patroni talks to its own PostgreSQL over the unix socket: Runbook E
+  # blocks TCP 5432 on every node, and over TCP Patroni's HA loop would
+  # stall on that block (seen in drill-e-split-brain: the DC2 leader's
+  # Patroni hung and demote-cluster waited forever).
+  use_unix_socket: true
   data_dir: $M_DATA
   bin_dir: $PG_BIN
   pgpass: $M_DIR/pgpass

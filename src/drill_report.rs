@@ -97,15 +97,23 @@ pub fn report(
             }),
             _ => None,
         };
+        let counts_rows = t.unit.as_ref().is_some_and(|u| u.get_ref() == "rows");
+        let shown = |a: f64| {
+            if counts_rows {
+                format!("{a:.0} rows")
+            } else {
+                fmt_seconds(a)
+            }
+        };
         let (actual_text, achieved) = match actual {
-            Some(a) if a <= max => (fmt_seconds(a), "OK"),
-            Some(a) => (fmt_seconds(a), "NG"),
+            Some(a) if a <= max => (shown(a), "OK"),
+            Some(a) => (shown(a), "NG"),
             None => ("not measured".to_string(), "NG"),
         };
         if achieved != "OK" {
             all_ok = false;
         }
-        rows.push(json!({"id": t.id.get_ref(), "item": t.item.get_ref(), "target": t.target.get_ref(), "actual": actual_text, "achieved": achieved, "seconds": actual, "max_seconds": max}));
+        rows.push(json!({"id": t.id.get_ref(), "unit": if counts_rows { "rows" } else { "seconds" }, "item": t.item.get_ref(), "target": t.target.get_ref(), "actual": actual_text, "achieved": achieved, "seconds": actual, "max_seconds": max}));
     }
     let first = all.iter().map(|e| e.epoch_ms).min().unwrap_or(0);
     let last = all.iter().map(|e| e.epoch_ms).max().unwrap_or(0);

@@ -17,8 +17,9 @@ pub struct Run {
     pub figures: Vec<String>,
 }
 
-fn figure(seconds: Option<f64>) -> String {
+fn figure(seconds: Option<f64>, rows: bool) -> String {
     match seconds {
+        Some(n) if rows => format!("{n:.0} rows"),
         Some(s) if s >= 120.0 => format!("{:.1} min", s / 60.0),
         Some(s) => format!("{s:.1} s"),
         None => "not measured".into(),
@@ -49,7 +50,10 @@ fn run(spec: &Spec, r: &DrillRecord) -> Run {
                 format!(
                     "{}: {} ({})",
                     t.item.get_ref(),
-                    figure(t.seconds.as_ref().map(|s| *s.get_ref())),
+                    figure(
+                        t.seconds.as_ref().map(|s| *s.get_ref()),
+                        t.unit.as_ref().is_some_and(|u| u.get_ref() == "rows")
+                    ),
                     if *t.ok.get_ref() { "OK" } else { "NG" }
                 )
             })

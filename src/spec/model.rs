@@ -454,8 +454,12 @@ pub struct Target {
     pub item: S,
     #[schemars(with = "String")]
     pub target: S,
+    /// The largest acceptable value: seconds, or rows with `unit = "rows"`.
     #[schemars(with = "f64")]
     pub max_seconds: Spanned<f64>,
+    /// `"seconds"` (the default) or `"rows"`: what a `mark` value counts.
+    #[schemars(with = "Option<String>")]
+    pub unit: Option<S>,
     #[schemars(with = "Option<String>")]
     pub from: Option<S>,
     #[schemars(with = "Option<String>")]
@@ -557,6 +561,8 @@ pub struct RecordedTarget {
     pub seconds: Option<Spanned<f64>>,
     #[schemars(with = "f64")]
     pub max_seconds: Spanned<f64>,
+    #[schemars(with = "Option<String>")]
+    pub unit: Option<S>,
     #[schemars(with = "bool")]
     pub ok: Spanned<bool>,
 }

@@ -498,6 +498,16 @@ impl<'a> Checker<'a> {
         let mut seen = BTreeSet::new();
         for target in &p.targets {
             self.safe_id(doc, &target.id, "target");
+            if let Some(unit) = &target.unit
+                && !matches!(unit.get_ref().as_str(), "seconds" | "rows")
+            {
+                self.err(
+                    "spec-value",
+                    format!("unknown target unit `{}`", unit.get_ref()),
+                    doc.loc(unit),
+                    "write `unit = \"seconds\"` (the default) or `unit = \"rows\"`",
+                );
+            }
             if !seen.insert(target.id.get_ref()) {
                 self.err(
                     "spec-duplicate",
