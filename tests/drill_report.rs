@@ -105,3 +105,108 @@ fn garbage_and_foreign_logs_are_clear_errors() {
             .contains("no drill scenario of the spec is named in these logs")
     );
 }
+
+#[test]
+fn a_record_is_written_beside_the_spec_and_dates_the_drill_for_rb005() {
+    // A copy of the example spec to write the record into.
+    let project = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("spec"), &project.path().join("spec"));
+    let spec = project.path().join("spec");
+    let out = rbgen()
+        .args(["drill", "report", "--spec"])
+        .arg(&spec)
+        .arg(logs().join("preparation.jsonl"))
+        .arg(logs().join("scenario-1.jsonl"))
+        .arg("--record")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records: Vec<_> = std::fs::read_dir(spec.join("drills/records"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("scenario-1-primary-kill-lab-")
+        })
+        .collect();
+    assert_eq!(records.len(), 1, "one record for scenario 1");
+    let text = std::fs::read_to_string(&records[0]).unwrap();
+    for needle in [
+        "drill = \"scenario-1-primary-kill\"",
+        "environment = \"lab\"",
+        "passed = true",
+        "log_sha256 = \"",
+        "seconds = 20.2",
+        "patroni = \"4.1.5\"",
+    ] {
+        assert!(text.contains(needle), "the record has {needle}:\n{text}");
+    }
+    // The record loads with the spec, and RB005 takes its date: long after
+    // the hand-typed last_performed, scenario 1 is stale only without it.
+    let lint = |dir: &std::path::Path| {
+        let out = rbgen()
+            .args([
+                "lint",
+                "--no-shellcheck",
+                "--format",
+                "json",
+                "--today",
+                "2027-02-10",
+                "--spec",
+            ])
+            .arg(dir)
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["code"] == "RB005"
+                    && f["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("scenario-1-primary-kill")
+            })
+            .count()
+    };
+    assert_eq!(
+        lint(&spec),
+        0,
+        "the record (2026-11-26) is 76 days old on 2027-02-10"
+    );
+    std::fs::remove_file(&records[0]).unwrap();
+    assert_eq!(
+        lint(&spec),
+        1,
+        "without it, last_performed (2026-11-05) is 97 days old"
+    );
+}
+
+#[test]
+fn ci_writes_records_where_it_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rbgen()
+        .args(["drill", "report", "--spec"])
+        .arg(root().join("spec"))
+        .arg(logs().join("scenario-1.jsonl"))
+        .arg("--record")
+        .arg("--record-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
