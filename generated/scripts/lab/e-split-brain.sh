@@ -901,6 +901,8 @@ rb_should_run() {
   case $(($1 + 1)) in
     4)
       if ((!RB_DRY_RUN)); then
+        # A subshell on purpose: the test must not change the run's state.
+        # shellcheck disable=SC2234
         if ! (
 [[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]
         ) >/dev/null 2>&1; then
@@ -911,6 +913,8 @@ rb_should_run() {
       ;;
     7)
       if ((!RB_DRY_RUN)); then
+        # A subshell on purpose: the test must not change the run's state.
+        # shellcheck disable=SC2234
         if ! (
 [[ " $DC2_NODES " == *" $OLD_PRIMARY "* ]]
         ) >/dev/null 2>&1; then
@@ -921,6 +925,8 @@ rb_should_run() {
       ;;
     8)
       if ((!RB_DRY_RUN)); then
+        # A subshell on purpose: the test must not change the run's state.
+        # shellcheck disable=SC2234
         if ! (
 [[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]
         ) >/dev/null 2>&1; then
