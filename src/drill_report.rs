@@ -142,6 +142,23 @@ pub fn report(
         .filter(|e| {
             e.value["event"] == "step_end" && e.value["status"].as_i64().is_some_and(|s| s != 0)
         })
+        // A failure a later step's `when` branches on is the runbook's
+        // path, not an issue found by the drill.
+        .filter(|e| {
+            let (Some(runbook), Some(step)) =
+                (e.value["runbook"].as_str(), e.value["step"].as_str())
+            else {
+                return true;
+            };
+            !spec.procedure(runbook).is_some_and(|(_, d)| {
+                d.doc.steps.iter().any(|s| {
+                    s.when
+                        .as_ref()
+                        .and_then(|w| w.step.as_ref())
+                        .is_some_and(|w| w.get_ref() == step)
+                })
+            })
+        })
         .map(|e| {
             format!(
                 "Step `{}` of {} exited with status {}",

@@ -210,3 +210,28 @@ fn ci_writes_records_where_it_is_told() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn a_branch_taken_is_not_an_issue_but_a_failed_step_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read_to_string(logs().join("scenario-1.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let ms = last["epoch_ms"].as_i64().unwrap();
+    // Runbook D's health check failing is its path to the rebuild (a later
+    // step's `when` tests it); its restart failing is a finding.
+    for (step, offset) in [("confirm-member-rejoined", 1), ("start-etcd", 2)] {
+        text.push_str(&format!(
+            "{{\"event\":\"step_end\",\"epoch_ms\":{},\"runbook\":\"d-etcd-failure\",\"kind\":\"runbook\",\"env\":\"lab\",\"step\":\"{step}\",\"status\":1}}\n",
+            ms + offset
+        ));
+    }
+    let log = dir.path().join("with-runbook.jsonl");
+    std::fs::write(&log, text).unwrap();
+    let out = report(&[log.as_os_str()]);
+    let sheet = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        sheet.contains("start-etcd\\` of d-etcd-failure exited with status 1"),
+        "{sheet}"
+    );
+    assert!(!sheet.contains("confirm-member-rejoined"), "{sheet}");
+}
