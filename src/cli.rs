@@ -69,6 +69,9 @@ pub enum Command {
         /// Template directory given to `rbgen build --templates`: also ShellCheck the complete scripts it makes (RB014)
         #[arg(long)]
         templates: Option<PathBuf>,
+        /// RB006 against this git revision instead of generated/manifest.json (the pull request's base; in GitHub Actions the merge base with $GITHUB_BASE_REF by default)
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
     },
     /// Lay out the printed binder for one environment as a paginated PDF
     Print {
@@ -181,6 +184,7 @@ fn run(cli: Cli) -> Result<u8> {
             no_shellcheck,
             out,
             templates,
+            base,
         } => lint(
             spec,
             format,
@@ -189,6 +193,7 @@ fn run(cli: Cli) -> Result<u8> {
             !no_shellcheck,
             out,
             templates,
+            base,
         ),
         Command::Explain { all: true, .. } => {
             print!("{}", crate::lint::rules_markdown());
@@ -484,6 +489,7 @@ fn lint(
     shellcheck: bool,
     out: Option<PathBuf>,
     templates: Option<PathBuf>,
+    base: Option<String>,
 ) -> Result<u8> {
     let dir = spec_dir(spec)?;
     let spec = match Spec::load(&dir) {
@@ -516,6 +522,20 @@ fn lint(
     ctx.manifest = std::fs::read(out_dir.join("manifest.json"))
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
+    // In a pull request RB006 compares with the base revision: the manifest
+    // was rewritten by the PR's own `rbgen build`.
+    if let Some(rev) = base.or_else(|| crate::lint::base::ci_default(&dir)) {
+        match crate::lint::base::manifest_at(&spec, &rev) {
+            Ok(m) => {
+                ctx.manifest = Some(m);
+                ctx.base = Some(rev);
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return Ok(2);
+            }
+        }
+    }
     ctx.shellcheck = shellcheck;
     ctx.cache_dir = crate::lint::shellcheck::default_cache_dir();
     ctx.strict = deny_warnings || std::env::var("CI").as_deref() == Ok("true");

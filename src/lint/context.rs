@@ -14,8 +14,11 @@ use toml::Spanned;
 pub struct LintContext<'a> {
     pub spec: &'a Spec,
     pub today: jiff::civil::Date,
-    /// `generated/manifest.json` as last built, if any (RB006).
+    /// `generated/manifest.json` as last built, if any (RB006); with
+    /// `--base REV`, the versions and hashes at that revision instead.
     pub manifest: Option<serde_json::Value>,
+    /// The git revision `manifest` was read from (`--base`).
+    pub base: Option<String>,
     pub config: Config,
     /// Run ShellCheck (RB014)?
     pub shellcheck: bool,
@@ -39,6 +42,7 @@ impl<'a> LintContext<'a> {
             spec,
             today,
             manifest: None,
+            base: None,
             config: Config::from_spec(spec),
             shellcheck: false,
             cache_dir: None,

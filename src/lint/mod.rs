@@ -4,6 +4,7 @@
 //! catches / Why it matters / Example / Fix) is what `rbgen explain CODE`
 //! prints. `registry` is the one code table.
 
+pub mod base;
 pub mod commands;
 pub mod config;
 pub mod context;

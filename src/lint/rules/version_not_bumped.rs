@@ -5,9 +5,17 @@ use crate::lint::{Check, LintContext};
 
 declare_rule! {
     /// ## What it catches
-    /// A runbook or drill whose file changed since the last `rbgen build`
-    /// recorded it in `generated/manifest.json`, while its `version` stayed the
-    /// same.
+    /// A runbook or drill whose file changed while its `version` stayed the
+    /// same. Changed since what:
+    /// - with `rbgen lint --base REV`, since the file as it is at git
+    ///   revision REV (read with `git show`, no checkout needed). This is
+    ///   the pull-request gate: in GitHub Actions it defaults to the merge
+    ///   base with `$GITHUB_BASE_REF`, so a PR that edits a step, runs
+    ///   `rbgen build` and commits still fails until the version is bumped;
+    /// - otherwise, since the last `rbgen build` recorded it in
+    ///   `generated/manifest.json`. That catches an edit made since the
+    ///   last build (and works without git), but not in a PR, whose own
+    ///   build rewrites the manifest.
     ///
     /// ## Why it matters
     /// The notification checklist asks the on-call engineer to confirm the
@@ -44,11 +52,18 @@ impl Check for VersionNotBumped {
                 out.push(
                     Diagnostic::error(
                         "RB006",
-                        format!(
-                            "{} `{}` changed but its version is still {old_version}",
-                            kind.as_str(),
-                            p.id.get_ref()
-                        ),
+                        match &ctx.base {
+                            Some(rev) => format!(
+                                "{} `{}` changed since {rev} but its version is still {old_version}",
+                                kind.as_str(),
+                                p.id.get_ref()
+                            ),
+                            None => format!(
+                                "{} `{}` changed but its version is still {old_version}",
+                                kind.as_str(),
+                                p.id.get_ref()
+                            ),
+                        },
                     )
                     .at(proc.loc(version))
                     .help("bump `version` (and set `last_reviewed`), then run `rbgen build`")
