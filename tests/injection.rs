@@ -107,7 +107,9 @@ proptest! {
             let pdf = project.path().join("lab.pdf");
             let printed = rbgen().current_dir(project.path()).args(["print", "--env", "lab", "--out"]).arg(&pdf).output().unwrap();
             prop_assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
-            let text = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+            // `-raw`: in content order. pdftotext's reading order would put
+            // the step's kind (the right-hand column) inside a wrapped title.
+            let text = std::process::Command::new("pdftotext").arg("-raw").arg(&pdf).arg("-").output().unwrap();
             // Lines wrap anywhere in a long title: compare without whitespace.
             let text: String = String::from_utf8_lossy(&text.stdout).split_whitespace().collect();
             let title_words: String = title.split_whitespace().collect();
