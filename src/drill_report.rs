@@ -3,7 +3,8 @@
 //! from the spec, the measured actual, OK/NG.
 
 use crate::generate::book::{blank_sheet, proc_file, scenarios_value};
-use crate::spec::{ProcKind, Spec};
+use crate::spec::model::Procedure;
+use crate::spec::{Doc, ProcKind, Spec};
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -52,11 +53,48 @@ pub fn read_log(path: &Path) -> Result<Vec<Event>> {
     Ok(events)
 }
 
-fn fmt_seconds(s: f64) -> String {
-    if s >= 120.0 {
-        format!("{:.1} min ({s:.1} s)", s / 60.0)
-    } else {
-        format!("{s:.1} s")
+/// What a set of logs is the run of: the (non-preparation) drill named in
+/// their `run_start` events, the environment, and the first and last event.
+pub struct DrillRun<'a> {
+    pub drill: &'a Doc<Procedure>,
+    pub env: String,
+    pub first_ms: i64,
+    pub last_ms: i64,
+}
+
+pub fn run_of<'a>(spec: &'a Spec, logs: &[(String, Vec<Event>)]) -> Result<DrillRun<'a>> {
+    let all = || logs.iter().flat_map(|(_, e)| e.iter());
+    let drill = all()
+        .filter(|e| e.value["event"] == "run_start" && e.value["kind"] == "drill")
+        .filter_map(|e| e.value["runbook"].as_str())
+        .filter_map(|id| spec.drills.iter().find(|d| d.doc.id.get_ref() == id))
+        .find(|d| !d.doc.is_preparation.as_ref().is_some_and(|b| *b.get_ref()))
+        .ok_or_else(|| anyhow!("no drill scenario of the spec is named in these logs (run_start events)\n  help: pass the log the drill script wrote; preparation logs may be added alongside it"))?;
+    Ok(DrillRun {
+        drill,
+        env: all()
+            .find_map(|e| e.value["env"].as_str())
+            .unwrap_or("unknown")
+            .to_string(),
+        first_ms: all().map(|e| e.epoch_ms).min().unwrap_or(0),
+        last_ms: all().map(|e| e.epoch_ms).max().unwrap_or(0),
+    })
+}
+
+/// A log time (ms since the epoch) in UTC, formatted.
+fn utc(ms: i64, fmt: &str) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime(fmt).to_string())
+        .unwrap_or_default()
+}
+
+/// A measured figure as the sheets, the book and the binder print it.
+pub fn figure(value: Option<f64>, rows: bool) -> String {
+    match value {
+        None => "not measured".into(),
+        Some(n) if rows => format!("{n:.0} rows"),
+        Some(s) if s >= 120.0 => format!("{:.1} min ({s:.1} s)", s / 60.0),
+        Some(s) => format!("{s:.1} s"),
     }
 }
 
@@ -67,14 +105,8 @@ pub fn report(
     participants: Option<&str>,
 ) -> Result<(Value, Value, bool)> {
     let all: Vec<&Event> = logs.iter().flat_map(|(_, e)| e.iter()).collect();
-    // The drill is the non-preparation drill named in the logs' run_start events.
-    let drill = all
-        .iter()
-        .filter(|e| e.value["event"] == "run_start" && e.value["kind"] == "drill")
-        .filter_map(|e| e.value["runbook"].as_str())
-        .filter_map(|id| spec.drills.iter().find(|d| d.doc.id.get_ref() == id))
-        .find(|d| !d.doc.is_preparation.as_ref().is_some_and(|b| *b.get_ref()))
-        .ok_or_else(|| anyhow!("no drill scenario of the spec is named in these logs (run_start events)\n  help: pass the log the drill script wrote; preparation logs may be added alongside it"))?;
+    let run = run_of(spec, logs)?;
+    let drill = run.drill;
     let p = &drill.doc;
     let mark = |name: &str| {
         all.iter()
@@ -98,34 +130,18 @@ pub fn report(
             _ => None,
         };
         let counts_rows = t.unit.as_ref().is_some_and(|u| u.get_ref() == "rows");
-        let shown = |a: f64| {
-            if counts_rows {
-                format!("{a:.0} rows")
-            } else {
-                fmt_seconds(a)
-            }
-        };
-        let (actual_text, achieved) = match actual {
-            Some(a) if a <= max => (shown(a), "OK"),
-            Some(a) => (shown(a), "NG"),
-            None => ("not measured".to_string(), "NG"),
+        let actual_text = figure(actual, counts_rows);
+        let achieved = if actual.is_some_and(|a| a <= max) {
+            "OK"
+        } else {
+            "NG"
         };
         if achieved != "OK" {
             all_ok = false;
         }
         rows.push(json!({"id": t.id.get_ref(), "unit": if counts_rows { "rows" } else { "seconds" }, "item": t.item.get_ref(), "target": t.target.get_ref(), "actual": actual_text, "achieved": achieved, "seconds": actual, "max_seconds": max}));
     }
-    let first = all.iter().map(|e| e.epoch_ms).min().unwrap_or(0);
-    let last = all.iter().map(|e| e.epoch_ms).max().unwrap_or(0);
-    let when = |ms: i64, fmt: &str| {
-        jiff::Timestamp::from_millisecond(ms)
-            .map(|t| t.strftime(fmt).to_string())
-            .unwrap_or_default()
-    };
-    let env = all
-        .iter()
-        .find_map(|e| e.value["env"].as_str())
-        .unwrap_or("unknown");
+    let (first, last, env) = (run.first_ms, run.last_ms, run.env.as_str());
     let tools = spec
         .environment(env)
         .map(|e| {
@@ -171,8 +187,8 @@ pub fn report(
     let mut sheet = blank_sheet(p);
     sheet["date"] = json!(format!(
         "{} ~ {} UTC",
-        when(first, "%Y-%m-%d %H:%M:%S"),
-        when(last, "%H:%M:%S")
+        utc(first, "%Y-%m-%d %H:%M:%S"),
+        utc(last, "%H:%M:%S")
     ));
     sheet["participants"] =
         json!(participants.unwrap_or("(fill in: DBA, infrastructure engineer names)"));
@@ -230,31 +246,10 @@ pub fn record(
     passed: bool,
 ) -> Result<(String, String)> {
     use sha2::{Digest, Sha256};
-    let all: Vec<&Event> = logs.iter().flat_map(|(_, e)| e.iter()).collect();
-    let drill = all
-        .iter()
-        .filter(|e| e.value["event"] == "run_start" && e.value["kind"] == "drill")
-        .filter_map(|e| e.value["runbook"].as_str())
-        .find_map(|id| {
-            spec.drills.iter().find(|d| {
-                d.doc.id.get_ref() == id
-                    && !d.doc.is_preparation.as_ref().is_some_and(|b| *b.get_ref())
-            })
-        })
-        .ok_or_else(|| anyhow!("no drill scenario of the spec is named in these logs"))?;
-    let env = all
-        .iter()
-        .find_map(|e| e.value["env"].as_str())
-        .unwrap_or("unknown");
-    let first = all.iter().map(|e| e.epoch_ms).min().unwrap_or(0);
-    let last = all.iter().map(|e| e.epoch_ms).max().unwrap_or(0);
-    let stamp = |ms: i64, fmt: &str| {
-        jiff::Timestamp::from_millisecond(ms)
-            .map(|t| t.strftime(fmt).to_string())
-            .unwrap_or_default()
-    };
+    let run = run_of(spec, logs)?;
+    let (drill, env, first, last) = (run.drill, run.env.as_str(), run.first_ms, run.last_ms);
     let datetime = |ms: i64| -> Result<toml::value::Datetime> {
-        stamp(ms, "%Y-%m-%dT%H:%M:%SZ")
+        utc(ms, "%Y-%m-%dT%H:%M:%SZ")
             .parse()
             .map_err(|e| anyhow!("bad time in the log: {e}"))
     };
@@ -317,7 +312,7 @@ pub fn record(
     let name = format!(
         "{}-{env}-{}.toml",
         p.id.get_ref(),
-        stamp(first, "%Y%m%dT%H%M%SZ")
+        utc(first, "%Y%m%dT%H%M%SZ")
     );
     Ok((name, text))
 }

@@ -174,8 +174,8 @@ fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "scenario": p.scenario.as_ref().map(|s| *s.get_ref()),
         "steps": steps,
         "history": super::history::to_value(&super::history::runs(spec, kind, id)),
-        "exercised_by": super::history::exercised_by(spec, id).into_iter().map(|(d, t)| json!({"id": d, "title": t, "file": format!("../{}", proc_file(ProcKind::Drill, &d))})).collect::<Vec<_>>(),
-        "exercises": p.exercises.iter().filter_map(|e| spec.procedure(e.get_ref())).map(|(k, d)| json!({"title": d.doc.title.get_ref(), "file": format!("../{}", proc_file(k, d.doc.id.get_ref()))})).collect::<Vec<_>>(),
+        "exercised_by": super::history::exercised_by(spec, id).into_iter().map(|(d, t)| json!({"id": d, "title": t, "file": format!("{}{}", prose::ROOT, proc_file(ProcKind::Drill, &d))})).collect::<Vec<_>>(),
+        "exercises": p.exercises.iter().filter_map(|e| spec.procedure(e.get_ref())).map(|(k, d)| json!({"title": d.doc.title.get_ref(), "file": format!("{}{}", prose::ROOT, proc_file(k, d.doc.id.get_ref()))})).collect::<Vec<_>>(),
         "uses": envs.iter().map(|e| super::uses::of(spec, p, e).to_value(e.doc.id.get_ref())).collect::<Vec<_>>(),
     })
 }
@@ -351,22 +351,6 @@ fn cheatsheet_value(spec: &Spec) -> Value {
         .map(|(t, cmds)| json!({"name": t, "commands": cmds.iter().map(|(c, u)| json!({"command": c, "used_in": u})).collect::<Vec<_>>()}))
         .collect();
     json!(tools)
-}
-
-/// mdBook's heading anchors: lower-case, spaces to `-`, punctuation dropped.
-pub fn slug(title: &str) -> String {
-    title
-        .chars()
-        .filter_map(|c| {
-            if c.is_alphanumeric() {
-                Some(c.to_lowercase().next().unwrap_or(c))
-            } else if c == ' ' || c == '-' || c == '_' {
-                Some(if c == '_' { '_' } else { '-' })
-            } else {
-                None
-            }
-        })
-        .collect()
 }
 
 fn environments_value(spec: &Spec) -> Value {

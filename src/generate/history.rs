@@ -17,15 +17,6 @@ pub struct Run {
     pub figures: Vec<String>,
 }
 
-fn figure(seconds: Option<f64>, rows: bool) -> String {
-    match seconds {
-        Some(n) if rows => format!("{n:.0} rows"),
-        Some(s) if s >= 120.0 => format!("{:.1} min", s / 60.0),
-        Some(s) => format!("{s:.1} s"),
-        None => "not measured".into(),
-    }
-}
-
 fn run(spec: &Spec, r: &DrillRecord) -> Run {
     let drill = r.drill.get_ref().clone();
     let drill_title = spec
@@ -50,7 +41,7 @@ fn run(spec: &Spec, r: &DrillRecord) -> Run {
                 format!(
                     "{}: {} ({})",
                     t.item.get_ref(),
-                    figure(
+                    crate::drill_report::figure(
                         t.seconds.as_ref().map(|s| *s.get_ref()),
                         t.unit.as_ref().is_some_and(|u| u.get_ref() == "rows")
                     ),
@@ -65,21 +56,7 @@ fn run(spec: &Spec, r: &DrillRecord) -> Run {
 pub fn runs(spec: &Spec, kind: ProcKind, id: &str) -> Vec<Run> {
     let records: Vec<&DrillRecord> = match kind {
         ProcKind::Runbook => spec.records_exercising(id),
-        ProcKind::Drill => {
-            let mut all: Vec<&DrillRecord> = spec
-                .records
-                .iter()
-                .map(|r| &r.doc)
-                .filter(|r| r.drill.get_ref() == id)
-                .collect();
-            all.sort_by(|a, b| {
-                b.started
-                    .get_ref()
-                    .to_string()
-                    .cmp(&a.started.get_ref().to_string())
-            });
-            all
-        }
+        ProcKind::Drill => spec.records_where(|r| r.drill.get_ref() == id),
     };
     records.into_iter().map(|r| run(spec, r)).collect()
 }
@@ -101,7 +78,7 @@ pub fn to_value(runs: &[Run]) -> Value {
                 "environment": r.environment,
                 "drill": r.drill,
                 "drill_title": r.drill_title,
-                "drill_file": super::book::proc_file(ProcKind::Drill, &r.drill),
+                "drill_file": format!("{}{}", super::prose::ROOT, super::book::proc_file(ProcKind::Drill, &r.drill)),
                 "passed": r.passed,
                 "figures": r.figures.join("; "),
             }))

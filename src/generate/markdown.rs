@@ -19,23 +19,12 @@ pub fn inline(text: &str) -> String {
     out
 }
 
-/// Escape multi-line prose: each line escaped, paragraphs kept.
-pub fn block(text: &str) -> String {
-    text.trim_end()
-        .lines()
-        .map(|l| {
-            let escaped = inline(l.trim_start());
-            // A line that starts like a list item or a numbered item stays text.
-            match escaped.chars().next() {
-                Some('-' | '+' | '=') => format!("\\{escaped}"),
-                Some(d) if d.is_ascii_digit() && escaped.contains(". ") => {
-                    escaped.replacen(". ", "\\. ", 1)
-                }
-                _ => escaped,
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+/// Text placed in HTML or SVG (element content or a quoted attribute).
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A table cell showing `text` as code: backticks can't be escaped inside a

@@ -142,28 +142,7 @@ Each runbook ends with the values and shell functions it uses in this environmen
         );
     }
     // In the order of the document.
-    for (title, list) in [("Runbooks", &runbooks)] {
-        if list.is_empty() {
-            continue;
-        }
-        let _ = writeln!(d, "#v(0.6em)#text(weight: \"bold\", size: 11pt)[{title}]");
-        for p in list.iter() {
-            let id = p.doc.id.get_ref();
-            let _ = writeln!(
-                d,
-                "#toc-entry({}, {}, level: 1)",
-                label(id),
-                typst_str(p.doc.title.get_ref())
-            );
-            if has_sheet(&p.doc) {
-                let _ = writeln!(
-                    d,
-                    "#toc-entry({}, [Record sheet], level: 2)",
-                    label(&format!("{id}.sheet"))
-                );
-            }
-        }
-    }
+    toc_procedures(&mut d, "Runbooks", &runbooks);
     if !spec.checklists.is_empty() {
         let _ = writeln!(
             d,
@@ -179,28 +158,7 @@ Each runbook ends with the values and shell functions it uses in this environmen
             );
         }
     }
-    for (title, list) in [("DR drills", &drills)] {
-        if list.is_empty() {
-            continue;
-        }
-        let _ = writeln!(d, "#v(0.6em)#text(weight: \"bold\", size: 11pt)[{title}]");
-        for p in list.iter() {
-            let id = p.doc.id.get_ref();
-            let _ = writeln!(
-                d,
-                "#toc-entry({}, {}, level: 1)",
-                label(id),
-                typst_str(p.doc.title.get_ref())
-            );
-            if has_sheet(&p.doc) {
-                let _ = writeln!(
-                    d,
-                    "#toc-entry({}, [Record sheet], level: 2)",
-                    label(&format!("{id}.sheet"))
-                );
-            }
-        }
-    }
+    toc_procedures(&mut d, "DR drills", &drills);
     if let Some(pm) = &spec.postmortem {
         let _ = writeln!(
             d,
@@ -236,6 +194,30 @@ Each runbook ends with the values and shell functions it uses in this environmen
     }
     appendix(&mut d, spec, env);
     Ok(d)
+}
+
+/// A group of the contents: each procedure, and its record sheet.
+fn toc_procedures(d: &mut String, title: &str, list: &[&Doc<Procedure>]) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(d, "#v(0.6em)#text(weight: \"bold\", size: 11pt)[{title}]");
+    for p in list {
+        let id = p.doc.id.get_ref();
+        let _ = writeln!(
+            d,
+            "#toc-entry({}, {}, level: 1)",
+            label(id),
+            typst_str(p.doc.title.get_ref())
+        );
+        if has_sheet(&p.doc) {
+            let _ = writeln!(
+                d,
+                "#toc-entry({}, [Record sheet], level: 2)",
+                label(&format!("{id}.sheet"))
+            );
+        }
+    }
 }
 
 fn decision_tree(d: &mut String, spec: &Spec) {

@@ -89,12 +89,6 @@ fn to_html(markdown: &str, page: &str) -> String {
 /// A4 text width of the print page.
 const CODE_COLUMNS: usize = 88;
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 fn code_html(code: &str) -> String {
     let mut out = String::from("<pre><code>");
     for (line, continued) in super::prose::wrap_code(code, CODE_COLUMNS) {
@@ -104,10 +98,10 @@ fn code_html(code: &str) -> String {
             out.push_str(&format!(
                 "{}<span class=\"cont\" title=\"continues the line above\">↪</span> {}\n",
                 " ".repeat(indent),
-                escape(body)
+                super::markdown::html_escape(body)
             ));
         } else {
-            out.push_str(&escape(&line));
+            out.push_str(&super::markdown::html_escape(&line));
             out.push('\n');
         }
     }

@@ -15,7 +15,7 @@
 
 use super::book::proc_file;
 use crate::spec::Spec;
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -423,10 +423,7 @@ fn typst_markup(
                     ));
                 }
                 Tag::BlockQuote(_) => out.push_str("#quote(block: true)["),
-                Tag::CodeBlock(kind) => {
-                    let _ = matches!(kind, CodeBlockKind::Fenced(_));
-                    code = Some(String::new());
-                }
+                Tag::CodeBlock(_) => code = Some(String::new()),
                 Tag::List(Some(start)) => {
                     list_depth += 1;
                     let spacing = if form {

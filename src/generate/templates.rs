@@ -70,9 +70,6 @@ pub fn load(dir: Option<&Path>) -> Result<tera::Tera> {
     tera.register_filter("md", |t: &str, _: tera::Kwargs, _: &tera::State| {
         markdown::inline(t)
     });
-    tera.register_filter("mdblock", |t: &str, _: tera::Kwargs, _: &tera::State| {
-        markdown::block(t)
-    });
     tera.register_filter("cell", |t: &str, _: tera::Kwargs, _: &tera::State| {
         markdown::inline(t)
     });
@@ -86,10 +83,7 @@ pub fn load(dir: Option<&Path>) -> Result<tera::Tera> {
         markdown::fence(t, "text")
     });
     tera.register_filter("html", |t: &str, _: tera::Kwargs, _: &tera::State| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
+        markdown::html_escape(t)
     });
     // Inside a CSS string (`content: "…"`): every character outside plain
     // ASCII letters, digits and spaces is written as a CSS escape.

@@ -8,6 +8,7 @@
 //! or wide the tree is; on paper it is cut into parts between the first
 //! question's answers when it is taller than a page.
 
+use super::markdown::html_escape;
 use crate::spec::Spec;
 use std::collections::BTreeMap;
 
@@ -136,13 +137,6 @@ fn wrap(text: &str, width: f64, size: f64, bold: bool) -> Vec<Line> {
         lines.push(line);
     }
     lines
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn rows(spec: &Spec) -> Vec<Row> {
@@ -290,10 +284,10 @@ fn text_line(out: &mut String, x: f64, y: f64, line: &Line, size: f64, weight: &
         if *code {
             out.push_str(&format!(
                 r#"{sep}<tspan font-family="DejaVu Sans Mono, monospace">{}</tspan>"#,
-                esc(word)
+                html_escape(word)
             ));
         } else {
-            out.push_str(&format!("{sep}{}", esc(word)));
+            out.push_str(&format!("{sep}{}", html_escape(word)));
         }
     }
     out.push_str("</text>");
@@ -358,8 +352,12 @@ fn draw(rows: &[Row], range: std::ops::Range<usize>, paper: bool, title: &str) -
             Node::Back { .. } => ("1.0", r#" stroke-dasharray="2 2""#, "#ffffff", 4),
         };
         let class = match &r.node {
-            Node::Question { id, .. } => format!(r#" class="question" data-id="{}""#, esc(id)),
-            Node::Runbook { id, .. } => format!(r#" class="runbook" data-id="{}""#, esc(id)),
+            Node::Question { id, .. } => {
+                format!(r#" class="question" data-id="{}""#, html_escape(id))
+            }
+            Node::Runbook { id, .. } => {
+                format!(r#" class="runbook" data-id="{}""#, html_escape(id))
+            }
             Node::Action { .. } => r#" class="action""#.into(),
             Node::Back { .. } => r#" class="back""#.into(),
         };
@@ -393,7 +391,7 @@ fn draw(rows: &[Row], range: std::ops::Range<usize>, paper: bool, title: &str) -
     }
     let svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.1}" width="100%" role="img" aria-label="{}" font-family="DejaVu Sans, Verdana, sans-serif" fill="black">{body}</svg>"#,
-        esc(title)
+        html_escape(title)
     );
     Part { svg, height, slots }
 }

@@ -80,43 +80,32 @@ pub struct ResolvedVar {
 }
 
 impl Spec {
-    /// Records of drill `id` that passed, newest first.
-    pub fn passing_records(&self, drill: &str) -> Vec<&DrillRecord> {
+    /// Drill records that satisfy `keep`, newest first.
+    pub fn records_where(&self, keep: impl Fn(&DrillRecord) -> bool) -> Vec<&DrillRecord> {
         let mut out: Vec<&DrillRecord> = self
             .records
             .iter()
             .map(|r| &r.doc)
-            .filter(|r| r.drill.get_ref() == drill && *r.passed.get_ref())
+            .filter(|r| keep(r))
             .collect();
-        out.sort_by(|a, b| {
-            b.started
-                .get_ref()
-                .to_string()
-                .cmp(&a.started.get_ref().to_string())
-        });
+        // RFC 3339 UTC times (what `drill report --record` writes) sort as text.
+        out.sort_by_cached_key(|r| std::cmp::Reverse(r.started.get_ref().to_string()));
         out
+    }
+
+    /// Records of drill `id` that passed, newest first.
+    pub fn passing_records(&self, drill: &str) -> Vec<&DrillRecord> {
+        self.records_where(|r| r.drill.get_ref() == drill && *r.passed.get_ref())
     }
 
     /// Records of drills that exercise runbook `id`, newest first.
     pub fn records_exercising(&self, runbook: &str) -> Vec<&DrillRecord> {
-        let mut out: Vec<&DrillRecord> = self
-            .records
-            .iter()
-            .map(|r| &r.doc)
-            .filter(|r| {
-                self.drills.iter().any(|d| {
-                    d.doc.id.get_ref() == r.drill.get_ref()
-                        && d.doc.exercises.iter().any(|e| e.get_ref() == runbook)
-                })
+        self.records_where(|r| {
+            self.drills.iter().any(|d| {
+                d.doc.id.get_ref() == r.drill.get_ref()
+                    && d.doc.exercises.iter().any(|e| e.get_ref() == runbook)
             })
-            .collect();
-        out.sort_by(|a, b| {
-            b.started
-                .get_ref()
-                .to_string()
-                .cmp(&a.started.get_ref().to_string())
-        });
-        out
+        })
     }
 
     /// Load and validate the spec at `root`.
