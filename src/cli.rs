@@ -73,6 +73,21 @@ pub enum Command {
         #[arg(long, value_name = "REV")]
         base: Option<String>,
     },
+    /// What a pull request changes in the runbooks, for the reviewer: steps, gates, confirmations, commands, per environment
+    Diff {
+        /// Base revision to compare with (default in GitHub Actions: the merge base with $GITHUB_BASE_REF)
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// Spec directory (default: `spec/`, searched upward)
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Output format: Markdown for a PR comment or job summary, or JSON
+        #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
+        format: DiffFormat,
+        /// `--deny weakened`: exit 1 when a change weakens safety (a gate, confirmation, check or rollback removed, a probe that now writes)
+        #[arg(long, value_name = "weakened")]
+        deny: Option<DenyDiff>,
+    },
     /// Lay out the printed binder for one environment as a paginated PDF
     Print {
         /// Environment id (`rbgen print --env production`)
@@ -142,6 +157,17 @@ pub enum Deny {
     Warnings,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DenyDiff {
+    Weakened,
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -169,6 +195,12 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
         } => build(spec, out, check, templates),
         Command::Init { dir } => init(&dir),
+        Command::Diff {
+            base,
+            spec,
+            format,
+            deny,
+        } => diff(base, spec, format, deny.is_some()),
         Command::Print {
             env,
             out,
@@ -524,7 +556,7 @@ fn lint(
         .and_then(|b| serde_json::from_slice(&b).ok());
     // In a pull request RB006 compares with the base revision: the manifest
     // was rewritten by the PR's own `rbgen build`.
-    if let Some(rev) = base.or_else(|| crate::lint::base::ci_default(&dir)) {
+    if let Some(rev) = base.or_else(|| crate::git::ci_default(&dir)) {
         match crate::lint::base::manifest_at(&spec, &rev) {
             Ok(m) => {
                 ctx.manifest = Some(m);
@@ -559,6 +591,41 @@ fn lint(
     } else {
         0
     })
+}
+
+fn diff(base: Option<String>, spec: Option<PathBuf>, format: DiffFormat, deny: bool) -> Result<u8> {
+    let dir = spec_dir(spec)?;
+    let Some(rev) = base.or_else(|| crate::git::ci_default(&dir)) else {
+        eprintln!(
+            "error: rbgen diff needs a base revision to compare with\n  help: pass `--base main` (or the pull request's base branch or commit)"
+        );
+        return Ok(2);
+    };
+    let Some(head) = load_spec(&dir) else {
+        return Ok(2);
+    };
+    let (_tmp, base_spec) = match crate::diff::load_base(&dir, &rev) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(2);
+        }
+    };
+    let d = crate::diff::compare(base_spec.as_ref(), &head, &rev);
+    match format {
+        DiffFormat::Markdown => print!("{}", crate::diff::markdown::render(&d)),
+        DiffFormat::Json => println!("{}", serde_json::to_string_pretty(&d)?),
+    }
+    if deny && d.weakened > 0 {
+        eprintln!(
+            "error: {} change{} weaken{} safety (--deny weakened)",
+            d.weakened,
+            if d.weakened == 1 { "" } else { "s" },
+            if d.weakened == 1 { "s" } else { "" }
+        );
+        return Ok(1);
+    }
+    Ok(0)
 }
 
 fn explain(code: Option<&str>) -> Result<u8> {

@@ -6,8 +6,10 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod drill_report;
 pub mod generate;
+pub mod git;
 pub mod lint;
 #[cfg(feature = "pdf")]
 pub mod pdf;

@@ -242,15 +242,8 @@ fn script_context(
                     .as_ref()
                     .is_some_and(|w| w.step.as_ref().is_some_and(|t| t.get_ref() == s.id.get_ref()))
             });
-            let on_error = match s.on_error.as_ref().map(|o| *o.get_ref()) {
-                Some(o) => o,
-                None if kind == StepKind::Probe => OnError::Continue,
-                None => OnError::Stop,
-            };
-            let confirm = match &s.confirm {
-                Some(c) => *c.get_ref(),
-                None => kind.needs_confirmation(),
-            };
+            let on_error = s.effective_on_error();
+            let confirm = s.asks_confirmation();
             json!({
                 "number": i + 1,
                 "id": s.id.get_ref(),

@@ -366,6 +366,27 @@ pub struct Step {
     pub option: Option<S>,
 }
 
+impl Step {
+    /// Whether the script asks before running the step: `confirm` when
+    /// given, else what the kind requires.
+    pub fn asks_confirmation(&self) -> bool {
+        match &self.confirm {
+            Some(c) => *c.get_ref(),
+            None => self.kind.get_ref().needs_confirmation(),
+        }
+    }
+
+    /// What a failing command does: `on_error` when given, else `continue`
+    /// for probes (every check runs) and `stop` for every other kind.
+    pub fn effective_on_error(&self) -> OnError {
+        match self.on_error.as_ref().map(|o| *o.get_ref()) {
+            Some(o) => o,
+            None if *self.kind.get_ref() == StepKind::Probe => OnError::Continue,
+            None => OnError::Stop,
+        }
+    }
+}
+
 /// A condition on a step: exactly one of `step`, `var`, `test`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -123,3 +123,24 @@ pub fn finding_line(f: &serde_json::Value) -> String {
         f["code"].as_str().unwrap()
     )
 }
+
+/// Run git in `dir` with a fixed identity; panics with git's message on failure.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=rbgen test",
+            "-c",
+            "user.email=test@example.invalid",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
