@@ -1,28 +1,46 @@
-//! Embeds the example spec (`spec/`) so that `rbgen init` can write it.
+//! Embeds the example spec (`spec/`) and the starter spec
+//! (`templates/starter/spec/`) so that `rbgen init` can write them.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    println!("cargo:rerun-if-changed=spec");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
-    let mut files = Vec::new();
-    collect(&root, &root, &mut files);
-    files.sort();
-    let mut code = String::from(
-        "/// The example spec: (path relative to the spec directory, contents).\npub const EXAMPLE_SPEC: &[(&str, &str)] = &[\n",
-    );
-    for rel in &files {
-        let abs = root.join(rel);
-        println!("cargo:rerun-if-changed={}", abs.display());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut code = String::new();
+    for (name, doc, dir) in [
+        (
+            "EXAMPLE_SPEC",
+            "The example spec (Patroni multi-region)",
+            "spec",
+        ),
+        (
+            "STARTER_SPEC",
+            "The starter spec of `rbgen init`",
+            "templates/starter/spec",
+        ),
+    ] {
+        println!("cargo:rerun-if-changed={dir}");
+        let root = manifest.join(dir);
+        let mut files = Vec::new();
+        collect(&root, &root, &mut files);
+        files.sort();
         writeln!(
             code,
-            "    ({rel:?}, include_str!({:?})),",
-            abs.display().to_string()
+            "/// {doc}: (path relative to the spec directory, contents).\npub const {name}: &[(&str, &str)] = &["
         )
         .unwrap();
+        for rel in &files {
+            let abs = root.join(rel);
+            println!("cargo:rerun-if-changed={}", abs.display());
+            writeln!(
+                code,
+                "    ({rel:?}, include_str!({:?})),",
+                abs.display().to_string()
+            )
+            .unwrap();
+        }
+        code.push_str("];\n");
     }
-    code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("example_spec.rs");
     std::fs::write(out, code).unwrap();
 }

@@ -38,14 +38,27 @@ pub enum Command {
         #[arg(long)]
         templates: Option<PathBuf>,
     },
-    /// Write the example spec (Patroni multi-region runbooks) into a new directory
+    /// Start a runbook project in DIR: spec/ (a small starter, or `--example patroni-multi-region`), book.toml, .gitignore, CI workflow, pre-commit config, JSON Schemas and .taplo.toml
     Init {
-        /// Directory to create
-        #[arg(default_value = "spec")]
+        /// Directory of the new project (created if missing; `.` for the current one)
         dir: PathBuf,
+        /// Which spec to start from: `starter` (small) or `patroni-multi-region` (the complete example)
+        #[arg(long, default_value = "starter", value_name = "NAME")]
+        example: String,
     },
-    /// Print the JSON Schema of the spec files
-    Schema,
+    /// The JSON Schema of each spec file kind: printed as one document, or one file per kind with `--out DIR` (for editors and taplo)
+    Schema {
+        /// Write one `<kind>.schema.json` per file kind into DIR
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print a shell completion script (`rbgen completions bash > /etc/bash_completion.d/rbgen`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `rbgen man > rbgen.1`
+    Man,
     /// Check the spec: undefined variables, stale versions, ungated promotions and more
     Lint {
         /// Spec directory (default: `spec/`, searched upward)
@@ -194,7 +207,17 @@ fn run(cli: Cli) -> Result<u8> {
             check,
             templates,
         } => build(spec, out, check, templates),
-        Command::Init { dir } => init(&dir),
+        Command::Init { dir, example } => crate::init::run(&dir, &example),
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(shell, &mut Cli::command(), "rbgen", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory as _;
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(0)
+        }
         Command::Diff {
             base,
             spec,
@@ -246,11 +269,16 @@ fn run(cli: Cli) -> Result<u8> {
             participants.as_deref(),
             record.then(|| record_dir.unwrap_or_default()),
         ),
-        Command::Schema => {
+        Command::Schema { out: None } => {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&crate::spec::schema::schema())?
             );
+            Ok(0)
+        }
+        Command::Schema { out: Some(dir) } => {
+            let written = crate::spec::schema::write_dir(&dir)?;
+            eprintln!("wrote {} schemas to {}", written.len(), dir.display());
             Ok(0)
         }
     }
@@ -453,34 +481,6 @@ fn render_pdf(
 #[cfg(not(feature = "pdf"))]
 fn render_pdf(_: &str, _: &str, _: &[PathBuf]) -> Option<Result<(Vec<u8>, usize)>> {
     None
-}
-
-fn init(dir: &Path) -> Result<u8> {
-    if dir.exists()
-        && std::fs::read_dir(dir)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
-    {
-        eprintln!(
-            "error: {} already exists and is not empty; refusing to overwrite\n  help: pass a new directory: `rbgen init my-spec`",
-            dir.display()
-        );
-        return Ok(2);
-    }
-    for (rel, text) in crate::example::EXAMPLE_SPEC {
-        let path = dir.join(rel);
-        if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p).with_context(|| format!("cannot create {}", p.display()))?;
-        }
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    eprintln!(
-        "wrote the example spec ({} files) to {}\n  next: `rbgen build --spec {}`",
-        crate::example::EXAMPLE_SPEC.len(),
-        dir.display(),
-        dir.display()
-    );
-    Ok(0)
 }
 
 /// Findings go to standard output, as ruff, ShellCheck and actionlint print

@@ -10,6 +10,7 @@ pub mod diff;
 pub mod drill_report;
 pub mod generate;
 pub mod git;
+pub mod init;
 pub mod lint;
 #[cfg(feature = "pdf")]
 pub mod pdf;

@@ -1,4 +1,5 @@
-//! `rbgen build`, `build --check`, `init` and `schema` through the binary.
+//! `rbgen build`, `build --check` and `schema` through the binary (`init`:
+//! tests/init_project.rs).
 
 mod common;
 
@@ -147,39 +148,6 @@ fn check_passes_on_a_fresh_build_and_reports_drift_with_the_fix() {
     );
     assert!(stderr.contains("run `rbgen build`"), "{stderr}");
     assert_eq!(before, snapshot_tree(&generated), "--check wrote nothing");
-}
-
-#[test]
-fn init_writes_a_spec_that_builds_and_refuses_to_overwrite() {
-    let dir = tempfile::tempdir().unwrap();
-    rbgen()
-        .current_dir(dir.path())
-        .args(["init", "myspec"])
-        .assert()
-        .success();
-    assert!(dir.path().join("myspec/rbgen.toml").is_file());
-    rbgen()
-        .current_dir(dir.path())
-        .args(["build", "--spec", "myspec", "--out", "gen"])
-        .assert()
-        .success();
-    assert!(
-        dir.path()
-            .join("gen/scripts/lab/a-single-node-failure.sh")
-            .is_file()
-    );
-    let before = std::fs::read(dir.path().join("myspec/rbgen.toml")).unwrap();
-    let out = rbgen()
-        .current_dir(dir.path())
-        .args(["init", "myspec"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to overwrite"));
-    assert_eq!(
-        before,
-        std::fs::read(dir.path().join("myspec/rbgen.toml")).unwrap()
-    );
 }
 
 #[test]

@@ -253,6 +253,11 @@ pub struct Procedure {
     pub goal: Option<S>,
     #[schemars(with = "Option<String>")]
     pub last_performed: Option<Spanned<toml::value::Datetime>>,
+    /// A drill never performed yet: the date it must first be performed by.
+    /// RB013 accepts it in place of `last_performed`; once it has passed,
+    /// RB005 warns until a passing record (or `last_performed`) exists.
+    #[schemars(with = "Option<String>")]
+    pub due: Option<Spanned<toml::value::Datetime>>,
     #[schemars(with = "Option<u32>")]
     pub cadence_days: Option<Spanned<u32>>,
     #[schemars(with = "Option<String>")]

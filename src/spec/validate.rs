@@ -426,6 +426,7 @@ impl<'a> Checker<'a> {
                 "last_performed",
                 p.last_performed.as_ref().map(|s| s.span()),
             ),
+            ("due", p.due.as_ref().map(|s| s.span())),
             ("cadence_days", p.cadence_days.as_ref().map(|s| s.span())),
             ("preparation", p.preparation.as_ref().map(|s| s.span())),
             (

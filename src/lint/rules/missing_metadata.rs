@@ -7,7 +7,8 @@ declare_rule! {
     /// ## What it catches
     /// A runbook without `owner` (and no project owner), `version`,
     /// `last_reviewed`, `trigger`, `rto` or `rpo`; a drill without `version`,
-    /// `goal`, `last_performed` (or a passing record in `drills/records/`) or
+    /// `goal`, `last_performed` (or a passing record in `drills/records/`, or
+    /// for a drill never run yet the `due` date of its first run) or
     /// `targets` (drill preparations need no
     /// targets).
     ///
@@ -63,7 +64,8 @@ impl Check for MissingMetadata {
                     // A passing drill record (`drill report --record`) says
                     // when it was performed as well as the hand-typed date.
                     let recorded = !ctx.spec.passing_records(p.id.get_ref()).is_empty();
-                    if !prep && p.last_performed.is_none() && !recorded {
+                    // A new drill says by when it will first be run (`due`).
+                    if !prep && p.last_performed.is_none() && !recorded && p.due.is_none() {
                         missing.push("last_performed");
                     }
                     if !prep && p.targets.is_empty() {

@@ -9,7 +9,8 @@ declare_rule! {
     /// the project's `drill_cadence_days`, 90). The date is the later of
     /// the last passing record in `drills/records/` (written by `rbgen drill
     /// report --record` from the drill's own log) and a hand-typed
-    /// `last_performed`. Drill preparations are exempt.
+    /// `last_performed`. A drill never performed is reported once the
+    /// `due` date of its first run has passed. Drill preparations are exempt.
     ///
     /// ## Why it matters
     /// An undrilled runbook will not work during an actual incident. The
@@ -45,7 +46,27 @@ impl Check for StaleDrill {
                 (Some(r), Some(t)) => r.max(t),
                 (Some(r), None) => r,
                 (None, Some(t)) => t,
-                (None, None) => continue,
+                (None, None) => {
+                    // Never performed: a warning once its first run is overdue.
+                    if let Some(due) = &d.due
+                        && to_date(due.get_ref()).is_some_and(|due| ctx.today > due)
+                    {
+                        out.push(
+                            Diagnostic::error(
+                                "RB005",
+                                format!(
+                                    "drill `{}` has never been performed, and was due by {}",
+                                    d.id.get_ref(),
+                                    due.get_ref()
+                                ),
+                            )
+                            .at(drill.loc(due))
+                            .help("run the drill and record it: `rbgen drill report LOG --record`")
+                            .in_runbook(d.id.get_ref(), None),
+                        );
+                    }
+                    continue;
+                }
             };
             let at = match &d.last_performed {
                 Some(p) => drill.loc(p),
