@@ -174,3 +174,37 @@ fn the_crlf_spec_is_crlf_and_lints_like_its_lf_copy() {
     assert!(!a.is_empty());
     assert_eq!(a, b);
 }
+
+/// The JSON Schemas (`rbgen schema --out`), mapped by the `.taplo.toml`
+/// `rbgen init` writes, accept every file of every foreign spec — CRLF,
+/// records and all — as the real `taplo` CLI applies them.
+#[test]
+fn taplo_accepts_every_foreign_spec_with_the_schemas() {
+    if !require_tool("taplo", "--version") {
+        return;
+    }
+    for case in corpus() {
+        let dir = project(&case);
+        std::fs::copy(
+            root().join("templates/init/taplo.toml"),
+            dir.path().join(".taplo.toml"),
+        )
+        .unwrap();
+        rbgen()
+            .current_dir(dir.path())
+            .args(["schema", "--out", "schemas"])
+            .assert()
+            .success();
+        let out = Command::new("taplo")
+            .arg("lint")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            case.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -366,7 +366,7 @@ fn nothing_changed_and_bad_bases() {
     assert_eq!(out.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .contains("No runbook, drill, environment or checklist changed.")
+            .contains("No runbook, drill, environment, checklist or drill record changed.")
     );
 
     let out = rbgen()
@@ -487,4 +487,79 @@ fn a_dropped_gate_is_found_in_every_foreign_spec() {
         checked += 1;
     }
     assert!(checked >= 5, "only {checked} foreign specs have a gate");
+}
+
+/// The example spec: unchanged against itself; a drill record edited by
+/// hand after it was written (a measured figure lowered) is marked, a new
+/// record is listed; a title's HTML stays text in the Markdown.
+#[test]
+fn the_example_spec_records_and_hostile_titles() {
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    copy_dir(&root().join("spec"), &dir.join("spec"));
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    let (code, same) = diff_json(dir, &["--base", "main", "--deny", "weakened"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(same["weakened"], 0, "{same:#}");
+    assert_eq!(same["procedures"], Value::Array(vec![]));
+
+    let records = dir.join("spec/drills/records");
+    let mut files: Vec<_> = std::fs::read_dir(&records)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let first = std::fs::read_to_string(&files[0]).unwrap();
+    let (head, tail) = first.split_once("seconds = ").unwrap();
+    let (_, rest) = tail.split_once('\n').unwrap();
+    std::fs::write(&files[0], format!("{head}seconds = 1.0\n{rest}")).unwrap();
+    let copy = files[0].with_file_name("drill-a-node-loss-lab-20261201T000000Z.toml");
+    std::fs::write(&copy, first.replace("2026-11-26T", "2026-12-01T")).unwrap();
+
+    edit(
+        dir,
+        "runbooks/a-single-node-failure.toml",
+        "\ntitle = \"",
+        "\ntitle = \"<img src=x onerror=alert(1)> ",
+    );
+    let (code, d) = diff_json(dir, &["--base", "main"]);
+    assert_eq!(code, Some(0));
+    let kinds: Vec<(String, bool)> = d["drill_records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_string(),
+                c["weakens"] == true,
+            )
+        })
+        .collect();
+    assert!(
+        kinds.contains(&("drill-record-edited".into(), true)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("drill-record-added".into(), false)),
+        "{kinds:?}"
+    );
+
+    let md = rbgen()
+        .current_dir(dir)
+        .args(["diff", "--base", "main"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    // Raw HTML in a heading is text; in a code span it is literal anyway.
+    let heading = md
+        .lines()
+        .find(|l| l.starts_with("### Runbook `a-single-node-failure`"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        heading.contains("&lt;img src=x") && !heading.contains("<img"),
+        "{heading}"
+    );
+    assert!(md.contains("### Drill records"), "{md}");
 }

@@ -10,7 +10,7 @@ pub fn render(d: &SpecDiff) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Runbook changes since `{}`\n", d.base);
     if d.is_empty() {
-        out.push_str("No runbook, drill, environment or checklist changed.\n");
+        out.push_str("No runbook, drill, environment, checklist or drill record changed.\n");
         return out;
     }
     match d.weakened {
@@ -31,9 +31,14 @@ pub fn render(d: &SpecDiff) -> String {
             section(&mut out, heading, s);
         }
     }
-    if !d.project.is_empty() {
-        out.push_str("### Project settings and decision tree\n\n");
-        changes(&mut out, &d.project);
+    for (heading, list) in [
+        ("Project settings and decision tree", &d.project),
+        ("Drill records", &d.drill_records),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(out, "### {heading}\n");
+            changes(&mut out, list);
+        }
     }
     out
 }

@@ -31,8 +31,11 @@ pub struct SpecDiff {
     pub procedures: Vec<ProcDiff>,
     pub environments: Vec<SectionDiff>,
     pub checklists: Vec<SectionDiff>,
-    /// `rbgen.toml`: required checks, lint severities and waivers.
+    /// `rbgen.toml`: required checks, lint severities and waivers; the
+    /// decision tree.
     pub project: Vec<Change>,
+    /// `drills/records/`: runs added, removed or edited.
+    pub drill_records: Vec<Change>,
 }
 
 impl SpecDiff {
@@ -41,6 +44,7 @@ impl SpecDiff {
             && self.environments.is_empty()
             && self.checklists.is_empty()
             && self.project.is_empty()
+            && self.drill_records.is_empty()
     }
 
     fn all_changes(&self) -> impl Iterator<Item = &Change> {
@@ -50,6 +54,7 @@ impl SpecDiff {
             .chain(self.environments.iter().flat_map(|e| &e.changes))
             .chain(self.checklists.iter().flat_map(|c| &c.changes))
             .chain(&self.project)
+            .chain(&self.drill_records)
     }
 }
 
@@ -200,6 +205,7 @@ pub fn compare(base: Option<&Spec>, head: &Spec, base_name: &str) -> SpecDiff {
     let environments = sections::environments(base, head);
     let checklists = sections::checklists(base, head);
     let project = sections::project(base, head);
+    let drill_records = sections::records(base, head);
     let mut diff = SpecDiff {
         base: base_name.to_string(),
         weakened: 0,
@@ -207,6 +213,7 @@ pub fn compare(base: Option<&Spec>, head: &Spec, base_name: &str) -> SpecDiff {
         environments,
         checklists,
         project,
+        drill_records,
     };
     diff.weakened = diff.all_changes().filter(|c| c.weakens).count();
     diff

@@ -513,3 +513,61 @@ pub fn project(base: Option<&Spec>, head: &Spec) -> Vec<Change> {
     );
     out
 }
+
+/// Drill records (`drills/records/`): added by `rbgen drill report
+/// --record`, never edited by hand — an edit after the fact (a failed run
+/// turned into a pass) is marked.
+pub fn records(base: Option<&Spec>, head: &Spec) -> Vec<Change> {
+    let name = |d: &crate::spec::Doc<crate::spec::model::DrillRecord>| {
+        d.file
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default()
+    };
+    let describe = |r: &crate::spec::model::DrillRecord| {
+        format!(
+            "`{}` in `{}`, started {}, {}",
+            r.drill.get_ref(),
+            r.environment.get_ref(),
+            r.started.get_ref(),
+            if *r.passed.get_ref() {
+                "passed"
+            } else {
+                "failed"
+            }
+        )
+    };
+    let old: Vec<_> = base.map(|b| b.records.iter().collect()).unwrap_or_default();
+    let mut out = Vec::new();
+    for rec in &head.records {
+        match old.iter().find(|o| name(o) == name(rec)) {
+            None => out.push(Change::new(
+                "drill-record-added",
+                format!("drill record added: {}", describe(&rec.doc)),
+            )),
+            Some(o) if o.file.text != rec.file.text => out.push(
+                Change::new(
+                    "drill-record-edited",
+                    format!(
+                        "drill record `{}` edited after it was written: now {}",
+                        name(rec),
+                        describe(&rec.doc)
+                    ),
+                )
+                .with_diff(&o.file.text, &rec.file.text)
+                .weakening(true),
+            ),
+            _ => {}
+        }
+    }
+    for o in old {
+        if !head.records.iter().any(|r| name(r) == name(o)) {
+            out.push(Change::new(
+                "drill-record-removed",
+                format!("drill record removed: {}", describe(&o.doc)),
+            ));
+        }
+    }
+    out
+}

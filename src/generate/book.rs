@@ -155,7 +155,10 @@ fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "choices": choices,
         "version": opt(&p.version).unwrap_or("unversioned"),
         "last_reviewed": date(&p.last_reviewed),
-        "last_performed": date(&p.last_performed),
+        "last_performed": match (&p.last_performed, &p.due) {
+            (None, Some(due)) => format!("never (first run due by {})", due.get_ref()),
+            _ => date(&p.last_performed),
+        },
         "cadence_days": p.cadence_days.as_ref().map(|c| *c.get_ref()).unwrap_or(spec.project.doc.project.drill_cadence_days),
         "owner": opt(&p.owner).or(opt(&spec.project.doc.project.owner)).unwrap_or("unassigned"),
         "trigger": inline(spec, &p.trigger),

@@ -315,6 +315,8 @@ fn procedure(
         ProcKind::Drill => {
             if let Some(r) = &p.last_performed {
                 facts.push(("last performed".into(), format!("[{}]", r.get_ref())));
+            } else if let Some(due) = &p.due {
+                facts.push(("first run due".into(), format!("[{}]", due.get_ref())));
             }
         }
     }
