@@ -123,10 +123,10 @@ pub fn changed(
 
     list_changes(
         out,
+        ("warning-added", "warning-removed"),
         "warning",
         &names(&o.warnings),
         &names(&n.warnings),
-        false,
     );
     let (added, removed) = added_removed(&names(&o.before), &names(&n.before));
     for c in added {
@@ -151,15 +151,21 @@ pub fn changed(
         envs(&o.environments).as_deref().or(Some("all")),
         envs(&n.environments).as_deref().or(Some("all")),
     ));
-    map_changes(out, "requires", "requires", &o.requires, &n.requires);
+    map_changes(
+        out,
+        "requires-changed",
+        "requires",
+        &o.requires,
+        &n.requires,
+    );
     params(out, o, n);
     choices(out, o, n);
     list_changes(
         out,
-        "exercises",
+        ("exercises-added", "exercises-removed"),
+        "exercised runbook",
         &names(&o.exercises),
         &names(&n.exercises),
-        false,
     );
     targets(out, o, n);
 
@@ -178,24 +184,27 @@ pub fn changed(
     (changed || d.version_before != d.version_after).then_some(d)
 }
 
+/// Names added to and removed from a list, as `<kind>-added` and
+/// `<kind>-removed` changes labelled `label`.
 fn list_changes(
     out: &mut Vec<Change>,
-    what: &'static str,
+    kinds: (&'static str, &'static str),
+    label: &str,
     old: &[&str],
     new: &[&str],
-    weakens: bool,
 ) {
     let (added, removed) = added_removed(old, new);
     for a in added {
         out.push(Change::new(
-            what,
-            format!("{what} added: {}", quoted(Some(a))),
+            kinds.0,
+            format!("{label} added: {}", quoted(Some(a))),
         ));
     }
     for r in removed {
-        out.push(
-            Change::new(what, format!("{what} removed: {}", quoted(Some(r)))).weakening(weakens),
-        );
+        out.push(Change::new(
+            kinds.1,
+            format!("{label} removed: {}", quoted(Some(r))),
+        ));
     }
 }
 
@@ -289,7 +298,13 @@ fn choices(out: &mut Vec<Change>, o: &Procedure, n: &Procedure) {
     let (old, new) = (options(o), options(n));
     let old: Vec<&str> = old.iter().map(String::as_str).collect();
     let new: Vec<&str> = new.iter().map(String::as_str).collect();
-    list_changes(out, "choice option", &old, &new, false);
+    list_changes(
+        out,
+        ("choice-option-added", "choice-option-removed"),
+        "choice option",
+        &old,
+        &new,
+    );
 }
 
 fn targets(out: &mut Vec<Change>, o: &Procedure, n: &Procedure) {
