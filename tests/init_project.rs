@@ -54,9 +54,23 @@ fn the_starter_builds_and_lints_clean_where_init_put_it() {
     // The other commands find the spec from the project directory.
     let build = in_dir(&dir, &["build"]);
     assert_eq!(build.status.code(), Some(0), "{}", text(&build));
+    // The script lists its steps (nothing contacts the starter's hosts).
+    let list = Command::new(dir.join("generated/scripts/production/failover.sh"))
+        .arg("--list")
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(list.status.success(), "{}", text(&list));
     assert!(
-        dir.join("generated/scripts/production/failover.sh")
-            .is_file()
+        listed.contains("4. promote") && listed.contains("[promotion]"),
+        "{listed}"
+    );
+    // A drill never performed shows when its first run is due.
+    let drill =
+        std::fs::read_to_string(dir.join("generated/book/drills/drill-failover.md")).unwrap();
+    assert!(
+        drill.contains("| last performed | never (first run due by "),
+        "{drill}"
     );
     let mut lint = vec!["lint", "--deny", "warnings"];
     if !require_tool("shellcheck", "--version") {
