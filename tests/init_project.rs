@@ -244,17 +244,7 @@ fn the_actions_checks_in_a_scratch_pull_request() {
     assert_eq!(init(tmp.path(), &["team"]).status.code(), Some(0));
     let dir = tmp.path().join("team");
     assert_eq!(in_dir(&dir, &["build"]).status.code(), Some(0));
-    git(&dir, &["init", "-q", "-b", "main"]);
-    git(&dir, &["add", "-A"]);
-    git(&dir, &["commit", "-q", "-m", "runbooks"]);
-    let origin = tmp.path().join("origin.git");
-    git(
-        &dir,
-        &["clone", "-q", "--bare", ".", origin.to_str().unwrap()],
-    );
-    git(&dir, &["remote", "add", "origin", origin.to_str().unwrap()]);
-    git(&dir, &["fetch", "-q", "origin"]);
-    git(&dir, &["checkout", "-q", "-b", "pr"]);
+    pull_request_repo(&dir);
 
     // The PR: the promotion's command changes, the version does not; built and committed.
     let rb = dir.join("spec/runbooks/failover.toml");

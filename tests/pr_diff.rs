@@ -9,25 +9,33 @@ use common::*;
 use serde_json::Value;
 use std::path::Path;
 
-/// A repository holding the mini project on `main`, with a bare `origin`
-/// beside it (as a CI checkout has), and a branch `pr` checked out.
+/// The mini project, built, on `main` of a repository with an `origin`,
+/// and a branch `pr` checked out.
 fn repo() -> tempfile::TempDir {
     let project = mini_project(None);
-    let dir = project.path();
-    git(dir, &["init", "-q", "-b", "main"]);
-    rbgen().current_dir(dir).arg("build").assert().success();
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "base"]);
-    let origin = dir.join("origin.git");
-    git(
-        dir,
-        &["clone", "-q", "--bare", ".", origin.to_str().unwrap()],
-    );
-    std::fs::write(dir.join(".git/info/exclude"), "origin.git\n").unwrap();
-    git(dir, &["remote", "add", "origin", origin.to_str().unwrap()]);
-    git(dir, &["fetch", "-q", "origin"]);
-    git(dir, &["checkout", "-q", "-b", "pr"]);
+    rbgen()
+        .current_dir(project.path())
+        .arg("build")
+        .assert()
+        .success();
+    pull_request_repo(project.path());
     project
+}
+
+/// The pull request: the promotion's command edited, its gate dropped.
+fn edit_the_promotion_and_drop_its_gate(dir: &Path) {
+    edit(
+        dir,
+        "runbooks/failover.toml",
+        "echo \"promoting, found=$FOUND\"",
+        "echo \"promoting now, found=$FOUND\"",
+    );
+    edit(
+        dir,
+        "runbooks/failover.toml",
+        "gate = \"pre-promotion\"\n",
+        "",
+    );
 }
 
 fn edit(dir: &Path, rel: &str, from: &str, to: &str) {
@@ -97,18 +105,7 @@ fn changes_of(d: &Value, id: &str) -> Vec<String> {
 fn the_pull_request_flow_in_ci() {
     let project = repo();
     let dir = project.path();
-    edit(
-        dir,
-        "runbooks/failover.toml",
-        "echo \"promoting, found=$FOUND\"",
-        "echo \"promoting now, found=$FOUND\"",
-    );
-    edit(
-        dir,
-        "runbooks/failover.toml",
-        "gate = \"pre-promotion\"\n",
-        "",
-    );
+    edit_the_promotion_and_drop_its_gate(dir);
     rbgen().current_dir(dir).arg("build").assert().success();
     git(dir, &["commit", "-q", "-am", "edit a step, drop its gate"]);
 
@@ -169,18 +166,7 @@ fn the_pull_request_flow_in_ci() {
 fn markdown_for_the_reviewer() {
     let project = repo();
     let dir = project.path();
-    edit(
-        dir,
-        "runbooks/failover.toml",
-        "echo \"promoting, found=$FOUND\"",
-        "echo \"promoting now, found=$FOUND\"",
-    );
-    edit(
-        dir,
-        "runbooks/failover.toml",
-        "gate = \"pre-promotion\"\n",
-        "",
-    );
+    edit_the_promotion_and_drop_its_gate(dir);
     edit(
         dir,
         "runbooks/failover.toml",

@@ -16,7 +16,7 @@ mod text;
 
 use crate::git::AtRevision;
 use crate::lint::LintContext;
-use crate::spec::{ProcKind, Spec};
+use crate::spec::Spec;
 use anyhow::{Result, bail};
 use serde::Serialize;
 use std::path::Path;
@@ -217,8 +217,4 @@ pub fn compare(base: Option<&Spec>, head: &Spec, base_name: &str) -> SpecDiff {
     };
     diff.weakened = diff.all_changes().filter(|c| c.weakens).count();
     diff
-}
-
-fn kind_name(kind: ProcKind) -> &'static str {
-    kind.as_str()
 }

@@ -3,7 +3,7 @@
 //! environment the variables, secrets and functions its commands use.
 
 use super::text::{added_removed, code_list, field, quoted};
-use super::{Change, ProcDiff, Status, kind_name};
+use super::{Change, ProcDiff, Status};
 use crate::generate::uses;
 use crate::lint::LintContext;
 use crate::spec::model::{OnError, Procedure, Step, StepKind, When};
@@ -32,7 +32,7 @@ fn file_of(doc: &Doc<Procedure>) -> String {
 fn header(kind: ProcKind, doc: &Doc<Procedure>, status: Status) -> ProcDiff {
     ProcDiff {
         id: doc.doc.id.get_ref().clone(),
-        kind: kind_name(kind),
+        kind: kind.as_str(),
         title: doc.doc.title.get_ref().clone(),
         file: file_of(doc),
         status,

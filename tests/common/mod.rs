@@ -144,3 +144,20 @@ pub fn git(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Make `dir` a repository whose `main` holds its current files, with a
+/// bare `origin` beside it (fetched, as a CI checkout has) and a branch
+/// `pr` checked out: the starting point of a pull request.
+pub fn pull_request_repo(dir: &Path) {
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    let origin = dir.with_extension("origin.git");
+    git(
+        dir,
+        &["clone", "-q", "--bare", ".", origin.to_str().unwrap()],
+    );
+    git(dir, &["remote", "add", "origin", origin.to_str().unwrap()]);
+    git(dir, &["fetch", "-q", "origin"]);
+    git(dir, &["checkout", "-q", "-b", "pr"]);
+}
