@@ -126,9 +126,12 @@ pub enum Command {
     Explain {
         /// Rule code or name; omit to list every rule
         code: Option<String>,
-        /// Print every rule's documentation as Markdown (the README's rule reference)
+        /// Every rule's documentation as Markdown pages (the rule reference in docs/rules/)
         #[arg(long, conflicts_with = "code")]
         all: bool,
+        /// With --all: write the pages (index.md, RB001.md, …) into DIR instead of printing them
+        #[arg(long, value_name = "DIR", requires = "all")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -250,10 +253,7 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
             base,
         ),
-        Command::Explain { all: true, .. } => {
-            print!("{}", crate::lint::rules_markdown());
-            Ok(0)
-        }
+        Command::Explain { all: true, out, .. } => explain_all(out.as_deref()),
         Command::Explain { code, .. } => explain(code.as_deref()),
         Command::Drill(DrillCommand::Report {
             logs,
@@ -551,9 +551,9 @@ fn lint(
             .map(|p| p.join("generated"))
             .unwrap_or_else(|| PathBuf::from("generated"))
     });
-    ctx.manifest = std::fs::read(out_dir.join("manifest.json"))
+    ctx.manifest = std::fs::read(out_dir.join(crate::semantics::manifest::FILE))
         .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
+        .and_then(|b| crate::semantics::manifest::Manifest::parse(&b));
     // In a pull request RB006 compares with the base revision: the manifest
     // was rewritten by the PR's own `rbgen build`.
     if let Some(rev) = base.or_else(|| crate::git::ci_default(&dir)) {
@@ -571,7 +571,16 @@ fn lint(
     ctx.shellcheck = shellcheck;
     ctx.cache_dir = crate::lint::shellcheck::default_cache_dir();
     ctx.strict = deny_warnings || std::env::var("CI").as_deref() == Ok("true");
-    ctx.templates = templates;
+    ctx.template_scripts = templates.map(|dir| {
+        generate::bash::render_all(&spec, Some(&dir))
+            .map(|scripts| {
+                scripts
+                    .into_iter()
+                    .map(|(env, id, text)| crate::lint::RenderedScript { env, id, text })
+                    .collect()
+            })
+            .map_err(|e| format!("{e:#}"))
+    });
     let findings = crate::lint::run(&ctx);
     print_findings(&findings, format, &repo_root(&dir));
     let errors = findings
@@ -624,6 +633,28 @@ fn diff(base: Option<String>, spec: Option<PathBuf>, format: DiffFormat, deny: b
             if d.weakened == 1 { "s" } else { "" }
         );
         return Ok(1);
+    }
+    Ok(0)
+}
+
+/// The rule reference: printed, or written as one page per rule.
+fn explain_all(out: Option<&Path>) -> Result<u8> {
+    let pages = crate::lint::rule_pages();
+    match out {
+        None => {
+            for (_, text) in &pages {
+                println!("{text}");
+            }
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            for (name, text) in &pages {
+                let path = dir.join(name);
+                std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            eprintln!("wrote {} pages to {}", pages.len(), dir.display());
+        }
     }
     Ok(0)
 }

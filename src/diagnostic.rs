@@ -39,6 +39,14 @@ pub struct Diagnostic {
     pub help: Option<String>,
     pub runbook: Option<String>,
     pub step: Option<String>,
+    /// The level a lint rule fixed for this one finding, whatever the
+    /// configured level (RB014 without ShellCheck is only a warning outside
+    /// CI; a waiver of a rule that cannot be waived is always an error).
+    pub fixed_severity: Option<Severity>,
+    /// The check of an external tool the finding passes on (`SC2086` for a
+    /// ShellCheck finding), so that rules can declare which of its checks
+    /// restate their own findings.
+    pub subcode: Option<String>,
 }
 
 impl Diagnostic {
@@ -52,7 +60,27 @@ impl Diagnostic {
             help: None,
             runbook: None,
             step: None,
+            fixed_severity: None,
+            subcode: None,
         }
+    }
+
+    /// A lint rule's finding: the rule says what and where, the registry
+    /// stamps its code and the configured severity.
+    pub fn finding(message: impl Into<String>) -> Self {
+        Diagnostic::error("", message)
+    }
+
+    /// The external tool's check this finding passes on (`SC2086`).
+    pub fn subcode(mut self, subcode: impl Into<String>) -> Self {
+        self.subcode = Some(subcode.into());
+        self
+    }
+
+    /// Report this finding at `severity` whatever the configured level.
+    pub fn fixed_severity(mut self, severity: Severity) -> Self {
+        self.fixed_severity = Some(severity);
+        self
     }
 
     pub fn at(mut self, location: Location) -> Self {

@@ -3,6 +3,7 @@
 //! from the spec, the measured actual, OK/NG.
 
 use crate::generate::book::{blank_sheet, proc_file, scenarios_value};
+use crate::generate::history::figure;
 use crate::spec::model::Procedure;
 use crate::spec::{Doc, ProcKind, Spec};
 use anyhow::{Context as _, Result, anyhow, bail};
@@ -86,16 +87,6 @@ fn utc(ms: i64, fmt: &str) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.strftime(fmt).to_string())
         .unwrap_or_default()
-}
-
-/// A measured figure as the sheets, the book and the binder print it.
-pub fn figure(value: Option<f64>, rows: bool) -> String {
-    match value {
-        None => "not measured".into(),
-        Some(n) if rows => format!("{n:.0} rows"),
-        Some(s) if s >= 120.0 => format!("{:.1} min ({s:.1} s)", s / 60.0),
-        Some(s) => format!("{s:.1} s"),
-    }
 }
 
 /// The filled sheet's context and whether every target was met.

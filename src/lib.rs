@@ -14,6 +14,7 @@ pub mod init;
 pub mod lint;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+pub mod semantics;
 pub mod shell;
 pub mod source;
 pub mod spec;

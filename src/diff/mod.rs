@@ -15,7 +15,7 @@ mod sections;
 mod text;
 
 use crate::git::AtRevision;
-use crate::lint::LintContext;
+use crate::semantics::Semantics;
 use crate::spec::Spec;
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -176,9 +176,8 @@ pub fn load_base(spec_dir: &Path, rev: &str) -> Result<(tempfile::TempDir, Optio
 
 /// Compare the base spec (absent: nothing existed) with the working one.
 pub fn compare(base: Option<&Spec>, head: &Spec, base_name: &str) -> SpecDiff {
-    let today = jiff::civil::Date::constant(2000, 1, 1); // dates play no part here
-    let head_ctx = LintContext::new(head, today);
-    let base_ctx = base.map(|b| LintContext::new(b, today));
+    let head_ctx = Semantics::new(head);
+    let base_ctx = base.map(Semantics::new);
 
     let mut procedures = Vec::new();
     for (kind, new) in head.procedures() {

@@ -4,8 +4,8 @@
 
 use super::text::{added_removed, code_list, field, quoted};
 use super::{Change, ProcDiff, Status};
-use crate::generate::uses;
-use crate::lint::LintContext;
+use crate::semantics::Semantics;
+use crate::semantics::uses;
 use crate::spec::model::{OnError, Procedure, Step, StepKind, When};
 use crate::spec::{Doc, ProcKind};
 
@@ -73,8 +73,8 @@ pub fn removed(kind: ProcKind, old: &Doc<Procedure>) -> ProcDiff {
 
 /// `None` when nothing changed at all.
 pub fn changed(
-    base: &LintContext,
-    head: &LintContext,
+    base: &Semantics,
+    head: &Semantics,
     kind: ProcKind,
     old: &Doc<Procedure>,
     new: &Doc<Procedure>,
@@ -365,13 +365,7 @@ fn is_check(step: &Step) -> bool {
     matches!(step.kind.get_ref(), StepKind::Probe | StepKind::Manual)
 }
 
-fn steps(
-    base: &LintContext,
-    head: &LintContext,
-    out: &mut Vec<Change>,
-    o: &Procedure,
-    n: &Procedure,
-) {
+fn steps(base: &Semantics, head: &Semantics, out: &mut Vec<Change>, o: &Procedure, n: &Procedure) {
     let old_ids: Vec<&str> = o.steps.iter().map(|s| s.id.get_ref().as_str()).collect();
     let new_ids: Vec<&str> = n.steps.iter().map(|s| s.id.get_ref().as_str()).collect();
     let (added, removed) = added_removed(&old_ids, &new_ids);
@@ -538,7 +532,7 @@ fn describe_when(w: &Option<When>) -> Option<String> {
 
 /// The strongest thing a step's commands do, and how it is shown.
 fn strongest(
-    ctx: &LintContext,
+    ctx: &Semantics,
     proc: &Procedure,
     step: &Step,
 ) -> Option<(crate::shell::effects::Effect, String)> {
@@ -550,8 +544,8 @@ fn strongest(
 }
 
 fn step(
-    base: &LintContext,
-    head: &LintContext,
+    base: &Semantics,
+    head: &Semantics,
     out: &mut Vec<Change>,
     (op, o): (&Procedure, &Step),
     (np, n): (&Procedure, &Step),
@@ -745,7 +739,7 @@ fn step(
             "effect-stronger",
             format!(
                 "now {}: runs {what}",
-                crate::lint::commands::effect_name(*effect)
+                crate::semantics::effect_name(*effect)
             ),
         ));
     }
@@ -803,8 +797,8 @@ fn step(
 /// Per environment built on both sides: the variables (with values), the
 /// secrets and the functions the procedure's commands use.
 fn per_environment(
-    base: &LintContext,
-    head: &LintContext,
+    base: &Semantics,
+    head: &Semantics,
     out: &mut Vec<Change>,
     old: &Doc<Procedure>,
     new: &Doc<Procedure>,

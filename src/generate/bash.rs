@@ -58,18 +58,34 @@ pub fn generate_for(
     Ok(())
 }
 
+/// Every script made with the templates in `templates` (the built-in ones
+/// when `None`), as (environment, procedure id, text): what `rbgen lint
+/// --templates` hands RB014.
+pub fn render_all(
+    spec: &Spec,
+    templates: Option<&std::path::Path>,
+) -> Result<Vec<(String, String, String)>> {
+    let tera = super::templates::load(templates)?;
+    let mut out = Output::new();
+    generate(spec, &tera, &mut out)?;
+    let mut scripts = Vec::new();
+    for (_, proc) in spec.procedures() {
+        for env in spec.environments_of(&proc.doc) {
+            let (env, id) = (env.doc.id.get_ref(), proc.doc.id.get_ref());
+            if let Some(file) = out.get(&script_path(env, id)) {
+                let text = String::from_utf8_lossy(&file.contents).into_owned();
+                scripts.push((env.clone(), id.clone(), text));
+            }
+        }
+    }
+    Ok(scripts)
+}
+
 pub fn script_path(env: &str, id: &str) -> String {
     format!("scripts/{env}/{id}.sh")
 }
 
-/// Steps that exist in `env` (a step may be limited to some environments).
-pub fn steps_in<'a>(proc: &'a Procedure, env: &str) -> impl Iterator<Item = &'a Step> {
-    proc.steps.iter().filter(move |s| {
-        s.environments
-            .as_ref()
-            .is_none_or(|envs| envs.iter().any(|e| e.get_ref() == env))
-    })
-}
+use crate::semantics::steps_in;
 
 /// A checklist's function name in the script: ids may hold `-`, bash names may not.
 fn checklist_fn(id: &str) -> String {
@@ -87,26 +103,12 @@ fn script_context(
     let steps: Vec<&Step> = steps_in(p, env_id).collect();
     let functions = spec.functions_of(env);
 
-    // Which functions the script needs: those the steps call, transitively.
-    let mut needed: BTreeSet<&str> = BTreeSet::new();
-    let mut queue: Vec<String> = Vec::new();
-    let mut used_vars: BTreeSet<String> = BTreeSet::new();
-    for step in &steps {
-        for text in [&step.run, &step.cleanup].into_iter().flatten() {
-            let a = analyse(text.get_ref());
-            queue.extend(a.commands.iter().map(|(c, _)| c.clone()));
-            used_vars.extend(a.uses.iter().map(|u| u.name.clone()));
-        }
-    }
-    while let Some(name) = queue.pop() {
-        if let Some((key, f)) = functions.get_key_value(name.as_str()) {
-            if needed.insert(key) {
-                let a = analyse(f.function.body.get_ref());
-                queue.extend(a.commands.iter().map(|(c, _)| c.clone()));
-                used_vars.extend(a.uses.iter().map(|u| u.name.clone()));
-            }
-        }
-    }
+    // What the script needs: the functions its steps call (transitively,
+    // in every shell field: `run`, `cleanup` and `when` tests) and the
+    // secrets they read.
+    let uses = crate::semantics::uses::of(spec, p, env);
+    let needed: BTreeSet<&str> = uses.functions.iter().map(|(n, _, _)| n.as_str()).collect();
+    let used_secrets: BTreeSet<&str> = uses.secrets.iter().map(String::as_str).collect();
 
     let vars: Vec<Value> = spec
         .vars_of(env)
@@ -117,7 +119,7 @@ fn script_context(
         .doc
         .secrets
         .iter()
-        .filter(|(name, _)| used_vars.contains(name.get_ref()))
+        .filter(|(name, _)| used_secrets.contains(name.get_ref().as_str()))
         .map(|(name, desc)| {
             let n = name.get_ref();
             json!({
@@ -131,7 +133,7 @@ fn script_context(
     let fns: Vec<Value> = needed
         .iter()
         .map(|name| {
-            let f = functions[name];
+            let f = functions[*name];
             json!({
                 "name": name,
                 "description": comment_text(f.function.description.as_ref().map(|d| d.get_ref().as_str()).unwrap_or("")),

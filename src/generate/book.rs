@@ -34,12 +34,7 @@ fn text(file: &mut Output, path: String, contents: String) {
     );
 }
 
-pub fn proc_file(kind: ProcKind, id: &str) -> String {
-    match kind {
-        ProcKind::Runbook => format!("runbooks/{id}.md"),
-        ProcKind::Drill => format!("drills/{id}.md"),
-    }
-}
+pub use crate::semantics::references::proc_file;
 
 /// Prose fields rendered as book Markdown (see `prose`).
 fn block(spec: &Spec, s: &Option<S>) -> Option<String> {
@@ -179,7 +174,7 @@ fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "history": super::history::to_value(&super::history::runs(spec, kind, id)),
         "exercised_by": super::history::exercised_by(spec, id).into_iter().map(|(d, t)| json!({"id": d, "title": t, "file": format!("{}{}", prose::ROOT, proc_file(ProcKind::Drill, &d))})).collect::<Vec<_>>(),
         "exercises": p.exercises.iter().filter_map(|e| spec.procedure(e.get_ref())).map(|(k, d)| json!({"title": d.doc.title.get_ref(), "file": format!("{}{}", prose::ROOT, proc_file(k, d.doc.id.get_ref()))})).collect::<Vec<_>>(),
-        "uses": envs.iter().map(|e| super::uses::of(spec, p, e).to_value(e.doc.id.get_ref())).collect::<Vec<_>>(),
+        "uses": envs.iter().map(|e| crate::semantics::uses::of(spec, p, e).to_value(e.doc.id.get_ref())).collect::<Vec<_>>(),
     })
 }
 

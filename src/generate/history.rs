@@ -41,7 +41,7 @@ fn run(spec: &Spec, r: &DrillRecord) -> Run {
                 format!(
                     "{}: {} ({})",
                     t.item.get_ref(),
-                    crate::drill_report::figure(
+                    figure(
                         t.seconds.as_ref().map(|s| *s.get_ref()),
                         t.unit.as_ref().is_some_and(|u| u.get_ref() == "rows")
                     ),
@@ -49,6 +49,16 @@ fn run(spec: &Spec, r: &DrillRecord) -> Run {
                 )
             })
             .collect(),
+    }
+}
+
+/// A measured figure as the sheets, the book and the binder print it.
+pub fn figure(value: Option<f64>, rows: bool) -> String {
+    match value {
+        None => "not measured".into(),
+        Some(n) if rows => format!("{n:.0} rows"),
+        Some(s) if s >= 120.0 => format!("{:.1} min ({s:.1} s)", s / 60.0),
+        Some(s) => format!("{s:.1} s"),
     }
 }
 
@@ -78,7 +88,7 @@ pub fn to_value(runs: &[Run]) -> Value {
                 "environment": r.environment,
                 "drill": r.drill,
                 "drill_title": r.drill_title,
-                "drill_file": format!("{}{}", super::prose::ROOT, super::book::proc_file(ProcKind::Drill, &r.drill)),
+                "drill_file": format!("{}{}", super::prose::ROOT, crate::semantics::references::proc_file(ProcKind::Drill, &r.drill)),
                 "passed": r.passed,
                 "figures": r.figures.join("; "),
             }))

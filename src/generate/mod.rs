@@ -10,7 +10,6 @@ pub mod print;
 pub mod prose;
 pub mod templates;
 pub mod tree_svg;
-pub mod uses;
 pub mod write;
 
 use crate::spec::Spec;

@@ -367,7 +367,7 @@ fn procedure(
         )),
         None => {}
     }
-    let uses = super::uses::of(spec, p, env);
+    let uses = crate::semantics::uses::of(spec, p, env);
     if !uses.is_empty() {
         facts.push((
             "values used".into(),
@@ -459,7 +459,7 @@ fn procedure(
         }
     }
     d.push_str("== Steps\n");
-    for s in super::bash::steps_in(p, env_id) {
+    for s in crate::semantics::steps_in(p, env_id) {
         // Numbers are the procedure's own, as in the book and the script.
         let number = p
             .steps

@@ -8,24 +8,22 @@
 //! file: changed text under the same version is RB006, whatever the build
 //! wrote since.
 
-use crate::generate::manifest::content_hash;
 use crate::git::AtRevision;
+use crate::semantics::manifest::{Entry, Manifest, content_hash};
 use crate::spec::Spec;
 use anyhow::Result;
-use serde_json::{Map, Value, json};
 
 /// Versions and hashes of the spec's runbooks and drills as they were at
 /// `rev`, in the manifest's shape. A file that did not exist at `rev` (a new
 /// runbook) is left out: it has no old version to keep.
-pub fn manifest_at(spec: &Spec, rev: &str) -> Result<Value> {
+pub fn manifest_at(spec: &Spec, rev: &str) -> Result<Manifest> {
     let repo = AtRevision::open(
         &spec.root,
         rev,
         "--base",
         "without git history, RB006 compares with generated/manifest.json (drop --base)",
     )?;
-    let mut sections: [(&str, Map<String, Value>); 2] =
-        [("runbooks", Map::new()), ("drills", Map::new())];
+    let mut manifest = Manifest::default();
     for (kind, doc) in spec.procedures() {
         let rel = repo.relative(&doc.file.path)?;
         let Some(bytes) = repo.show(&rel)? else {
@@ -36,15 +34,14 @@ pub fn manifest_at(spec: &Spec, rev: &str) -> Result<Value> {
             t.get("version")
                 .and_then(|v| v.as_str().map(str::to_string))
         });
-        let section = match kind {
-            crate::spec::ProcKind::Runbook => 0,
-            crate::spec::ProcKind::Drill => 1,
-        };
-        sections[section].1.insert(
-            doc.doc.id.get_ref().clone(),
-            json!({"version": version, "hash": content_hash(&text)}),
+        manifest.insert(
+            kind,
+            doc.doc.id.get_ref(),
+            Entry {
+                version,
+                hash: content_hash(&text),
+            },
         );
     }
-    let [(r, runbooks), (d, drills)] = sections;
-    Ok(json!({ r: runbooks, d: drills }))
+    Ok(manifest)
 }

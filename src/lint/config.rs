@@ -1,8 +1,9 @@
 //! Lint configuration from `rbgen.toml`: severity overrides and waivers.
-//! A waiver needs a reason; a waiver that matches nothing is reported (RB015)
-//! so that waivers cannot outlive the problem they excused.
+//! A waiver needs a reason; a waiver that matches nothing is reported
+//! (RB015, `rules/unused_waiver.rs`) so that waivers cannot outlive the
+//! problem they excused.
 
-use super::LintContext;
+use super::WaiverUse;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Location;
 use crate::spec::Spec;
@@ -61,9 +62,9 @@ impl Config {
         }
     }
 
-    /// Drop waived findings; report waivers that matched nothing, and
-    /// waivers of rules that cannot be waived.
-    pub fn apply_waivers(&self, _ctx: &LintContext, findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    /// Drop waived findings; say what became of each waiver (RB015 reports
+    /// those that waived nothing).
+    pub fn apply_waivers(&self, findings: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<WaiverUse>) {
         let mut used = vec![false; self.waivers.len()];
         let mut kept = Vec::new();
         for d in findings {
@@ -79,44 +80,17 @@ impl Config {
                 None => kept.push(d),
             }
         }
-        for (w, used) in self.waivers.iter().zip(used) {
-            if used {
-                continue;
-            }
-            let unwaivable = super::registry::rule(&w.code).is_some_and(|r| !r.waivable());
-            let (message, help) = if unwaivable {
-                (
-                    format!("{} cannot be waived", w.code),
-                    "a promotion must be gated by the required pre-promotion checks; fix the runbook instead".to_string(),
-                )
-            } else if super::registry::rule(&w.code).is_none() {
-                (
-                    format!("waiver names unknown rule `{}`", w.code),
-                    "see `rbgen explain` for the list of rules".to_string(),
-                )
-            } else {
-                (
-                    format!(
-                        "waiver of {} for `{}`{} matches no finding",
-                        w.code,
-                        w.runbook,
-                        w.step
-                            .as_ref()
-                            .map(|s| format!(" step `{s}`"))
-                            .unwrap_or_default()
-                    ),
-                    "the problem it excused is gone: remove the waiver from rbgen.toml".to_string(),
-                )
-            };
-            let mut d = Diagnostic::error("RB015", message)
-                .at(w.location.clone())
-                .help(help);
-            d.severity = Severity::Warning;
-            if unwaivable {
-                d.severity = Severity::Error;
-            }
-            kept.push(d);
-        }
-        kept
+        let uses = self
+            .waivers
+            .iter()
+            .zip(used)
+            .map(|(w, used)| match super::registry::rule(&w.code) {
+                _ if used => WaiverUse::Matched,
+                None => WaiverUse::UnknownRule,
+                Some(r) if !r.waivable() => WaiverUse::Unwaivable,
+                Some(_) => WaiverUse::Unmatched,
+            })
+            .collect();
+        (kept, uses)
     }
 }

@@ -3,6 +3,7 @@
 //! into an exact `file:line:col`.
 
 use super::config::Config;
+use crate::semantics::Semantics;
 use crate::shell::analysis::{Analysis, analyse};
 use crate::source::{Location, StringMap};
 use crate::spec::model::{Procedure, Step};
@@ -11,12 +12,20 @@ use std::ops::Range;
 use std::path::PathBuf;
 use toml::Spanned;
 
+/// One generated script, as `--templates` made it.
+pub struct RenderedScript {
+    pub env: String,
+    /// The runbook or drill id.
+    pub id: String,
+    pub text: String,
+}
+
 pub struct LintContext<'a> {
     pub spec: &'a Spec,
     pub today: jiff::civil::Date,
     /// `generated/manifest.json` as last built, if any (RB006); with
     /// `--base REV`, the versions and hashes at that revision instead.
-    pub manifest: Option<serde_json::Value>,
+    pub manifest: Option<crate::semantics::manifest::Manifest>,
     /// The git revision `manifest` was read from (`--base`).
     pub base: Option<String>,
     pub config: Config,
@@ -26,15 +35,16 @@ pub struct LintContext<'a> {
     pub cache_dir: Option<PathBuf>,
     /// Whether a missing tool is an error (`--deny warnings` or CI=true).
     pub strict: bool,
-    /// `--templates DIR`: also ShellCheck the complete scripts they make.
-    pub templates: Option<PathBuf>,
-    /// What each (environment, shell text) does: several rules ask.
-    pub(crate) actions_cache: ActionsCache,
+    /// `--templates DIR`: the complete scripts made with the user's
+    /// templates (or why they could not be made), which RB014 also checks.
+    /// Rendered by the caller: lint reads the spec, never the generators.
+    pub template_scripts: Option<Result<Vec<RenderedScript>, String>>,
+    /// What the spec's steps run, do and use: the analysis every rule reads.
+    pub sem: Semantics<'a>,
+    /// Which of `config.waivers` matched a finding, once waivers are
+    /// applied (RB015 reads it).
+    pub waivers_matched: std::sync::OnceLock<Vec<super::WaiverUse>>,
 }
-
-pub(crate) type ActionsCache = std::sync::Mutex<
-    std::collections::HashMap<(String, String), std::sync::Arc<Vec<super::commands::Found>>>,
->;
 
 impl<'a> LintContext<'a> {
     pub fn new(spec: &'a Spec, today: jiff::civil::Date) -> Self {
@@ -47,8 +57,9 @@ impl<'a> LintContext<'a> {
             shellcheck: false,
             cache_dir: None,
             strict: false,
-            templates: None,
-            actions_cache: Default::default(),
+            template_scripts: None,
+            sem: Semantics::new(spec),
+            waivers_matched: Default::default(),
         }
     }
 

@@ -5,7 +5,6 @@
 //! prints. `registry` is the one code table.
 
 pub mod base;
-pub mod commands;
 pub mod config;
 pub mod context;
 pub mod output;
@@ -14,7 +13,20 @@ pub mod rules;
 pub mod shellcheck;
 
 use crate::diagnostic::{Diagnostic, Severity, sort_dedup};
-pub use context::LintContext;
+pub use context::{LintContext, RenderedScript};
+
+/// What became of a waiver once lint ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaiverUse {
+    /// It waived at least one finding.
+    Matched,
+    /// Its rule found nothing there.
+    Unmatched,
+    /// It names no rule.
+    UnknownRule,
+    /// Its rule cannot be waived (RB003).
+    Unwaivable,
+}
 
 /// A lint rule.
 pub trait Rule: Sync {
@@ -28,6 +40,10 @@ pub trait Rule: Sync {
     /// Whether `rbgen.toml` may waive its findings.
     fn waivable(&self) -> bool {
         true
+    }
+    /// See [`Check::AFTER_WAIVERS`].
+    fn after_waivers(&self) -> bool {
+        false
     }
     fn check(&self, ctx: &LintContext, out: &mut Vec<Diagnostic>);
 }
@@ -68,6 +84,9 @@ pub trait RuleMeta {
 
 /// Implemented by each rule file: the check itself.
 pub trait Check {
+    /// Runs once waivers are applied, reading which matched
+    /// (`LintContext::waivers_matched`); its own findings cannot be waived.
+    const AFTER_WAIVERS: bool = false;
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>);
 }
 
@@ -86,6 +105,9 @@ impl<T: RuleMeta + Check + Sync> Rule for T {
     }
     fn waivable(&self) -> bool {
         T::WAIVABLE
+    }
+    fn after_waivers(&self) -> bool {
+        T::AFTER_WAIVERS
     }
     fn check(&self, ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         let mut found = Vec::new();
@@ -109,41 +131,46 @@ pub fn doc_text(doc: &str) -> String {
 
 /// Run every rule, apply severity overrides and waivers, sort and dedupe.
 pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
-    ctx.prefetch();
+    ctx.sem.prefetch();
     let mut all = Vec::new();
-    for rule in registry::RULES {
-        let level = ctx.config.level(rule.code(), rule.default_severity());
-        let Some(level) = level else { continue };
-        let mut found = Vec::new();
-        rule.check(ctx, &mut found);
-        for mut d in found {
-            // A rule may downgrade one finding of its own to a warning (RB014
-            // when ShellCheck is missing); otherwise the configured level holds.
-            let downgraded =
-                d.severity == Severity::Warning && rule.default_severity() == Severity::Error;
-            d.severity = if downgraded { Severity::Warning } else { level };
-            all.push(d);
-        }
+    for rule in registry::RULES.iter().filter(|r| !r.after_waivers()) {
+        run_rule(ctx, *rule, &mut all);
     }
     drop_restated(&mut all);
-    let mut kept = ctx.config.apply_waivers(ctx, all);
+    let (mut kept, matched) = ctx.config.apply_waivers(all);
+    let _ = ctx.waivers_matched.set(matched);
+    for rule in registry::RULES.iter().filter(|r| r.after_waivers()) {
+        run_rule(ctx, *rule, &mut kept);
+    }
     sort_dedup(&mut kept);
     kept
 }
 
-/// ShellCheck checks that say again what one of rbgen's rules said about
-/// the same line: the rule's finding is the precise one (`PGPASSWORD=admin
-/// psql` is a hard-coded secret, not "use var=$(command)").
-const RESTATED: &[(&str, &str)] = &[("SC2209", "RB008"), ("SC2154", "RB001")];
+/// One rule at its configured level (skipped when `off`).
+fn run_rule(ctx: &LintContext, rule: &dyn Rule, out: &mut Vec<Diagnostic>) {
+    let Some(level) = ctx.config.level(rule.code(), rule.default_severity()) else {
+        return;
+    };
+    let mut found = Vec::new();
+    rule.check(ctx, &mut found);
+    for mut d in found {
+        // A rule may fix the level of one finding of its own (RB014 when
+        // ShellCheck is missing); otherwise the configured level holds.
+        d.severity = d.fixed_severity.unwrap_or(level);
+        out.push(d);
+    }
+}
 
+/// Drop ShellCheck findings that restate another rule's on the same line
+/// (declared in `rules::shellcheck::RESTATED`).
 fn drop_restated(all: &mut Vec<Diagnostic>) {
     let line_of = |d: &Diagnostic| d.position().map(|(f, l, _)| (f, l));
     let restated: Vec<bool> = all
         .iter()
         .map(|d| {
-            d.code == "RB014"
-                && RESTATED.iter().any(|(sc, rule)| {
-                    d.message.starts_with(&format!("{sc}:"))
+            d.code == <rules::shellcheck::ShellCheck as RuleMeta>::CODE
+                && rules::shellcheck::RESTATED.iter().any(|(sc, rule)| {
+                    d.subcode.as_deref() == Some(*sc)
                         && all.iter().any(|o| {
                             o.code == *rule && line_of(o).is_some() && line_of(o) == line_of(d)
                         })
@@ -157,41 +184,45 @@ fn drop_restated(all: &mut Vec<Diagnostic>) {
     });
 }
 
-/// Every rule's documentation as Markdown: the rule reference in the README
-/// is this text, and a test keeps the two equal.
-pub fn rules_markdown() -> String {
-    let mut out = String::from("| code | name | default |\n| --- | --- | --- |\n");
+/// The rule reference as Markdown pages, one per rule plus an index
+/// (`docs/rules/` is these pages, and a test keeps the two equal):
+/// (file name, text).
+pub fn rule_pages() -> Vec<(String, String)> {
+    let mut index = String::from(
+        "# Lint rules\n\n\
+         Each rule has a code, a name for what it flags and a default level; \
+         `rbgen explain CODE` prints its page. Levels are changed, and rules \
+         turned off, in `rbgen.toml` under `[lint.severity]`; a finding is \
+         waived with a reason under `[[lint.waivers]]` (see [Lint](../lint.md)).\n\n\
+         | code | name | default | waivable |\n| --- | --- | --- | --- |\n",
+    );
+    let mut pages = Vec::new();
     for r in registry::RULES {
-        out.push_str(&format!(
-            "| [{}](#{}) | {} | {} |\n",
-            r.code(),
-            r.code().to_lowercase(),
-            r.name(),
-            r.default_severity()
-        ));
-    }
-    for r in registry::RULES {
-        out.push_str(&format!(
-            "\n### {}\n\n`{}`, {} by default{}.\n\n",
+        index.push_str(&format!(
+            "| [{0}]({0}.md) | `{1}` | {2} | {3} |\n",
             r.code(),
             r.name(),
             r.default_severity(),
+            if r.waivable() { "yes" } else { "no" }
+        ));
+        let page = format!(
+            "# {} `{}`\n\n{} by default{}. `rbgen explain {}` prints this page.\n\n{}\n",
+            r.code(),
+            r.name(),
+            match r.default_severity() {
+                Severity::Error => "Error",
+                Severity::Warning => "Warning",
+            },
             if r.waivable() {
                 ""
             } else {
-                ", cannot be waived"
-            }
-        ));
-        // Headings of the rule docs sit one level below the rule's own.
-        for line in doc_text(r.doc()).lines() {
-            match line.strip_prefix("## ") {
-                Some(h) => out.push_str(&format!("**{h}.**\n")),
-                None => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-            }
-        }
+                "; cannot be waived"
+            },
+            r.code(),
+            doc_text(r.doc())
+        );
+        pages.push((format!("{}.md", r.code()), page));
     }
-    out
+    pages.insert(0, ("index.md".to_string(), index));
+    pages
 }

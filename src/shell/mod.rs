@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod command;
 pub mod effects;
 pub mod inline;
+pub mod model;
 pub mod quote;
 pub mod sql;
 pub mod wrappers;

@@ -6,7 +6,7 @@
 //! Each wrapper knows which of its options take a value, so that `sudo -u
 //! postgres psql` runs `psql` and not `postgres`.
 
-use super::command::{Assignment, Command, Word};
+use super::model::{Assignment, Command, Word};
 
 /// What a wrapper runs.
 pub enum Inner {

@@ -58,7 +58,7 @@ impl Check for BranchCondition {
                     });
                     if !(set_earlier || param || env_has) {
                         out.push(
-                            Diagnostic::error("RB017", format!("step `{id}` runs only when `{name}` has a value, but nothing sets `{name}`"))
+                            Diagnostic::finding(format!("step `{id}` runs only when `{name}` has a value, but nothing sets `{name}`"))
                                 .at(proc.loc(var))
                                 .help(format!("list `{name}` in the `sets` of the earlier step that assigns it (each step runs in its own subshell), or make it a parameter"))
                                 .in_runbook(p.id.get_ref(), Some(id)),
@@ -93,7 +93,7 @@ impl Check for BranchCondition {
                     };
                     if let Some(why) = never {
                         out.push(
-                            Diagnostic::error("RB017", format!("step `{id}` can never run: it waits for step `{}` to have {}, but {why}", target.get_ref(), outcome.as_str()))
+                            Diagnostic::finding(format!("step `{id}` can never run: it waits for step `{}` to have {}, but {why}", target.get_ref(), outcome.as_str()))
                                 .at(proc.loc(target))
                                 .help("test an outcome the step can have, or move the steps into the same option")
                                 .in_runbook(p.id.get_ref(), Some(id)),
@@ -109,20 +109,17 @@ impl Check for BranchCondition {
                         .iter()
                         .any(|s| s.option.as_ref().is_some_and(|x| *x.get_ref() == full))
                     {
-                        let mut d = Diagnostic::error(
-                            "RB017",
-                            format!(
-                                "option `{}` of choice `{}` has no steps: picking it does nothing",
-                                o.id.get_ref(),
-                                c.id.get_ref()
-                            ),
-                        )
+                        let mut d = Diagnostic::finding(format!(
+                            "option `{}` of choice `{}` has no steps: picking it does nothing",
+                            o.id.get_ref(),
+                            c.id.get_ref()
+                        ))
                         .at(proc.loc(&o.id))
                         .help(format!(
                             "give steps `option = \"{full}\"`, or remove the option"
                         ))
                         .in_runbook(p.id.get_ref(), None);
-                        d.severity = Severity::Warning;
+                        d.fixed_severity = Some(Severity::Warning);
                         out.push(d);
                     }
                 }

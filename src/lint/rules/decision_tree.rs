@@ -80,16 +80,13 @@ impl Check for DecisionTree {
         for (answer, path) in cycles {
             let next = answer.next.as_ref().unwrap();
             out.push(
-                Diagnostic::error(
-                    "RB012",
-                    format!(
-                        "answer `{}` leads back to `{}`: the tree has a cycle ({} → {})",
-                        answer.answer.get_ref(),
-                        next.get_ref(),
-                        path.join(" → "),
-                        next.get_ref()
-                    ),
-                )
+                Diagnostic::finding(format!(
+                    "answer `{}` leads back to `{}`: the tree has a cycle ({} → {})",
+                    answer.answer.get_ref(),
+                    next.get_ref(),
+                    path.join(" → "),
+                    next.get_ref()
+                ))
                 .at(tree.loc(next))
                 .help("lead this answer to a runbook or an action instead"),
             );
@@ -97,25 +94,19 @@ impl Check for DecisionTree {
         for q in &tree.doc.questions {
             if !reached_q.contains(q.id.get_ref().as_str()) {
                 out.push(
-                    Diagnostic::error(
-                        "RB012",
-                        format!(
-                            "question `{}` is not reachable from the start question",
-                            q.id.get_ref()
-                        ),
-                    )
+                    Diagnostic::finding(format!(
+                        "question `{}` is not reachable from the start question",
+                        q.id.get_ref()
+                    ))
                     .at(tree.loc(&q.id))
                     .help("add an answer leading to it, or remove it"),
                 );
             }
             if q.answers.is_empty() {
                 out.push(
-                    Diagnostic::error(
-                        "RB012",
-                        format!("question `{}` has no answers", q.id.get_ref()),
-                    )
-                    .at(tree.loc(&q.id))
-                    .help("add [[questions.answers]]"),
+                    Diagnostic::finding(format!("question `{}` has no answers", q.id.get_ref()))
+                        .at(tree.loc(&q.id))
+                        .help("add [[questions.answers]]"),
                 );
             }
         }
@@ -129,10 +120,9 @@ impl Check for DecisionTree {
             let id = rb.doc.id.get_ref().as_str();
             if !reached_rb.contains(id) && Some(id) != checks {
                 out.push(
-                    Diagnostic::error(
-                        "RB012",
-                        format!("no path of the decision tree leads to runbook `{id}`"),
-                    )
+                    Diagnostic::finding(format!(
+                        "no path of the decision tree leads to runbook `{id}`"
+                    ))
                     .at(rb.loc(&rb.doc.id))
                     .help("add an answer with `runbook = \"…\"` to the decision tree")
                     .in_runbook(id, None),

@@ -41,7 +41,8 @@ declare_rule! {
 fn undone(ctx: &LintContext, proc: &Procedure, steps: &[Step], fault: &Fault) -> bool {
     steps.iter().filter_map(|s| s.run.as_ref()).any(|run| {
         ctx.spec.environments_of(proc).iter().any(|env| {
-            ctx.commands_in(env, run.get_ref())
+            ctx.sem
+                .commands_in(env, run.get_ref())
                 .iter()
                 .any(|c| undoes(c).is_some_and(|u| undone_by(fault, &u)))
         })
@@ -60,7 +61,7 @@ impl Check for FaultWithoutCleanup {
                 if *step.kind.get_ref() == StepKind::Fault {
                     if step.cleanup.is_none() && !restored_later {
                         out.push(
-                            Diagnostic::error("RB010", format!("fault step `{id}` has no cleanup and no later step restores it"))
+                            Diagnostic::finding(format!("fault step `{id}` has no cleanup and no later step restores it"))
                                 .at(proc.loc(&step.kind))
                                 .help("add `cleanup = '''…'''` that undoes the fault, and `restores = \"<this step>\"` on the step that ends it")
                                 .in_runbook(proc.doc.id.get_ref(), Some(id)),
@@ -72,7 +73,7 @@ impl Check for FaultWithoutCleanup {
                     continue;
                 }
                 let Some(run) = &step.run else { continue };
-                let faults = ctx.step_actions(&proc.doc, step, run.get_ref());
+                let faults = ctx.sem.step_actions(&proc.doc, step, run.get_ref());
                 let mut reported = Vec::new();
                 for found in faults.iter().filter(|f| {
                     f.action
@@ -85,9 +86,7 @@ impl Check for FaultWithoutCleanup {
                     }
                     reported.push(found.action.at.clone());
                     out.push(
-                        Diagnostic::error(
-                            "RB010",
-                            format!("drill step `{id}` injects a fault ({}) that no later step undoes", found.describe()),
+                        Diagnostic::finding(format!("drill step `{id}` injects a fault ({}) that no later step undoes", found.describe()),
                         )
                         .at(ctx.in_value(proc, run, found.action.at.clone()))
                         .help("make it a `fault` step with a `cleanup`, and restore it in a later step")

@@ -1,6 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Check, LintContext};
+use crate::semantics::shell_fields;
 use crate::shell::command::commands;
 use crate::source::Location;
 use regex::Regex;
@@ -206,7 +207,7 @@ impl Check for HardCodedSecret {
                     loc: Location,
                     what: &str,
                     rb: Option<(&str, &str)>| {
-            let mut d = Diagnostic::error("RB008", format!("hard-coded secret {what}"))
+            let mut d = Diagnostic::finding(format!("hard-coded secret {what}"))
                 .at(loc)
                 .label("this value is a secret")
                 .help("declare it in the environment's [secrets] and use the variable, e.g. `PGPASSWORD=\"$REPLICATION_PASSWORD\" psql …`");
@@ -216,7 +217,7 @@ impl Check for HardCodedSecret {
             out.push(d);
         };
         for (_, proc, step) in ctx.steps() {
-            for text in [&step.run, &step.cleanup].into_iter().flatten() {
+            for text in shell_fields(step).map(|f| f.text) {
                 for (range, what) in first_per_position(in_shell(text.get_ref())) {
                     push(
                         out,

@@ -75,15 +75,12 @@ impl Check for MissingMetadata {
             }
             if !missing.is_empty() {
                 out.push(
-                    Diagnostic::error(
-                        "RB013",
-                        format!(
-                            "{} `{}` has no {}",
-                            kind.as_str(),
-                            p.id.get_ref(),
-                            missing.join(", ")
-                        ),
-                    )
+                    Diagnostic::finding(format!(
+                        "{} `{}` has no {}",
+                        kind.as_str(),
+                        p.id.get_ref(),
+                        missing.join(", ")
+                    ))
                     .at(proc.loc(&p.id))
                     .help("add the missing keys; `docs/spec.md` shows each")
                     .in_runbook(p.id.get_ref(), None),

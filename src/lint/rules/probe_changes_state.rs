@@ -56,16 +56,14 @@ impl Check for ProbeChangesState {
             }
             let Some(run) = &step.run else { continue };
             let mut reported = Vec::new();
-            for f in ctx.step_actions(&proc.doc, step, run.get_ref()) {
+            for f in ctx.sem.step_actions(&proc.doc, step, run.get_ref()) {
                 // One finding per word (a `systemctl stop` is both a change and destructive).
                 if reported.contains(&f.action.at) {
                     continue;
                 }
                 reported.push(f.action.at.clone());
                 out.push(
-                    Diagnostic::error(
-                        "RB016",
-                        format!("probe step `{}` runs {}, which changes state; `--dry-run` executes probes", step.id.get_ref(), f.describe()),
+                    Diagnostic::finding(format!("probe step `{}` runs {}, which changes state; `--dry-run` executes probes", step.id.get_ref(), f.describe()),
                     )
                     .at(ctx.in_value(proc, run, f.action.at.clone()))
                     .label("changes state")

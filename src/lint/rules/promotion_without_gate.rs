@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::commands::Found;
 use crate::lint::{Check, LintContext};
+use crate::semantics::Found;
 use crate::shell::effects::Effect;
 use crate::source::Location;
 use crate::spec::model::{Procedure, StepKind};
@@ -114,15 +114,13 @@ impl Check for PromotionWithoutGate {
                     "`[promotion] required_checks` names no `checklist.item`",
                 ),
             };
-            let mut d = Diagnostic::error(
-                "RB003",
-                format!("{what}: every promotion is gated only by \"some checklist\""),
+            let mut d = Diagnostic::finding(format!("{what}: every promotion is gated only by \"some checklist\""),
             )
             .at(location)
             .help(format!(
                 "list the checks a promotion must follow in rbgen.toml, e.g. `[promotion] required_checks = [\"pre-promotion.old-primary-stopped\", …]`; `rbgen init` writes six: {INIT_CHECKS}"
             ));
-            d.severity = Severity::Warning;
+            d.fixed_severity = Some(Severity::Warning);
             out.push(d);
         }
     }
@@ -154,7 +152,8 @@ fn check_procedure(
             .run
             .as_ref()
             .map(|run| {
-                ctx.step_actions(p, step, run.get_ref())
+                ctx.sem
+                    .step_actions(p, step, run.get_ref())
                     .into_iter()
                     .filter(|f| f.action.effect == Effect::Promotes)
                     .collect()
@@ -175,9 +174,7 @@ fn check_procedure(
         if !by_kind {
             let f = &promotions[0];
             out.push(
-                Diagnostic::error(
-                    "RB003",
-                    format!("step `{id}` runs {} but is a `{}` step, not `promotion`", f.describe(), step.kind.get_ref().as_str()),
+                Diagnostic::finding(format!("step `{id}` runs {} but is a `{}` step, not `promotion`", f.describe(), step.kind.get_ref().as_str()),
                 )
                 .at(at(f))
                 .label("this promotes")
@@ -246,7 +243,7 @@ fn check_procedure(
             format!("missing: {}", missing.join(", "))
         };
         out.push(
-            Diagnostic::error("RB003", message)
+            Diagnostic::finding(message)
                 .at(location)
                 .label(label)
                 .help("add `gate = \"<checklist>\"` to this step (or `before = [\"<checklist>\"]` to the runbook); the checklist must hold every required check")

@@ -1,8 +1,8 @@
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::generate::bash::{script_path, steps_in};
 use crate::lint::shellcheck as sc;
 use crate::lint::{Check, LintContext};
+use crate::semantics::{FieldKind, shell_fields, steps_in};
 use crate::source::Location;
 use crate::spec::model::S;
 
@@ -45,6 +45,12 @@ declare_rule! {
     pub struct ShellCheck { code: "RB014", name: "shellcheck", severity: Error }
 }
 
+/// ShellCheck checks that say again what another rule says about the same
+/// line: that rule's finding is the precise one (`PGPASSWORD=admin psql` is
+/// a hard-coded secret, not "use var=$(command)"), so lint drops the
+/// ShellCheck finding.
+pub const RESTATED: &[(&str, &str)] = &[("SC2209", "RB008"), ("SC2154", "RB001")];
+
 /// A region of a generated script that came from one spec string.
 struct Region<'a> {
     first_line: usize,
@@ -70,33 +76,30 @@ impl Check for ShellCheck {
             return;
         }
         let Some((binary, identity)) = sc::find() else {
-            let mut d = Diagnostic::error(
-                "RB014",
+            let mut d = Diagnostic::finding(
                 "shellcheck is not installed: the bash in the spec was not checked",
             )
             .help(
                 "install ShellCheck (e.g. `apt-get install shellcheck`), or pass `--no-shellcheck`",
             );
-            d.severity = if ctx.strict {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
+            // Outside CI a missing tool should not fail a local lint.
+            if !ctx.strict {
+                d.fixed_severity = Some(Severity::Warning);
+            }
             out.push(d);
             return;
         };
         let (files, regions) = spec_shell_files(ctx);
         report(ctx, &binary, &identity, &files, &regions, false, out);
-        if let Some(dir) = &ctx.templates {
-            match generated_scripts(ctx, Some(dir)) {
-                Ok((scripts, regions)) => {
-                    report(ctx, &binary, &identity, &scripts, &regions, true, out)
-                }
-                Err(e) => out.push(Diagnostic::error(
-                    "RB014",
-                    format!("cannot generate the scripts to check: {e:#}"),
-                )),
+        match &ctx.template_scripts {
+            None => {}
+            Some(Ok(rendered)) => {
+                let (scripts, regions) = template_script_regions(ctx, rendered);
+                report(ctx, &binary, &identity, &scripts, &regions, true, out)
             }
+            Some(Err(e)) => out.push(Diagnostic::finding(format!(
+                "cannot generate the scripts to check: {e}"
+            ))),
         }
     }
 }
@@ -117,10 +120,7 @@ fn report(
     let results = match sc::check(binary, identity, files, ctx.cache_dir.as_deref()) {
         Ok(r) => r,
         Err(e) => {
-            out.push(Diagnostic::error(
-                "RB014",
-                format!("ShellCheck failed: {e:#}"),
-            ));
+            out.push(Diagnostic::finding(format!("ShellCheck failed: {e:#}")));
             return;
         }
     };
@@ -131,7 +131,8 @@ fn report(
                 .find(|r| c.line >= r.first_line && c.line < r.first_line + r.lines);
             match (region, templates) {
                 (Some(r), false) => {
-                    let mut d = Diagnostic::error("RB014", format!("SC{}: {}", c.code, c.message))
+                    let mut d = Diagnostic::finding(format!("SC{}: {}", c.code, c.message))
+                        .subcode(format!("SC{}", c.code))
                         .at((r.locate)(c.line - r.first_line, c.column))
                         .help(format!("see https://www.shellcheck.net/wiki/SC{}", c.code));
                     if let Some((rb, step)) = &r.runbook {
@@ -140,9 +141,7 @@ fn report(
                     out.push(d);
                 }
                 (None, true) => out.push(
-                    Diagnostic::error(
-                        "RB014",
-                        format!("SC{} ({}) in the script template, generated line {}: {}", c.code, c.level, c.line, c.message),
+                    Diagnostic::finding(format!("SC{} ({}) in the script template, generated line {}: {}", c.code, c.level, c.line, c.message),
                     )
                     .help("fix the template given with --templates (rbgen's built-in templates are checked by rbgen's own tests)"),
                 ),
@@ -212,48 +211,53 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
         }
         for step in &p.steps {
             let runbook = Some((p.id.get_ref().clone(), step.id.get_ref().clone()));
-            if let Some(run) = &step.run {
+            for field in shell_fields(step) {
                 counter += 1;
-                let sets: String = step
-                    .sets
-                    .iter()
-                    .map(|v| format!(" {}", v.get_ref()))
-                    .collect();
-                // `sets` variables are saved by name (`${!name}`), which
-                // ShellCheck does not count as a use; the script also reads
-                // them in later steps and conditions.
-                let uses: String = step
-                    .sets
-                    .iter()
-                    .map(|v| format!(" \"${{{}-}}\"", v.get_ref()))
-                    .collect();
-                let close = if sets.is_empty() {
-                    "}".to_string()
-                } else {
-                    format!("  rb_save_vars{sets}\n  :{uses}\n}}")
+                let (key, open, close) = match field.kind {
+                    FieldKind::Run => {
+                        let sets: String = step
+                            .sets
+                            .iter()
+                            .map(|v| format!(" {}", v.get_ref()))
+                            .collect();
+                        // `sets` variables are saved by name (`${!name}`),
+                        // which ShellCheck does not count as a use; the
+                        // script also reads them in later steps and conditions.
+                        let uses: String = step
+                            .sets
+                            .iter()
+                            .map(|v| format!(" \"${{{}-}}\"", v.get_ref()))
+                            .collect();
+                        let close = if sets.is_empty() {
+                            "}".to_string()
+                        } else {
+                            format!("  rb_save_vars{sets}\n  :{uses}\n}}")
+                        };
+                        (
+                            format!("step\0{sets}"),
+                            format!("rb_step_{counter}() {{"),
+                            close,
+                        )
+                    }
+                    FieldKind::Cleanup => (
+                        "cleanup".into(),
+                        format!("rb_cleanup_{counter}() {{"),
+                        "}".into(),
+                    ),
+                    // The script runs the test in a subshell just before the step.
+                    FieldKind::WhenTest => {
+                        ("when".into(), format!("rb_when_{counter}() {{"), "}".into())
+                    }
                 };
                 add(
                     &mut units,
                     group,
-                    format!("step\0{sets}\0{}", run.get_ref()),
-                    format!("rb_step_{counter}() {{"),
+                    format!("{key}\0{}", field.text.get_ref()),
+                    open,
                     close,
-                    run,
+                    field.text,
                     Locate::Procedure(proc),
                     runbook.clone(),
-                );
-            }
-            if let Some(cleanup) = &step.cleanup {
-                counter += 1;
-                add(
-                    &mut units,
-                    group,
-                    format!("cleanup\0{}", cleanup.get_ref()),
-                    format!("rb_cleanup_{counter}() {{"),
-                    "}".into(),
-                    cleanup,
-                    Locate::Procedure(proc),
-                    runbook,
                 );
             }
         }
@@ -403,26 +407,27 @@ fn region_at<'a, T>(
     }
 }
 
-/// The complete generated scripts (with the user's templates), and the
-/// regions of spec text in each.
-fn generated_scripts<'a>(
+/// The complete scripts made with the user's templates (rendered by the
+/// caller: lint does not run generators), and the regions of spec text in
+/// each.
+fn template_script_regions<'a>(
     ctx: &'a LintContext,
-    templates: Option<&std::path::Path>,
-) -> anyhow::Result<(Vec<String>, Vec<Vec<Region<'a>>>)> {
+    rendered: &[crate::lint::RenderedScript],
+) -> (Vec<String>, Vec<Vec<Region<'a>>>) {
     let spec = ctx.spec;
-    let tera = crate::generate::templates::load(templates)?;
-    let mut output = crate::generate::Output::new();
-    crate::generate::bash::generate(spec, &tera, &mut output)?;
     let mut scripts = Vec::new();
     let mut regions: Vec<Vec<Region>> = Vec::new();
     for (_, proc) in spec.procedures() {
         let p = &proc.doc;
         for env in spec.environments_of(p) {
             let env_id = env.doc.id.get_ref();
-            let Some(file) = output.get(&script_path(env_id, p.id.get_ref())) else {
+            let Some(script) = rendered
+                .iter()
+                .find(|r| &r.env == env_id && &r.id == p.id.get_ref())
+                .map(|r| r.text.clone())
+            else {
                 continue;
             };
-            let script = String::from_utf8_lossy(&file.contents).into_owned();
             let mut rs = Vec::new();
             for (i, step) in steps_in(p, env_id).enumerate() {
                 let n = i + 1;
@@ -453,5 +458,5 @@ fn generated_scripts<'a>(
             regions.push(rs);
         }
     }
-    Ok((scripts, regions))
+    (scripts, regions)
 }

@@ -52,14 +52,11 @@ impl Check for StaleDrill {
                         && to_date(due.get_ref()).is_some_and(|due| ctx.today > due)
                     {
                         out.push(
-                            Diagnostic::error(
-                                "RB005",
-                                format!(
-                                    "drill `{}` has never been performed, and was due by {}",
-                                    d.id.get_ref(),
-                                    due.get_ref()
-                                ),
-                            )
+                            Diagnostic::finding(format!(
+                                "drill `{}` has never been performed, and was due by {}",
+                                d.id.get_ref(),
+                                due.get_ref()
+                            ))
                             .at(drill.loc(due))
                             .help("run the drill and record it: `rbgen drill report LOG --record`")
                             .in_runbook(d.id.get_ref(), None),
@@ -85,7 +82,7 @@ impl Check for StaleDrill {
                 .unwrap_or(0);
             if age > cadence {
                 out.push(
-                    Diagnostic::error("RB005", format!("drill `{}` was last performed {age} days ago (cadence: {cadence} days)", d.id.get_ref()))
+                    Diagnostic::finding(format!("drill `{}` was last performed {age} days ago (cadence: {cadence} days)", d.id.get_ref()))
                         .at(at)
                         .help("run the drill and record it: `rbgen drill report LOG --record` (or set `last_performed` to its date)")
                         .in_runbook(d.id.get_ref(), None),

@@ -42,7 +42,7 @@ impl Check for StaleReview {
                 .unwrap_or(0);
             if age > interval {
                 out.push(
-                    Diagnostic::error("RB004", format!("runbook `{}` was last reviewed {age} days ago (interval: {interval} days)", proc.doc.id.get_ref()))
+                    Diagnostic::finding(format!("runbook `{}` was last reviewed {age} days ago (interval: {interval} days)", proc.doc.id.get_ref()))
                         .at(proc.loc(reviewed))
                         .help("review it against the current environment, bump `version` if it changed, and set `last_reviewed` to today")
                         .in_runbook(proc.doc.id.get_ref(), None),

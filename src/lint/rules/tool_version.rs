@@ -1,7 +1,8 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::generate::bash::steps_in;
 use crate::lint::{Check, LintContext};
+use crate::semantics::shell_fields;
+use crate::semantics::steps_in;
 use crate::shell::command::commands;
 use crate::shell::effects::{sql_of, subcommand_of};
 use crate::shell::sql::statements;
@@ -252,7 +253,7 @@ impl Check for ToolVersion {
                     if let Some(have) = tool(env, name.get_ref()) {
                         if version_cmp(have, min.get_ref()).is_lt() {
                             out.push(
-                                Diagnostic::error("RB007", format!("{} requires {} ≥ {} but environment `{env_id}` has {have}", p.id.get_ref(), name.get_ref(), min.get_ref()))
+                                Diagnostic::finding(format!("{} requires {} ≥ {} but environment `{env_id}` has {have}", p.id.get_ref(), name.get_ref(), min.get_ref()))
                                     .at(proc.loc(min))
                                     .help(format!("upgrade {} in `{env_id}`, or lower the requirement if the runbook works with {have}", name.get_ref()))
                                     .in_runbook(p.id.get_ref(), None),
@@ -261,11 +262,11 @@ impl Check for ToolVersion {
                     }
                 }
                 for step in steps_in(p, env_id) {
-                    for text in [&step.run, &step.cleanup].into_iter().flatten() {
+                    for text in shell_fields(step).map(|f| f.text) {
                         let found = check_shell(text.get_ref(), env);
                         for (message, help, range) in found {
                             out.push(
-                                Diagnostic::error("RB007", message)
+                                Diagnostic::finding(message)
                                     .at(ctx.in_value(proc, text, range))
                                     .help(help)
                                     .in_runbook(p.id.get_ref(), Some(step.id.get_ref())),
@@ -278,7 +279,7 @@ impl Check for ToolVersion {
         // Environments' own functions and variables; common ones against each environment.
         for env in &spec.environments {
             let mut push = |loc: crate::source::Location, (message, help): (String, String)| {
-                out.push(Diagnostic::error("RB007", message).at(loc).help(help));
+                out.push(Diagnostic::finding(message).at(loc).help(help));
             };
             for f in spec.functions_of(env).values() {
                 let owner = if f.file.path == env.file.path {

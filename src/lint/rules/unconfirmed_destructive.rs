@@ -55,14 +55,12 @@ impl Check for UnconfirmedDestructive {
                 continue;
             }
             let Some(run) = &step.run else { continue };
-            for f in ctx.step_actions(&proc.doc, step, run.get_ref()) {
+            for f in ctx.sem.step_actions(&proc.doc, step, run.get_ref()) {
                 if f.action.effect != Effect::Destructive {
                     continue;
                 }
                 out.push(
-                    Diagnostic::error(
-                        "RB009",
-                        format!("step `{}` runs {} but is a `{}` step without confirmation", step.id.get_ref(), f.describe(), kind.as_str()),
+                    Diagnostic::finding(format!("step `{}` runs {} but is a `{}` step without confirmation", step.id.get_ref(), f.describe(), kind.as_str()),
                     )
                     .at(ctx.in_value(proc, run, f.action.at.clone()))
                     .label("destructive")

@@ -1,8 +1,9 @@
 use super::WELL_KNOWN;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::generate::bash::steps_in;
 use crate::lint::{Check, LintContext};
+use crate::semantics::shell_fields;
+use crate::semantics::steps_in;
 use std::collections::{BTreeMap, BTreeSet};
 
 declare_rule! {
@@ -53,7 +54,7 @@ impl Check for UndefinedVariable {
                 defined.extend(WELL_KNOWN.iter().map(|s| s.to_string()));
                 let mut unsaved: BTreeMap<String, String> = BTreeMap::new();
                 for step in steps_in(p, env_id) {
-                    for text in [&step.run, &step.cleanup].into_iter().flatten() {
+                    for text in shell_fields(step).map(|f| f.text) {
                         let a = ctx.analyse(text.get_ref());
                         for u in &a.uses {
                             if u.guarded
@@ -79,7 +80,7 @@ impl Check for UndefinedVariable {
                                         None => "make it a runbook [[params]], capture it in an earlier step listed in `sets`, or define it in the environment's [vars]".to_string(),
                                     },
                                 };
-                                let d = Diagnostic::error("RB001", String::new())
+                                let d = Diagnostic::finding(String::new())
                                     .at(ctx.in_value(proc, text, u.range.clone()))
                                     .help(help)
                                     .in_runbook(p.id.get_ref(), Some(step.id.get_ref()));

@@ -40,9 +40,7 @@ impl Check for UndrilledRunbook {
                 .any(|d| d.doc.exercises.iter().any(|e| e.get_ref() == id));
             if !drilled {
                 out.push(
-                    Diagnostic::error(
-                        "RB019",
-                        format!("no drill exercises runbook `{id}`"),
+                    Diagnostic::finding(format!("no drill exercises runbook `{id}`"),
                     )
                     .at(rb.loc(&rb.doc.id))
                     .help(format!(

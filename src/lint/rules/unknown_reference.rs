@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::generate::bash::steps_in;
 use crate::lint::{Check, LintContext};
+use crate::semantics::steps_in;
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -68,10 +68,9 @@ impl Check for UnknownReference {
                             crate::spec::loader::closest(name, functions.iter().copied())
                         {
                             out.push(
-                                Diagnostic::error(
-                                    "RB011",
-                                    format!("`{name}` is not a function of environment `{env_id}`"),
-                                )
+                                Diagnostic::finding(format!(
+                                    "`{name}` is not a function of environment `{env_id}`"
+                                ))
                                 .at(ctx.in_value(proc, run, range.clone()))
                                 .help(format!("did you mean `{near}`?"))
                                 .in_runbook(p.id.get_ref(), Some(step.id.get_ref())),
@@ -103,7 +102,7 @@ impl Check for UnknownReference {
                                 continue;
                             }
                             out.push(
-                                Diagnostic::error("RB011", format!("address {ip} is not a node of environment `{env_id}`"))
+                                Diagnostic::finding(format!("address {ip} is not a node of environment `{env_id}`"))
                                     .at(ctx.in_value(proc, run, w.span_of(m.range())))
                                     .help("runbook text is shared by every environment: use a node-group variable or a parameter instead of a literal address")
                                     .in_runbook(p.id.get_ref(), Some(step.id.get_ref())),
@@ -117,10 +116,10 @@ impl Check for UnknownReference {
         for w in &doc.doc.lint.waivers {
             match spec.procedure(w.runbook.get_ref()) {
                 None => out.push(
-                    Diagnostic::error(
-                        "RB011",
-                        format!("waiver names unknown runbook `{}`", w.runbook.get_ref()),
-                    )
+                    Diagnostic::finding(format!(
+                        "waiver names unknown runbook `{}`",
+                        w.runbook.get_ref()
+                    ))
                     .at(doc.loc(&w.runbook))
                     .help("use the id of a runbook or drill"),
                 ),
@@ -133,14 +132,11 @@ impl Check for UnknownReference {
                             .any(|s| s.id.get_ref() == step.get_ref())
                         {
                             out.push(
-                                Diagnostic::error(
-                                    "RB011",
-                                    format!(
-                                        "waiver names unknown step `{}` of `{}`",
-                                        step.get_ref(),
-                                        w.runbook.get_ref()
-                                    ),
-                                )
+                                Diagnostic::finding(format!(
+                                    "waiver names unknown step `{}` of `{}`",
+                                    step.get_ref(),
+                                    w.runbook.get_ref()
+                                ))
                                 .at(doc.loc(step))
                                 .help("use the id of one of the runbook's steps"),
                             );

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::generate::prose;
 use crate::lint::{Check, LintContext};
+use crate::semantics::references as prose;
 use crate::spec::Doc;
 use toml::Spanned;
 
@@ -37,11 +37,8 @@ fn check<T>(ctx: &LintContext, doc: &Doc<T>, value: &Spanned<String>, out: &mut 
         if prose::resolve(ctx.spec, &r.target).is_some() {
             continue;
         }
-        let mut d = Diagnostic::error(
-            "RB018",
-            format!("`[[{}]]` names nothing in the spec", r.target),
-        )
-        .at(ctx.in_value(doc, value, r.range.clone()));
+        let mut d = Diagnostic::finding(format!("`[[{}]]` names nothing in the spec", r.target))
+            .at(ctx.in_value(doc, value, r.range.clone()));
         let known = known_targets(ctx);
         d = match crate::spec::loader::closest(&r.target, known.iter().map(String::as_str)) {
             Some(near) => d.help(format!("did you mean `[[{near}]]`?")),

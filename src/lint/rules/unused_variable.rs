@@ -1,6 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Check, LintContext};
+use crate::semantics::shell_fields;
 use std::collections::BTreeSet;
 
 declare_rule! {
@@ -40,12 +41,7 @@ impl Check for UnusedVariable {
         let mut texts: Vec<&str> = Vec::new();
         for (_, proc, step) in ctx.steps() {
             let _ = proc;
-            texts.extend(
-                [&step.run, &step.cleanup]
-                    .into_iter()
-                    .flatten()
-                    .map(|t| t.get_ref().as_str()),
-            );
+            texts.extend(shell_fields(step).map(|f| f.text.get_ref().as_str()));
         }
         if let Some(common) = &spec.common {
             texts.extend(
@@ -74,14 +70,11 @@ impl Check for UnusedVariable {
                     && var.location.file.path == env.file.path
                 {
                     out.push(
-                        Diagnostic::error(
-                            "RB002",
-                            format!(
-                                "variable `{}` of environment `{}` is never used",
-                                var.name,
-                                env.doc.id.get_ref()
-                            ),
-                        )
+                        Diagnostic::finding(format!(
+                            "variable `{}` of environment `{}` is never used",
+                            var.name,
+                            env.doc.id.get_ref()
+                        ))
                         .at(var.location.clone())
                         .help("remove it, or check the spelling where it was meant to be used"),
                     );
@@ -92,10 +85,10 @@ impl Check for UnusedVariable {
             for name in common.doc.vars.keys() {
                 if !used.contains(name.get_ref()) && !read_by_tools(name.get_ref()) {
                     out.push(
-                        Diagnostic::error(
-                            "RB002",
-                            format!("common variable `{}` is never used", name.get_ref()),
-                        )
+                        Diagnostic::finding(format!(
+                            "common variable `{}` is never used",
+                            name.get_ref()
+                        ))
                         .at(common.loc(name))
                         .help("remove it, or check the spelling where it was meant to be used"),
                     );
@@ -109,8 +102,8 @@ impl Check for UnusedVariable {
                     .doc
                     .steps
                     .iter()
-                    .flat_map(|s| [&s.run, &s.cleanup])
-                    .flatten()
+                    .flat_map(shell_fields)
+                    .map(|f| f.text)
                     .any(|t| {
                         ctx.analyse(t.get_ref())
                             .uses
@@ -119,13 +112,10 @@ impl Check for UnusedVariable {
                     });
                 if !in_proc {
                     out.push(
-                        Diagnostic::error(
-                            "RB002",
-                            format!("parameter `{name}` is never used by a step"),
-                        )
-                        .at(proc.loc(&param.name))
-                        .help("remove the parameter, or use it in the step that needs it")
-                        .in_runbook(proc.doc.id.get_ref(), None),
+                        Diagnostic::finding(format!("parameter `{name}` is never used by a step"))
+                            .at(proc.loc(&param.name))
+                            .help("remove the parameter, or use it in the step that needs it")
+                            .in_runbook(proc.doc.id.get_ref(), None),
                     );
                 }
             }

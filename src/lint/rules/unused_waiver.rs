@@ -1,12 +1,14 @@
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::WaiverUse;
 use crate::lint::{Check, LintContext};
 
 declare_rule! {
     /// ## What it catches
     /// A waiver in `rbgen.toml` (`[[lint.waivers]]`) that matches no finding,
     /// names an unknown rule, or tries to waive RB003 (promotion gates cannot
-    /// be waived).
+    /// be waived). Turned `off` in `[lint.severity]` it reports nothing; at
+    /// any other level, a waiver of a rule that cannot be waived is an error.
     ///
     /// ## Why it matters
     /// Waivers outlive the problems they excuse: once the step is fixed, a
@@ -27,6 +29,45 @@ declare_rule! {
 }
 
 impl Check for UnusedWaiver {
-    /// Findings are produced while waivers are applied (`lint::config`).
-    fn run(_ctx: &LintContext, _out: &mut Vec<Diagnostic>) {}
+    const AFTER_WAIVERS: bool = true;
+
+    fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
+        let Some(uses) = ctx.waivers_matched.get() else {
+            return;
+        };
+        for (w, used) in ctx.config.waivers.iter().zip(uses) {
+            let unwaivable = *used == WaiverUse::Unwaivable;
+            let (message, help) = match used {
+                WaiverUse::Matched => continue,
+                WaiverUse::Unwaivable => (
+                    format!("{} cannot be waived", w.code),
+                    "a promotion must be gated by the required pre-promotion checks; fix the runbook instead".to_string(),
+                ),
+                WaiverUse::UnknownRule => (
+                    format!("waiver names unknown rule `{}`", w.code),
+                    "see `rbgen explain` for the list of rules".to_string(),
+                ),
+                WaiverUse::Unmatched => (
+                    format!(
+                        "waiver of {} for `{}`{} matches no finding",
+                        w.code,
+                        w.runbook,
+                        w.step
+                            .as_ref()
+                            .map(|s| format!(" step `{s}`"))
+                            .unwrap_or_default()
+                    ),
+                    "the problem it excused is gone: remove the waiver from rbgen.toml".to_string(),
+                ),
+            };
+            let mut d = Diagnostic::finding(message)
+                .at(w.location.clone())
+                .help(help);
+            // Waiving a promotion gate is never a matter of taste.
+            if unwaivable {
+                d = d.fixed_severity(Severity::Error);
+            }
+            out.push(d);
+        }
+    }
 }

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::generate::manifest::content_hash;
 use crate::lint::{Check, LintContext};
+use crate::semantics::manifest::content_hash;
 
 declare_rule! {
     /// ## What it catches
@@ -36,35 +36,28 @@ impl Check for VersionNotBumped {
             return;
         };
         for (kind, proc) in ctx.spec.procedures() {
-            let section = match kind {
-                crate::spec::ProcKind::Runbook => "runbooks",
-                crate::spec::ProcKind::Drill => "drills",
-            };
             let p = &proc.doc;
-            let recorded = &manifest[section][p.id.get_ref()];
-            let (Some(old_version), Some(old_hash)) =
-                (recorded["version"].as_str(), recorded["hash"].as_str())
-            else {
+            let Some(recorded) = manifest.entry(kind, p.id.get_ref()) else {
+                continue;
+            };
+            let (Some(old_version), old_hash) = (&recorded.version, &recorded.hash) else {
                 continue;
             };
             let Some(version) = &p.version else { continue };
-            if version.get_ref() == old_version && content_hash(&proc.file.text) != old_hash {
+            if version.get_ref() == old_version && content_hash(&proc.file.text) != *old_hash {
                 out.push(
-                    Diagnostic::error(
-                        "RB006",
-                        match &ctx.base {
-                            Some(rev) => format!(
-                                "{} `{}` changed since {rev} but its version is still {old_version}",
-                                kind.as_str(),
-                                p.id.get_ref()
-                            ),
-                            None => format!(
-                                "{} `{}` changed but its version is still {old_version}",
-                                kind.as_str(),
-                                p.id.get_ref()
-                            ),
-                        },
-                    )
+                    Diagnostic::finding(match &ctx.base {
+                        Some(rev) => format!(
+                            "{} `{}` changed since {rev} but its version is still {old_version}",
+                            kind.as_str(),
+                            p.id.get_ref()
+                        ),
+                        None => format!(
+                            "{} `{}` changed but its version is still {old_version}",
+                            kind.as_str(),
+                            p.id.get_ref()
+                        ),
+                    })
                     .at(proc.loc(version))
                     .help("bump `version` (and set `last_reviewed`), then run `rbgen build`")
                     .in_runbook(p.id.get_ref(), None),

@@ -1,0 +1,204 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures() -> PathBuf {
+    root().join("tests/fixtures")
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A project directory holding a copy of the mini fixture spec at `spec/`,
+/// with the files of `overlay` (a directory under tests/fixtures) laid over it.
+/// A file named `REMOVE` in the overlay lists spec files to delete.
+pub fn mini_project(overlay: Option<&Path>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec");
+    copy_dir(&fixtures().join("mini/spec"), &spec);
+    if let Some(overlay) = overlay {
+        for entry in walkdir::WalkDir::new(overlay).min_depth(1) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(overlay).unwrap();
+            if entry.file_type().is_dir() || rel == Path::new("expected.txt") {
+                continue;
+            }
+            if rel == Path::new("REMOVE") {
+                for line in std::fs::read_to_string(entry.path()).unwrap().lines() {
+                    std::fs::remove_file(spec.join(line.trim())).unwrap();
+                }
+                continue;
+            }
+            let dest = spec.join(rel);
+            std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+    dir
+}
+
+pub fn rbgen() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("rbgen").unwrap();
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Every file under `dir` with its bytes, for before/after comparisons.
+pub fn snapshot_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    if !dir.exists() {
+        return out;
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            out.push((
+                entry.path().strip_prefix(dir).unwrap().to_path_buf(),
+                std::fs::read(entry.path()).unwrap(),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether to rewrite expected-output files instead of comparing.
+pub fn bless() -> bool {
+    std::env::var_os("RBGEN_BLESS").is_some()
+}
+
+/// Build the example spec (`spec/`) into `<tempdir>/generated`.
+pub fn build_example() -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    rbgen()
+        .args(["build", "--spec"])
+        .arg(root().join("spec"))
+        .arg("--out")
+        .arg(out.path().join("generated"))
+        .assert()
+        .success();
+    out
+}
+
+/// Whether an external tool runs. Locally a missing tool skips the test with
+/// a message; under CI=true it fails, so CI cannot pass without the tool.
+pub fn require_tool(tool: &str, version_arg: &str) -> bool {
+    let found = std::process::Command::new(tool)
+        .arg(version_arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is required under CI=true"
+        );
+        eprintln!("SKIPPED: {tool} is not installed");
+    }
+    found
+}
+
+/// A JSON finding as one actionlint-style line: `file:line:col: severity: message [code]`.
+pub fn finding_line(f: &serde_json::Value) -> String {
+    format!(
+        "{}:{}:{}: {}: {} [{}]",
+        f["file"].as_str().unwrap_or("-"),
+        f["line"],
+        f["column"],
+        f["severity"].as_str().unwrap(),
+        f["message"].as_str().unwrap(),
+        f["code"].as_str().unwrap()
+    )
+}
+
+/// Run git in `dir` with a fixed identity; panics with git's message on failure.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=rbgen test",
+            "-c",
+            "user.email=test@example.invalid",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Make `dir` a repository whose `main` holds its current files, with a
+/// bare `origin` beside it (fetched, as a CI checkout has) and a branch
+/// `pr` checked out: the starting point of a pull request.
+pub fn pull_request_repo(dir: &Path) {
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    let origin = dir.with_extension("origin.git");
+    git(
+        dir,
+        &["clone", "-q", "--bare", ".", origin.to_str().unwrap()],
+    );
+    git(dir, &["remote", "add", "origin", origin.to_str().unwrap()]);
+    git(dir, &["fetch", "-q", "origin"]);
+    git(dir, &["checkout", "-q", "-b", "pr"]);
+}
+
+/// `rbgen lint --format json --today 2026-11-26 EXTRA…` in `project`, with
+/// its ShellCheck cache inside the project; `tune` adjusts the command (an
+/// environment variable, a PATH). The exit code and the findings; panics
+/// with the output when it is not JSON.
+pub fn lint_json_with(
+    project: &Path,
+    extra: &[&str],
+    tune: impl FnOnce(&mut assert_cmd::Command),
+) -> (Option<i32>, Vec<serde_json::Value>) {
+    let mut cmd = rbgen();
+    cmd.current_dir(project)
+        .args(["lint", "--format", "json", "--today", "2026-11-26"])
+        .args(extra)
+        .env("XDG_CACHE_HOME", project.join("cache"));
+    tune(&mut cmd);
+    let out = cmd.output().unwrap();
+    let findings: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "lint output is not JSON ({e}): {}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    (out.status.code(), findings)
+}
+
+/// [`lint_json_with`] as it is.
+pub fn lint_json(project: &Path, extra: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
+    lint_json_with(project, extra, |_| {})
+}
+
+/// The messages of the findings of rule `code`.
+pub fn messages_of(findings: &[serde_json::Value], code: &str) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|f| f["code"] == code)
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}

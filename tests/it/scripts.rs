@@ -1,0 +1,349 @@
+//! The generated bash scripts, run for real: quoting canary, dry-run safety,
+//! gates, confirmation, lock, resume, timeouts and fault cleanup. Built from
+//! the mini fixture, whose titles hold `$(touch …)`, backticks and quotes.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Built {
+    _dir: tempfile::TempDir,
+    out: PathBuf,
+    state: PathBuf,
+}
+
+impl Built {
+    fn new() -> Built {
+        let dir = mini_project(None);
+        let out = dir.path().join("generated");
+        rbgen()
+            .current_dir(dir.path())
+            .arg("build")
+            .assert()
+            .success();
+        let state = dir.path().join("state");
+        Built {
+            out,
+            state,
+            _dir: dir,
+        }
+    }
+
+    fn script(&self, id: &str) -> PathBuf {
+        self.out.join(format!("scripts/lab/{id}.sh"))
+    }
+
+    /// Run a script non-interactively with its log and lock in our tempdir.
+    fn run(&self, id: &str, args: &[&str]) -> std::process::Output {
+        Command::new(self.script(id))
+            .args(args)
+            .env("RBGEN_LOG_DIR", &self.state)
+            .env("RBGEN_LOCK_DIR", self._dir.path())
+            .env("RBGEN_LOG", self.state.join("run.jsonl"))
+            .env("DB_PASSWORD", "s3cret")
+            .env_remove("OLD_PRIMARY")
+            .env("MARKER_DIR", self._dir.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn log(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.state.join("run.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
+            .collect()
+    }
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+const CANARY: &str = "/tmp/rbgen-canary";
+const TITLE: &str = "Fail over $(touch /tmp/rbgen-canary) `id` 'q' \"dq\"";
+
+#[test]
+fn spec_text_is_printed_verbatim_and_never_executes() {
+    let _ = std::fs::remove_file(CANARY);
+    let b = Built::new();
+    for args in [
+        &["--help"][..],
+        &["--list"],
+        &["--dry-run", "--old-primary", "10.0.0.9"],
+    ] {
+        let out = b.run("failover", args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        assert!(
+            text(&out).contains(TITLE),
+            "{args:?} prints the title verbatim: {}",
+            text(&out)
+        );
+    }
+    let out = b.run(
+        "failover",
+        &["--yes", "--ack", "all", "--old-primary", "10.0.0.9"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!Path::new(CANARY).exists(), "a title executed");
+    let start = &b.log()[0];
+    assert_eq!(start["event"], "run_start");
+    assert_eq!(start["title"], TITLE, "the log holds the title verbatim");
+}
+
+#[test]
+fn dry_run_executes_probes_only() {
+    let b = Built::new();
+    let marker = b._dir.path().join("rbgen-mini-stop-ran");
+    let out = b.run("failover", &["--dry-run", "--old-primary", "10.0.0.9"]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(
+        t.contains("probe ran on pg-test for 10.0.0.9"),
+        "the probe step ran: {t}"
+    );
+    assert!(
+        t.contains("$ node_stop \"$OLD_PRIMARY\""),
+        "the change step's command is printed: {t}"
+    );
+    assert!(
+        t.contains("OLD_PRIMARY=10.0.0.9"),
+        "variables are shown: {t}"
+    );
+    assert!(!marker.exists(), "the destructive step ran in a dry run");
+    assert!(
+        !t.contains("promoting, found=yes"),
+        "the promotion ran in a dry run: {t}"
+    );
+}
+
+#[test]
+fn destructive_steps_need_confirmation_and_gates_need_acknowledgement() {
+    let b = Built::new();
+    let out = b.run("failover", &["--old-primary", "10.0.0.9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("needs confirmation"), "{}", text(&out));
+    let out = b.run("failover", &["--yes", "--old-primary", "10.0.0.9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("checklist 'pre-promotion' must be acknowledged"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !text(&out).contains("promoting, found=yes"),
+        "promotion ran without its gate"
+    );
+    let out = b.run(
+        "failover",
+        &[
+            "--yes",
+            "--ack",
+            "pre-promotion",
+            "--old-primary",
+            "10.0.0.9",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let events: Vec<String> = b
+        .log()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_string())
+        .collect();
+    let gate = events
+        .iter()
+        .position(|e| e == "gate_ack")
+        .expect("gate logged");
+    let promote_start = b
+        .log()
+        .iter()
+        .position(|e| e["event"] == "step_start" && e["step"] == "promote")
+        .unwrap();
+    assert!(
+        gate < promote_start,
+        "the gate is acknowledged before the promotion starts"
+    );
+}
+
+#[test]
+fn missing_parameter_is_an_error_without_a_terminal() {
+    let b = Built::new();
+    let out = b.run("failover", &["--yes", "--ack", "all"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("parameter OLD_PRIMARY is required: pass --old-primary VALUE"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn from_resumes_with_values_saved_by_earlier_steps() {
+    let b = Built::new();
+    let out = b.run("failover", &["--only", "look", "--old-primary", "10.0.0.9"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = b.run(
+        "failover",
+        &[
+            "--from",
+            "promote",
+            "--ack",
+            "all",
+            "--yes",
+            "--old-primary",
+            "10.0.0.9",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("promoting, found=yes"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !text(&out).contains("probe ran"),
+        "--from skipped the earlier steps"
+    );
+}
+
+#[test]
+fn unknown_step_lists_the_steps() {
+    let b = Built::new();
+    let out = b.run("failover", &["--from", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("no step 'nope'; steps are: look stop-old promote"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_second_operator_is_locked_out() {
+    let b = Built::new();
+    let lock = b._dir.path().join("rbgen-lab-failover.lock");
+    let mut holder = Command::new("flock")
+        .arg(&lock)
+        .args(["sleep", "20"])
+        .spawn()
+        .unwrap();
+    // Wait until the holder has the lock.
+    for _ in 0..100 {
+        if Command::new("flock")
+            .args(["-n"])
+            .arg(&lock)
+            .arg("true")
+            .status()
+            .unwrap()
+            .success()
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        } else {
+            break;
+        }
+    }
+    let out = b.run("failover", &["--yes", "--ack", "all", "--old-primary", "x"]);
+    holder.kill().unwrap();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("another operator is running failover in lab"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_failing_step_stops_the_run_names_the_resume_command_and_cleans_up_faults() {
+    let b = Built::new();
+    let fault = b._dir.path().join("fault");
+    let out = b.run(
+        "chaos",
+        &[
+            "--yes",
+            "--fault-file",
+            fault.to_str().unwrap(),
+            "--fail-after",
+            "yes",
+        ],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("step observe failed (exit 1)"), "{t}");
+    assert!(
+        t.contains("resume with:") && t.contains("--from observe"),
+        "{t}"
+    );
+    assert!(!fault.exists(), "the fault's cleanup ran");
+    let log = b.log();
+    let ends: Vec<_> = log
+        .iter()
+        .filter(|e| e["event"] == "step_end")
+        .map(|e| (e["step"].clone(), e["status"].clone()))
+        .collect();
+    assert_eq!(
+        ends,
+        [("inject".into(), 0.into()), ("observe".into(), 1.into())]
+    );
+    assert!(
+        log.iter()
+            .any(|e| e["event"] == "cleanup_end" && e["status"] == 0)
+    );
+    assert_eq!(log.last().unwrap()["event"], "run_end");
+}
+
+#[test]
+fn a_step_past_its_timeout_is_killed() {
+    let b = Built::new();
+    let fault = b._dir.path().join("fault");
+    let started = std::time::Instant::now();
+    let out = b.run(
+        "chaos",
+        &[
+            "--yes",
+            "--fault-file",
+            fault.to_str().unwrap(),
+            "--fail-after",
+            "hang",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("step hang timed out after 1s"),
+        "{}",
+        text(&out)
+    );
+    // The step sleeps 30 s; the timeout is 1 s. A generous bound, not a benchmark.
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "the hung step was not killed"
+    );
+    assert!(!fault.exists(), "the fault's cleanup ran");
+}
+
+#[test]
+fn drill_marks_are_logged() {
+    let b = Built::new();
+    let fault = b._dir.path().join("fault");
+    let out = b.run("chaos", &["--yes", "--fault-file", fault.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let marks: Vec<_> = b
+        .log()
+        .iter()
+        .filter(|e| e["event"] == "mark")
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(marks, ["fault_injected", "recovered"]);
+}
+
+#[test]
+fn scripts_are_insta_snapshotted() {
+    let b = Built::new();
+    let script = std::fs::read_to_string(b.script("failover")).unwrap();
+    insta::assert_snapshot!("mini_failover_lab_script", script);
+}
