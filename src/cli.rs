@@ -49,8 +49,12 @@ pub enum Command {
     /// The JSON Schema of each spec file kind: printed as one document, or one file per kind with `--out DIR` (for editors and taplo)
     Schema {
         /// Write one `<kind>.schema.json` per file kind into DIR
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "template")]
         out: Option<PathBuf>,
+        /// The context a template is rendered with instead (`script`: what
+        /// `script.sh.tera` may use), for writers of `--templates DIR`
+        #[arg(long, value_enum)]
+        template: Option<TemplateKind>,
     },
     /// Print a shell completion script (`rbgen completions bash > /etc/bash_completion.d/rbgen`)
     Completions {
@@ -133,6 +137,13 @@ pub enum Command {
         #[arg(long, value_name = "DIR", requires = "all")]
         out: Option<PathBuf>,
     },
+}
+
+/// A template whose context `rbgen schema --template` describes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum TemplateKind {
+    /// `script.sh.tera`: one bash script per runbook and environment
+    Script,
 }
 
 #[derive(Subcommand, Debug)]
@@ -269,14 +280,22 @@ fn run(cli: Cli) -> Result<u8> {
             participants.as_deref(),
             record.then(|| record_dir.unwrap_or_default()),
         ),
-        Command::Schema { out: None } => {
+        Command::Schema {
+            template: Some(TemplateKind::Script),
+            ..
+        } => {
+            let schema = schemars::schema_for!(crate::generate::script_context::ScriptContext);
+            println!("{}", serde_json::to_string_pretty(&schema)?);
+            Ok(0)
+        }
+        Command::Schema { out: None, .. } => {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&crate::spec::schema::schema())?
             );
             Ok(0)
         }
-        Command::Schema { out: Some(dir) } => {
+        Command::Schema { out: Some(dir), .. } => {
             let written = crate::spec::schema::write_dir(&dir)?;
             eprintln!("wrote {} schemas to {}", written.len(), dir.display());
             Ok(0)

@@ -4,13 +4,13 @@
 //! (single-quoting), and shell code (`run`, function bodies) verbatim; the
 //! template owns everything else. See `templates/script.sh.tera`.
 
+use super::script_context::*;
 use super::{GENERATOR, OutFile, Output};
 use crate::shell::analysis::analyse;
 use crate::shell::quote::comment_text;
 use crate::spec::model::*;
 use crate::spec::{Doc, ProcKind, Spec, parse_duration};
 use anyhow::{Result, anyhow};
-use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> {
@@ -92,12 +92,14 @@ fn checklist_fn(id: &str) -> String {
     id.replace('-', "_")
 }
 
+/// The script template's context for `proc` in `env` (see
+/// `script_context.rs` for what each field means).
 fn script_context(
     spec: &Spec,
     kind: ProcKind,
     proc: &Doc<Procedure>,
     env: &Doc<Environment>,
-) -> Value {
+) -> ScriptContext {
     let p = &proc.doc;
     let env_id = env.doc.id.get_ref().as_str();
     let steps: Vec<&Step> = steps_in(p, env_id).collect();
@@ -110,54 +112,72 @@ fn script_context(
     let needed: BTreeSet<&str> = uses.functions.iter().map(|(n, _, _)| n.as_str()).collect();
     let used_secrets: BTreeSet<&str> = uses.secrets.iter().map(String::as_str).collect();
 
-    let vars: Vec<Value> = spec
+    let vars: Vec<VarInfo> = spec
         .vars_of(env)
         .values()
-        .map(|v| json!({"name": v.name, "value": v.value}))
+        .map(|v| VarInfo {
+            name: v.name.clone(),
+            value: v.value.clone(),
+        })
         .collect();
-    let secrets: Vec<Value> = env
+    let secrets = env
         .doc
         .secrets
         .iter()
         .filter(|(name, _)| used_secrets.contains(name.get_ref().as_str()))
         .map(|(name, desc)| {
             let n = name.get_ref();
-            json!({
-                "name": n,
-                "description": desc.get_ref(),
-                "prompt": format!("{n} (secret, not echoed): "),
-                "missing": format!("secret {n} is not set: export it before running ({})", desc.get_ref()),
-            })
+            SecretInfo {
+                name: n.clone(),
+                description: desc.get_ref().clone(),
+                prompt: format!("{n} (secret, not echoed): "),
+                missing: format!(
+                    "secret {n} is not set: export it before running ({})",
+                    desc.get_ref()
+                ),
+            }
         })
         .collect();
-    let fns: Vec<Value> = needed
+    let fns = needed
         .iter()
         .map(|name| {
             let f = functions[*name];
-            json!({
-                "name": name,
-                "description": comment_text(f.function.description.as_ref().map(|d| d.get_ref().as_str()).unwrap_or("")),
-                "body": f.function.body.get_ref().trim_end(),
-            })
+            FunctionInfo {
+                name: name.to_string(),
+                description: comment_text(
+                    f.function
+                        .description
+                        .as_ref()
+                        .map(|d| d.get_ref().as_str())
+                        .unwrap_or(""),
+                ),
+                body: f.function.body.get_ref().trim_end().to_string(),
+            }
         })
         .collect();
-    let params: Vec<Value> = p
+    let params = p
         .params
         .iter()
         .map(|param| {
             let name = param.name.get_ref();
             let flag = name.to_lowercase().replace('_', "-");
-            let example = param.example.as_ref().map(|e| format!(" (e.g. {})", e.get_ref())).unwrap_or_default();
-            json!({
-                "name": name,
-                "flag": flag,
-                "flag_usage": format!("--{flag} VALUE"),
-                "description": format!("{}{}", param.description.get_ref(), example),
-                "default": param.default.as_ref().map(|d| d.get_ref()),
-                "prompt": format!("{}{}: ", param.description.get_ref(), example),
-                "placeholder": format!("<{name}>"),
-                "missing": format!("parameter {name} is required: pass --{flag} VALUE (or export {name})"),
-            })
+            let example = param
+                .example
+                .as_ref()
+                .map(|e| format!(" (e.g. {})", e.get_ref()))
+                .unwrap_or_default();
+            ParamInfo {
+                name: name.clone(),
+                flag_usage: format!("--{flag} VALUE"),
+                description: format!("{}{}", param.description.get_ref(), example),
+                default: param.default.as_ref().map(|d| d.get_ref().clone()),
+                prompt: format!("{}{}: ", param.description.get_ref(), example),
+                placeholder: format!("<{name}>"),
+                missing: format!(
+                    "parameter {name} is required: pass --{flag} VALUE (or export {name})"
+                ),
+                flag,
+            }
         })
         .collect();
 
@@ -168,11 +188,14 @@ fn script_context(
             .iter()
             .filter_map(|s| s.gate.as_ref().map(|g| g.get_ref().as_str())),
     );
-    let checklists: Vec<Value> = lists
+    let checklists = lists
         .iter()
         .filter_map(|id| spec.checklist(id))
-        .map(|c| {
-            let items: Vec<String> = c
+        .map(|c| ChecklistInfo {
+            id: c.doc.id.get_ref().clone(),
+            fn_name: checklist_fn(c.doc.id.get_ref()),
+            title: c.doc.title.get_ref().clone(),
+            items: c
                 .doc
                 .items
                 .iter()
@@ -180,8 +203,7 @@ fn script_context(
                     Some(how) => format!("{} ({})", i.text.get_ref(), how.get_ref()),
                     None => i.text.get_ref().clone(),
                 })
-                .collect();
-            json!({"id": c.doc.id.get_ref(), "fn": checklist_fn(c.doc.id.get_ref()), "title": c.doc.title.get_ref(), "items": items})
+                .collect(),
         })
         .collect();
 
@@ -200,114 +222,172 @@ fn script_context(
                 .or_insert(s.id.get_ref().as_str());
         }
     }
-    let step_values: Vec<Value> = steps
+    let step_values = steps
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            let kind = *s.kind.get_ref();
-            let body = s.run.as_ref().map(|r| r.get_ref().trim_end().to_string());
-            let (line, _) = proc.file.line_col(s.id.span().start);
-            // Variables the dry run shows: values from outside the step;
-            // what the step assigns itself (loop variables, reads) is shown
-            // as such, and a secret only as set or not set.
-            let analysis = s.run.as_ref().map(|r| analyse(r.get_ref()));
-            let used: Vec<String> = analysis
-                .as_ref()
-                .map(|a| a.used_names().into_iter().map(str::to_string).collect())
-                .unwrap_or_default();
-            let own = |name: &str| analysis.as_ref().is_some_and(|a| a.defs.iter().any(|d| d.name == name));
-            let is_secret = |name: &str| env.doc.secrets.keys().any(|k| k.get_ref() == name);
-            let secret_vars: Vec<&String> = used.iter().filter(|v| is_secret(v)).collect();
-            let own_vars: Vec<&String> = used.iter().filter(|v| !is_secret(v) && own(v)).collect();
-            let vars: Vec<Value> = used
-                .iter()
-                .filter(|v| !is_secret(v) && !own(v))
-                .map(|v| {
-                    let unset = match set_by.get(v.as_str()) {
-                        Some(by) => format!("<set by step {by}>"),
-                        None => "<unset>".to_string(),
-                    };
-                    json!({"name": v, "unset": unset})
-                })
-                .collect();
-            let condition = s.when.as_ref().map(|w| condition_value(w, &numbers));
-            let option = s.option.as_ref().and_then(|o| {
-                let (choice, option) = o.get_ref().split_once('.')?;
-                let label = option_label(p, choice, option);
-                Some(json!({"choice": choice, "var": choice_var(choice), "option": option, "label": label}))
-            });
-            // A later step's `when` looks at this step's outcome: its failure
-            // is a branch of the runbook, not the end of the run.
-            let watched = steps[i + 1..].iter().any(|later| {
-                later
-                    .when
-                    .as_ref()
-                    .is_some_and(|w| w.step.as_ref().is_some_and(|t| t.get_ref() == s.id.get_ref()))
-            });
-            let on_error = s.effective_on_error();
-            let confirm = s.asks_confirmation();
-            json!({
-                "number": i + 1,
-                "id": s.id.get_ref(),
-                "title": s.title.get_ref(),
-                "kind": kind.as_str(),
-                "source": format!("{}:{}", spec_rel(spec, &proc.file), line),
-                "body": body,
-                "command_lines": body.as_deref().map(|b| b.lines().collect::<Vec<_>>()).unwrap_or_default(),
-                "description_lines": s.description.as_ref().map(|d| d.get_ref().lines().collect::<Vec<_>>()).unwrap_or_default(),
-                "vars": vars,
-                "own_vars": own_vars,
-                "secret_vars": secret_vars,
-                "continue_on_error": on_error == OnError::Continue,
-                "manual": kind == StepKind::Manual,
-                "condition": condition,
-                "optional": s.optional.as_ref().is_some_and(|o| *o.get_ref()),
-                "option": option,
-                "watched": watched,
-                "note": step_note(s, p),
-                "expect": s.expect.as_ref().map(|e| e.get_ref()),
-                "rollback": s.rollback.as_ref().map(|e| e.get_ref()),
-                "gate_fn": s.gate.as_ref().map(|g| checklist_fn(g.get_ref())),
-                "confirm": confirm,
-                "timeout": s.timeout.as_ref().and_then(|t| parse_duration(t.get_ref())),
-                "sets": s.sets.iter().map(|v| v.get_ref()).collect::<Vec<_>>(),
-                "cleanup": s.cleanup.as_ref().map(|c| c.get_ref().trim_end()),
-                "restores": s.restores.as_ref().and_then(|r| numbers.get(r.get_ref().as_str())),
-            })
-        })
+        .map(|(i, s)| step_info(spec, proc, env, &steps, i, s, &numbers, &set_by))
         .collect();
 
-    json!({
-        "generator": GENERATOR,
-        "project": spec.project.doc.project.name.get_ref(),
-        "proc": {
-            "id": p.id.get_ref(),
-            "kind": kind.as_str(),
-            "title": p.title.get_ref(),
-            "title_comment": comment_text(p.title.get_ref()),
-            "version": p.version.as_ref().map(|v| v.get_ref().as_str()).unwrap_or("0"),
-            "source": spec_rel(spec, &proc.file),
+    ScriptContext {
+        generator: GENERATOR.to_string(),
+        project: spec.project.doc.project.name.get_ref().clone(),
+        proc: ProcInfo {
+            id: p.id.get_ref().clone(),
+            kind: kind.as_str().to_string(),
+            title: p.title.get_ref().clone(),
+            title_comment: comment_text(p.title.get_ref()),
+            version: p
+                .version
+                .as_ref()
+                .map(|v| v.get_ref().as_str())
+                .unwrap_or("0")
+                .to_string(),
+            source: spec_rel(spec, &proc.file),
         },
-        "env": {
-            "id": env_id,
-            "path": env.doc.path.iter().map(|d| d.get_ref()).collect::<Vec<_>>(),
-            "vars": vars,
+        env: EnvInfo {
+            id: env_id.to_string(),
+            path: env.doc.path.iter().map(|d| d.get_ref().clone()).collect(),
+            vars,
         },
-        "functions": fns,
-        "params": params,
-        "secrets": secrets,
-        "checklists": checklists,
-        "before": p.before.iter().map(|c| checklist_fn(c.get_ref())).collect::<Vec<_>>(),
-        "warnings": p.warnings.iter().map(|w| w.get_ref()).collect::<Vec<_>>(),
-        "choices": p.choices.iter().map(|c| json!({
-            "id": c.id.get_ref(),
-            "var": choice_var(c.id.get_ref()),
-            "question": c.question.get_ref(),
-            "options": c.options.iter().map(|o| json!({"id": o.id.get_ref(), "label": o.label.get_ref()})).collect::<Vec<_>>(),
-            "ids": c.options.iter().map(|o| o.id.get_ref().as_str()).collect::<Vec<_>>().join(" "),
-        })).collect::<Vec<_>>(),
-        "steps": step_values,
-    })
+        functions: fns,
+        params,
+        secrets,
+        checklists,
+        before: p.before.iter().map(|c| checklist_fn(c.get_ref())).collect(),
+        warnings: p.warnings.iter().map(|w| w.get_ref().clone()).collect(),
+        choices: p
+            .choices
+            .iter()
+            .map(|c| ChoiceInfo {
+                id: c.id.get_ref().clone(),
+                var: choice_var(c.id.get_ref()),
+                question: c.question.get_ref().clone(),
+                options: c
+                    .options
+                    .iter()
+                    .map(|o| OptionInfo {
+                        id: o.id.get_ref().clone(),
+                        label: o.label.get_ref().clone(),
+                    })
+                    .collect(),
+                ids: c
+                    .options
+                    .iter()
+                    .map(|o| o.id.get_ref().as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+            .collect(),
+        steps: step_values,
+    }
+}
+
+/// One step of the script.
+#[allow(clippy::too_many_arguments)]
+fn step_info(
+    spec: &Spec,
+    proc: &Doc<Procedure>,
+    env: &Doc<Environment>,
+    steps: &[&Step],
+    i: usize,
+    s: &Step,
+    numbers: &BTreeMap<&str, usize>,
+    set_by: &BTreeMap<&str, &str>,
+) -> StepInfo {
+    let p = &proc.doc;
+    let kind = *s.kind.get_ref();
+    let body = s.run.as_ref().map(|r| r.get_ref().trim_end().to_string());
+    let (line, _) = proc.file.line_col(s.id.span().start);
+    // Variables the dry run shows: values from outside the step; what the
+    // step assigns itself (loop variables, reads) is shown as such, and a
+    // secret only as set or not set.
+    let analysis = s.run.as_ref().map(|r| analyse(r.get_ref()));
+    let used: Vec<String> = analysis
+        .as_ref()
+        .map(|a| a.used_names().into_iter().map(str::to_string).collect())
+        .unwrap_or_default();
+    let own = |name: &str| {
+        analysis
+            .as_ref()
+            .is_some_and(|a| a.defs.iter().any(|d| d.name == name))
+    };
+    let is_secret = |name: &str| env.doc.secrets.keys().any(|k| k.get_ref() == name);
+    let secret_vars = used.iter().filter(|v| is_secret(v)).cloned().collect();
+    let own_vars = used
+        .iter()
+        .filter(|v| !is_secret(v) && own(v))
+        .cloned()
+        .collect();
+    let vars = used
+        .iter()
+        .filter(|v| !is_secret(v) && !own(v))
+        .map(|v| StepVar {
+            name: v.clone(),
+            unset: match set_by.get(v.as_str()) {
+                Some(by) => format!("<set by step {by}>"),
+                None => "<unset>".to_string(),
+            },
+        })
+        .collect();
+    let option = s.option.as_ref().and_then(|o| {
+        let (choice, option) = o.get_ref().split_once('.')?;
+        Some(StepOption {
+            choice: choice.to_string(),
+            var: choice_var(choice),
+            option: option.to_string(),
+            label: option_label(p, choice, option).to_string(),
+        })
+    });
+    // A later step's `when` looks at this step's outcome: its failure is a
+    // branch of the runbook, not the end of the run.
+    let watched = steps[i + 1..].iter().any(|later| {
+        later.when.as_ref().is_some_and(|w| {
+            w.step
+                .as_ref()
+                .is_some_and(|t| t.get_ref() == s.id.get_ref())
+        })
+    });
+    StepInfo {
+        number: i + 1,
+        id: s.id.get_ref().clone(),
+        title: s.title.get_ref().clone(),
+        kind: kind.as_str().to_string(),
+        source: format!("{}:{}", spec_rel(spec, &proc.file), line),
+        command_lines: body
+            .as_deref()
+            .map(|b| b.lines().map(str::to_string).collect())
+            .unwrap_or_default(),
+        body,
+        description_lines: s
+            .description
+            .as_ref()
+            .map(|d| d.get_ref().lines().map(str::to_string).collect())
+            .unwrap_or_default(),
+        vars,
+        own_vars,
+        secret_vars,
+        continue_on_error: s.effective_on_error() == OnError::Continue,
+        manual: kind == StepKind::Manual,
+        condition: s.when.as_ref().map(|w| condition_value(w, numbers)),
+        optional: s.optional.as_ref().is_some_and(|o| *o.get_ref()),
+        option,
+        watched,
+        note: step_note(s, p),
+        expect: s.expect.as_ref().map(|e| e.get_ref().clone()),
+        rollback: s.rollback.as_ref().map(|e| e.get_ref().clone()),
+        gate_fn: s.gate.as_ref().map(|g| checklist_fn(g.get_ref())),
+        confirm: s.asks_confirmation(),
+        timeout: s.timeout.as_ref().and_then(|t| parse_duration(t.get_ref())),
+        sets: s.sets.iter().map(|v| v.get_ref().clone()).collect(),
+        cleanup: s
+            .cleanup
+            .as_ref()
+            .map(|c| c.get_ref().trim_end().to_string()),
+        restores: s
+            .restores
+            .as_ref()
+            .and_then(|r| numbers.get(r.get_ref().as_str()).copied()),
+    }
 }
 
 /// The label of `choice.option` (the option id when unknown).
@@ -326,10 +406,13 @@ fn choice_var(choice: &str) -> String {
 }
 
 /// A step's `when`, as the script evaluates it.
-fn condition_value(w: &When, numbers: &BTreeMap<&str, usize>) -> Value {
+fn condition_value(w: &When, numbers: &BTreeMap<&str, usize>) -> Condition {
     if let Some(step) = &w.step {
-        let outcome = w.outcome();
-        return json!({"kind": "step", "index": numbers.get(step.get_ref().as_str()).map(|n| n - 1), "step": step.get_ref(), "outcome": outcome.as_str()});
+        return Condition::Step {
+            index: numbers.get(step.get_ref().as_str()).map(|n| n - 1),
+            step: step.get_ref().clone(),
+            outcome: w.outcome().as_str().to_string(),
+        };
     }
     if let Some(var) = &w.var {
         let (op, value) = match (&w.equals, &w.not_equals) {
@@ -337,9 +420,20 @@ fn condition_value(w: &When, numbers: &BTreeMap<&str, usize>) -> Value {
             (None, Some(v)) => ("!=", v.get_ref().as_str()),
             (None, None) => ("==", ""),
         };
-        return json!({"kind": "var", "var": var.get_ref(), "op": op, "value": value});
+        return Condition::Var {
+            var: var.get_ref().clone(),
+            op: op.to_string(),
+            value: value.to_string(),
+        };
     }
-    json!({"kind": "test", "test": w.test.as_ref().map(|t| t.get_ref().trim()).unwrap_or("true")})
+    Condition::Test {
+        test: w
+            .test
+            .as_ref()
+            .map(|t| t.get_ref().trim())
+            .unwrap_or("true")
+            .to_string(),
+    }
 }
 
 /// How `--list`, the book and the print page describe a step's place in the

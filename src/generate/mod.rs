@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod paper;
 pub mod print;
 pub mod prose;
+pub mod script_context;
 pub mod templates;
 pub mod tree_svg;
 pub mod write;

@@ -62,6 +62,7 @@ fn every_script_of_the_mini_fixture_passes_bash_n_and_shellcheck() {
 fn example_spec_has_every_runbook_and_drill_in_both_environments() {
     let dir = build_example();
     let out = dir.path().join("generated");
+    let spec = rbgen::spec::Spec::load(&root().join("spec")).unwrap();
     for env in ["production", "lab"] {
         for id in [
             "a-single-node-failure",
@@ -78,6 +79,23 @@ fn example_spec_has_every_runbook_and_drill_in_both_environments() {
             assert!(script.is_file(), "missing {}", script.display());
             let list = Command::new(&script).arg("--list").output().unwrap();
             assert!(list.status.success(), "{} --list", script.display());
+            // `--list` is the plan: every step of this environment, in
+            // order, numbered, with its kind.
+            let listed = String::from_utf8_lossy(&list.stdout);
+            let (_, proc) = spec.procedure(id).unwrap();
+            let mut rest: &str = &listed;
+            for (i, step) in rbgen::semantics::steps_in(&proc.doc, env).enumerate() {
+                let line = format!(
+                    "{:>3}. {:<28} [{}]",
+                    i + 1,
+                    step.id.get_ref(),
+                    step.kind.get_ref().as_str()
+                );
+                let at = rest.find(&line).unwrap_or_else(|| {
+                    panic!("{id} ({env}) --list lacks `{line}` in order:\n{listed}")
+                });
+                rest = &rest[at + line.len()..];
+            }
         }
     }
 }
@@ -239,4 +257,72 @@ fn templates_can_be_overridden_and_template_errors_name_file_line_and_value() {
         snapshot_tree(&project.path().join("generated")),
         "a failed build writes nothing"
     );
+}
+
+/// The script template's context is a documented contract: `rbgen schema
+/// --template script` describes every field the built-in template reads,
+/// with its documentation.
+#[test]
+fn the_script_template_context_is_published_as_a_schema() {
+    let out = rbgen()
+        .args(["schema", "--template", "script"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let defs = &schema["$defs"];
+    let props = |v: &serde_json::Value| -> Vec<String> {
+        v["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let top = props(&schema);
+    // Every top-level name the built-in template reads (`{{ proc.… }}`,
+    // `{% for s in steps %}`) is in the schema.
+    let template = std::fs::read_to_string(root().join("templates/script.sh.tera")).unwrap();
+    for name in [
+        "generator",
+        "project",
+        "proc",
+        "env",
+        "functions",
+        "params",
+        "secrets",
+        "checklists",
+        "before",
+        "warnings",
+        "choices",
+        "steps",
+    ] {
+        assert!(template.contains(name), "{name}");
+        assert!(
+            top.contains(&name.to_string()),
+            "schema lacks `{name}`: {top:?}"
+        );
+    }
+    // `s` is a step, or a secret in the secrets loop.
+    let mut step = props(&defs["StepInfo"]);
+    step.extend(props(&defs["SecretInfo"]));
+    let used_in_template = regex::Regex::new(r"\bs\.([a-z_]+)").unwrap();
+    for m in used_in_template.captures_iter(&template) {
+        assert!(
+            step.contains(&m[1].to_string()),
+            "the template reads s.{} but the context has no such field",
+            &m[1]
+        );
+    }
+    assert!(
+        defs["StepInfo"]["properties"]["body"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("Shell code")),
+        "fields carry their documentation"
+    );
+    // A condition is one of three kinds, told apart by `kind`.
+    let kinds = serde_json::to_string(&defs["Condition"]).unwrap();
+    for k in ["\"step\"", "\"var\"", "\"test\""] {
+        assert!(kinds.contains(k), "{kinds}");
+    }
 }
