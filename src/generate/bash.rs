@@ -13,18 +13,19 @@ use crate::spec::{Doc, ProcKind, Spec, parse_duration};
 use anyhow::{Result, anyhow};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> {
-    generate_for(spec, tera, out, |_| true)
+pub fn generate(sem: &Semantics, tera: &tera::Tera, out: &mut Output) -> Result<()> {
+    generate_for(sem, tera, out, |_| true)
 }
 
 /// Scripts of the (procedure, environment) pairs whose index sum `which`
 /// selects (builds split them across threads).
 pub fn generate_for(
-    spec: &Spec,
+    sem: &Semantics,
     tera: &tera::Tera,
     out: &mut Output,
     which: impl Fn(usize) -> bool,
 ) -> Result<()> {
+    let spec = sem.spec;
     for (kind, proc) in spec.procedures() {
         for env in spec.environments_of(&proc.doc) {
             let index = spec
@@ -35,7 +36,7 @@ pub fn generate_for(
             if !which(index) {
                 continue;
             }
-            let context = script_context(spec, kind, proc, env);
+            let context = script_context(sem, kind, proc, env);
             let ctx = tera::Context::from_serialize(&context)
                 .map_err(|e| anyhow!("{}", super::templates::render_error(&e)))?;
             let text = tera.render("script.sh", &ctx).map_err(|e| {
@@ -48,10 +49,7 @@ pub fn generate_for(
             })?;
             out.insert(
                 script_path(env.doc.id.get_ref(), proc.doc.id.get_ref()),
-                OutFile {
-                    contents: text.into_bytes(),
-                    executable: true,
-                },
+                OutFile::text(text, true),
             );
         }
     }
@@ -67,7 +65,7 @@ pub fn render_all(
 ) -> Result<Vec<(String, String, String)>> {
     let tera = super::templates::load(templates)?;
     let mut out = Output::new();
-    generate(spec, &tera, &mut out)?;
+    generate(&Semantics::new(spec), &tera, &mut out)?;
     let mut scripts = Vec::new();
     for (_, proc) in spec.procedures() {
         for env in spec.environments_of(&proc.doc) {
@@ -85,7 +83,7 @@ pub fn script_path(env: &str, id: &str) -> String {
     format!("scripts/{env}/{id}.sh")
 }
 
-use crate::semantics::steps_in;
+use crate::semantics::{Semantics, steps_in};
 
 /// A checklist's function name in the script: ids may hold `-`, bash names may not.
 fn checklist_fn(id: &str) -> String {
@@ -95,11 +93,12 @@ fn checklist_fn(id: &str) -> String {
 /// The script template's context for `proc` in `env` (see
 /// `script_context.rs` for what each field means).
 fn script_context(
-    spec: &Spec,
+    sem: &Semantics,
     kind: ProcKind,
     proc: &Doc<Procedure>,
     env: &Doc<Environment>,
 ) -> ScriptContext {
+    let spec = sem.spec;
     let p = &proc.doc;
     let env_id = env.doc.id.get_ref().as_str();
     let steps: Vec<&Step> = steps_in(p, env_id).collect();
@@ -108,7 +107,7 @@ fn script_context(
     // What the script needs: the functions its steps call (transitively,
     // in every shell field: `run`, `cleanup` and `when` tests) and the
     // secrets they read.
-    let uses = crate::semantics::uses::of(spec, p, env);
+    let uses = sem.uses(proc, env);
     let needed: BTreeSet<&str> = uses.functions.iter().map(|(n, _, _)| n.as_str()).collect();
     let used_secrets: BTreeSet<&str> = uses.secrets.iter().map(String::as_str).collect();
 
@@ -222,10 +221,12 @@ fn script_context(
                 .or_insert(s.id.get_ref().as_str());
         }
     }
+    // Once per script: it resolves both paths on the file system.
+    let source = spec_rel(spec, &proc.file);
     let step_values = steps
         .iter()
         .enumerate()
-        .map(|(i, s)| step_info(spec, proc, env, &steps, i, s, &numbers, &set_by))
+        .map(|(i, s)| step_info(&source, proc, env, &steps, i, s, &numbers, &set_by))
         .collect();
 
     ScriptContext {
@@ -242,7 +243,7 @@ fn script_context(
                 .map(|v| v.get_ref().as_str())
                 .unwrap_or("0")
                 .to_string(),
-            source: spec_rel(spec, &proc.file),
+            source,
         },
         env: EnvInfo {
             id: env_id.to_string(),
@@ -285,7 +286,7 @@ fn script_context(
 /// One step of the script.
 #[allow(clippy::too_many_arguments)]
 fn step_info(
-    spec: &Spec,
+    source: &str,
     proc: &Doc<Procedure>,
     env: &Doc<Environment>,
     steps: &[&Step],
@@ -352,7 +353,7 @@ fn step_info(
         id: s.id.get_ref().clone(),
         title: s.title.get_ref().clone(),
         kind: kind.as_str().to_string(),
-        source: format!("{}:{}", spec_rel(spec, &proc.file), line),
+        source: format!("{source}:{line}"),
         command_lines: body
             .as_deref()
             .map(|b| b.lines().map(str::to_string).collect())

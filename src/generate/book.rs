@@ -6,6 +6,7 @@
 
 use super::prose::{self, Breaks};
 use super::{GENERATOR, OutFile, Output};
+use crate::semantics::Semantics;
 use crate::shell::command::commands;
 use crate::spec::model::*;
 use crate::spec::{Doc, ProcKind, Spec};
@@ -25,13 +26,7 @@ fn render(tera: &tera::Tera, name: &str, ctx: &Value) -> Result<String> {
 }
 
 fn text(file: &mut Output, path: String, contents: String) {
-    file.insert(
-        path,
-        OutFile {
-            contents: contents.into_bytes(),
-            executable: false,
-        },
-    );
+    file.insert(path, OutFile::text(contents, false));
 }
 
 pub use crate::semantics::references::proc_file;
@@ -85,7 +80,8 @@ fn step_marker(kind: StepKind) -> Option<&'static str> {
     }
 }
 
-fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
+fn proc_value(sem: &Semantics, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
+    let spec = sem.spec;
     let p = &doc.doc;
     let id = p.id.get_ref();
     let envs = spec.environments_of(p);
@@ -174,7 +170,7 @@ fn proc_value(spec: &Spec, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "history": super::history::to_value(&super::history::runs(spec, kind, id)),
         "exercised_by": super::history::exercised_by(spec, id).into_iter().map(|(d, t)| json!({"id": d, "title": t, "file": format!("{}{}", prose::ROOT, proc_file(ProcKind::Drill, &d))})).collect::<Vec<_>>(),
         "exercises": p.exercises.iter().filter_map(|e| spec.procedure(e.get_ref())).map(|(k, d)| json!({"title": d.doc.title.get_ref(), "file": format!("{}{}", prose::ROOT, proc_file(k, d.doc.id.get_ref()))})).collect::<Vec<_>>(),
-        "uses": envs.iter().map(|e| crate::semantics::uses::of(spec, p, e).to_value(e.doc.id.get_ref())).collect::<Vec<_>>(),
+        "uses": envs.iter().map(|e| sem.uses(doc, e).to_value(e.doc.id.get_ref())).collect::<Vec<_>>(),
     })
 }
 
@@ -408,17 +404,18 @@ pub fn scenarios_value(spec: &Spec) -> Value {
     json!(s.into_iter().map(|(_, v)| v).collect::<Vec<_>>())
 }
 
-pub fn generate(spec: &Spec, tera: &tera::Tera, out: &mut Output) -> Result<()> {
+pub fn generate(sem: &Semantics, tera: &tera::Tera, out: &mut Output) -> Result<()> {
+    let spec = sem.spec;
     let project = &spec.project.doc.project;
     let runbooks: Vec<Value> = spec
         .runbooks
         .iter()
-        .map(|d| proc_value(spec, ProcKind::Runbook, d))
+        .map(|d| proc_value(sem, ProcKind::Runbook, d))
         .collect();
     let drills: Vec<Value> = spec
         .drills
         .iter()
-        .map(|d| proc_value(spec, ProcKind::Drill, d))
+        .map(|d| proc_value(sem, ProcKind::Drill, d))
         .collect();
     let scenarios = scenarios_value(spec);
     let mut checklists: Vec<Value> = spec

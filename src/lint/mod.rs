@@ -132,10 +132,41 @@ pub fn doc_text(doc: &str) -> String {
 /// Run every rule, apply severity overrides and waivers, sort and dedupe.
 pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
     ctx.sem.prefetch();
-    let mut all = Vec::new();
-    for rule in registry::RULES.iter().filter(|r| !r.after_waivers()) {
-        run_rule(ctx, *rule, &mut all);
-    }
+    // The rules are independent: on all cores, each rule's findings kept in
+    // registry order so the result does not depend on scheduling.
+    let rules: Vec<&dyn Rule> = registry::RULES
+        .iter()
+        .copied()
+        .filter(|r| !r.after_waivers())
+        .collect();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(rules.len().max(1));
+    let mut per_rule: Vec<Vec<Diagnostic>> = vec![Vec::new(); rules.len()];
+    std::thread::scope(|scope| {
+        let rules = &rules;
+        let handles: Vec<_> = (0..cores)
+            .map(|t| {
+                scope.spawn(move || {
+                    (t..rules.len())
+                        .step_by(cores)
+                        .map(|i| {
+                            let mut found = Vec::new();
+                            run_rule(ctx, rules[i], &mut found);
+                            (i, found)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            for (i, found) in h.join().expect("a lint rule panicked") {
+                per_rule[i] = found;
+            }
+        }
+    });
+    let mut all: Vec<Diagnostic> = per_rule.into_iter().flatten().collect();
     drop_restated(&mut all);
     let (mut kept, matched) = ctx.config.apply_waivers(all);
     let _ = ctx.waivers_matched.set(matched);

@@ -22,8 +22,11 @@ pub mod uses;
 
 pub use actions::{Found, effect_name};
 
-use crate::spec::Spec;
-use crate::spec::model::{Procedure, S, Step};
+use crate::spec::model::{Environment, Procedure, S, Step};
+use crate::spec::{Doc, Spec};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use uses::Uses;
 
 /// A step's field that holds shell, and what the generated script does with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -84,6 +87,9 @@ pub fn steps_in<'a>(proc: &'a Procedure, env: &str) -> impl Iterator<Item = &'a 
 pub struct Semantics<'s> {
     pub spec: &'s Spec,
     pub(crate) actions_cache: actions::ActionsCache,
+    /// (procedure id, environment id) → what the procedure uses there. A
+    /// cell per key, so that two threads asking at once compute it once.
+    uses_cache: Mutex<HashMap<(String, String), Arc<OnceLock<Arc<Uses>>>>>,
 }
 
 impl<'s> Semantics<'s> {
@@ -91,6 +97,55 @@ impl<'s> Semantics<'s> {
         Semantics {
             spec,
             actions_cache: Default::default(),
+            uses_cache: Default::default(),
         }
+    }
+
+    /// The variables, secrets and functions `proc` uses in `env` (see
+    /// [`uses::of`]), computed once per run.
+    pub fn uses(&self, proc: &Doc<Procedure>, env: &Doc<Environment>) -> Arc<Uses> {
+        let key = (proc.doc.id.get_ref().clone(), env.doc.id.get_ref().clone());
+        let cell = match self.uses_cache.lock() {
+            Ok(mut cache) => cache.entry(key).or_default().clone(),
+            Err(_) => Arc::new(OnceLock::new()),
+        };
+        cell.get_or_init(|| Arc::new(uses::of(self.spec, &proc.doc, env)))
+            .clone()
+    }
+
+    /// What the generators read, worked out on all cores before they run:
+    /// every procedure's uses in every environment (which parses each
+    /// shell text, function bodies included, once) and the command model of
+    /// every step. The generators then only read caches.
+    pub fn prefetch_for_build(&self) {
+        let mut jobs: Vec<(&Doc<Procedure>, &Doc<Environment>)> = Vec::new();
+        for (_, proc) in self.spec.procedures() {
+            for env in self.spec.environments_of(&proc.doc) {
+                jobs.push((proc, env));
+            }
+        }
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(jobs.len().max(1));
+        let jobs = &jobs;
+        std::thread::scope(|scope| {
+            for t in 0..cores {
+                scope.spawn(move || {
+                    for (proc, env) in jobs.iter().skip(t).step_by(cores) {
+                        self.uses(proc, env);
+                        for step in &proc.doc.steps {
+                            for field in shell_fields(step) {
+                                // The variable analysis and the command
+                                // model of one text share its parse tree.
+                                crate::shell::analysis::analyse(field.text.get_ref());
+                                crate::shell::command::commands(field.text.get_ref());
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        crate::shell::analysis::release_trees();
     }
 }

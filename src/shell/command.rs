@@ -87,9 +87,18 @@ fn simple_commands(
         return Vec::new();
     };
     let mut found = Vec::new();
-    collect(tree.root_node(), text, &mut found, assignments);
+    let mut pipelines = Vec::new();
+    collect(
+        tree.root_node(),
+        text,
+        &mut found,
+        assignments,
+        &mut pipelines,
+    );
     // Text piped in by `echo`/`printf` is the next command's standard input.
-    attach_pipes(tree.root_node(), text, &mut found);
+    for pipeline in pipelines {
+        attach_pipe(pipeline, &mut found);
+    }
     found
 }
 
@@ -160,8 +169,18 @@ fn remap_command(c: &mut Command, outer: &Word) {
     }
 }
 
-fn collect(node: Node, src: &str, out: &mut Vec<Command>, assignments: &mut Vec<Assignment>) {
+/// Every simple command and assignment under `node`, in source order; the
+/// pipelines met on the way are noted for `attach_pipe` (one walk of the
+/// tree, not two: walking it is most of the command model's cost).
+fn collect<'t>(
+    node: Node<'t>,
+    src: &str,
+    out: &mut Vec<Command>,
+    assignments: &mut Vec<Assignment>,
+    pipelines: &mut Vec<Node<'t>>,
+) {
     match node.kind() {
+        "pipeline" => pipelines.push(node),
         "command" => {
             if let Some(c) = command(node, src, assignments) {
                 out.push(c);
@@ -177,17 +196,19 @@ fn collect(node: Node, src: &str, out: &mut Vec<Command>, assignments: &mut Vec<
         "heredoc_body" => return,
         _ => {}
     }
+    // Named children only: anonymous nodes are literal tokens (leaves).
+    let is_command = node.kind() == "command";
     let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if node.kind() == "command" && child.kind() == "variable_assignment" {
+    for child in node.named_children(&mut cursor) {
+        if is_command && child.kind() == "variable_assignment" {
             // Prefix assignments were recorded by `command`; their values
             // may still hold command substitutions.
             if let Some(v) = child.child_by_field_name("value") {
-                collect(v, src, out, assignments);
+                collect(v, src, out, assignments, pipelines);
             }
             continue;
         }
-        collect(child, src, out, assignments);
+        collect(child, src, out, assignments, pipelines);
     }
     if node.kind() == "redirected_statement" {
         attach_heredocs(node, src, out);
@@ -300,47 +321,41 @@ fn has_expansion(node: Node) -> bool {
 }
 
 /// `echo "SELECT 1" | psql`: the echoed text is psql's standard input.
-fn attach_pipes(node: Node, src: &str, out: &mut [Command]) {
-    if node.kind() == "pipeline" {
-        let mut cursor = node.walk();
-        let mut stages: Vec<Node> = node
-            .named_children(&mut cursor)
-            .map(|n| {
-                if n.kind() == "redirected_statement" {
-                    n.child_by_field_name("body").unwrap_or(n)
-                } else {
-                    n
-                }
-            })
-            .filter(|n| n.kind() == "command")
-            .collect();
-        // `cat <<'SQL' | ssh host psql`: tree-sitter-bash puts the rest of
-        // the pipeline inside the heredoc redirect; its first stage is the
-        // command the heredoc belongs to.
-        if let Some(redirect) = node.parent().filter(|p| p.kind() == "heredoc_redirect") {
-            let first = redirect
-                .parent()
-                .and_then(|stmt| stmt.child_by_field_name("body"))
-                .filter(|b| b.kind() == "command");
-            if let Some(first) = first {
-                stages.insert(0, first);
+fn attach_pipe(node: Node, out: &mut [Command]) {
+    let mut cursor = node.walk();
+    let mut stages: Vec<Node> = node
+        .named_children(&mut cursor)
+        .map(|n| {
+            if n.kind() == "redirected_statement" {
+                n.child_by_field_name("body").unwrap_or(n)
+            } else {
+                n
             }
-        }
-        for pair in stages.windows(2) {
-            let (left, right) = (pair[0].byte_range(), pair[1].byte_range());
-            let text = out
-                .iter()
-                .find(|c| c.range == left && c.via.is_empty())
-                .map(piped_text)
-                .unwrap_or_default();
-            if let Some(reader) = out.iter_mut().find(|c| c.range == right) {
-                reader.stdin.extend(text);
-            }
+        })
+        .filter(|n| n.kind() == "command")
+        .collect();
+    // `cat <<'SQL' | ssh host psql`: tree-sitter-bash puts the rest of
+    // the pipeline inside the heredoc redirect; its first stage is the
+    // command the heredoc belongs to.
+    if let Some(redirect) = node.parent().filter(|p| p.kind() == "heredoc_redirect") {
+        let first = redirect
+            .parent()
+            .and_then(|stmt| stmt.child_by_field_name("body"))
+            .filter(|b| b.kind() == "command");
+        if let Some(first) = first {
+            stages.insert(0, first);
         }
     }
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        attach_pipes(child, src, out);
+    for pair in stages.windows(2) {
+        let (left, right) = (pair[0].byte_range(), pair[1].byte_range());
+        let text = out
+            .iter()
+            .find(|c| c.range == left && c.via.is_empty())
+            .map(piped_text)
+            .unwrap_or_default();
+        if let Some(reader) = out.iter_mut().find(|c| c.range == right) {
+            reader.stdin.extend(text);
+        }
     }
 }
 
