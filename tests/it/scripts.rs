@@ -341,9 +341,33 @@ fn drill_marks_are_logged() {
     assert_eq!(marks, ["fault_injected", "recovered"]);
 }
 
+/// The part of a script between two of the template's section markers.
+fn section<'a>(script: &'a str, from: &str, to: &str) -> &'a str {
+    let start = script.find(from).unwrap_or_else(|| panic!("no `{from}`"));
+    let end = script[start..].find(to).unwrap_or_else(|| panic!("no `{to}`")) + start;
+    &script[start..end]
+}
+
+/// Focused snapshots of what the spec puts into a script: its header and
+/// environment, the step functions, and what `--help` and `--list` print.
+/// The runner between them is the template's own code, tested by running it
+/// (the tests above), so a change to the runner rewrites no snapshot here.
 #[test]
-fn scripts_are_insta_snapshotted() {
+fn what_the_spec_puts_into_a_script_is_snapshotted() {
     let b = Built::new();
     let script = std::fs::read_to_string(b.script("failover")).unwrap();
-    insta::assert_snapshot!("mini_failover_lab_script", script);
+    insta::assert_snapshot!(
+        "mini_failover_header_and_environment",
+        section(&script, "#!/usr/bin/env bash", "# ---- runner")
+    );
+    insta::assert_snapshot!(
+        "mini_failover_steps",
+        section(&script, "# ---- steps", "rb_call_step() {")
+    );
+    let help = b.run("failover", &["--help"]);
+    assert!(help.status.success());
+    insta::assert_snapshot!("mini_failover_help", String::from_utf8_lossy(&help.stdout));
+    let list = b.run("failover", &["--list"]);
+    assert!(list.status.success());
+    insta::assert_snapshot!("mini_failover_list", String::from_utf8_lossy(&list.stdout));
 }
