@@ -9,11 +9,11 @@ use crate::semantics::uses;
 use crate::spec::model::{OnError, Procedure, Step, StepKind, When};
 use crate::spec::{Doc, ProcKind};
 
-fn opt(s: &Option<toml::Spanned<String>>) -> Option<&str> {
+fn opt(s: &Option<crate::spec::Spanned<String>>) -> Option<&str> {
     s.as_ref().map(|v| v.get_ref().as_str())
 }
 
-fn names(list: &[toml::Spanned<String>]) -> Vec<&str> {
+fn names(list: &[crate::spec::Spanned<String>]) -> Vec<&str> {
     list.iter().map(|s| s.get_ref().as_str()).collect()
 }
 
@@ -111,7 +111,7 @@ pub fn changed(
     ] {
         out.extend(field(kind, label, a, b));
     }
-    let date = |d: &Option<toml::Spanned<toml::value::Datetime>>| {
+    let date = |d: &Option<crate::spec::Spanned<toml::value::Datetime>>| {
         d.as_ref().map(|v| v.get_ref().to_string())
     };
     out.extend(field(
@@ -144,7 +144,8 @@ pub fn changed(
             .weakening(true),
         );
     }
-    let envs = |e: &Option<Vec<toml::Spanned<String>>>| e.as_ref().map(|v| names(v).join(", "));
+    let envs =
+        |e: &Option<Vec<crate::spec::Spanned<String>>>| e.as_ref().map(|v| names(v).join(", "));
     out.extend(field(
         "environments-changed",
         "built for environments",
@@ -212,10 +213,13 @@ fn map_changes(
     out: &mut Vec<Change>,
     kind: &'static str,
     label: &str,
-    old: &std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
-    new: &std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    old: &std::collections::BTreeMap<crate::spec::Spanned<String>, crate::spec::Spanned<String>>,
+    new: &std::collections::BTreeMap<crate::spec::Spanned<String>, crate::spec::Spanned<String>>,
 ) {
-    let get = |m: &std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<String>>,
+    let get = |m: &std::collections::BTreeMap<
+        crate::spec::Spanned<String>,
+        crate::spec::Spanned<String>,
+    >,
                k: &str| {
         m.iter()
             .find(|(key, _)| key.get_ref() == k)

@@ -3,10 +3,10 @@
 
 use super::text::{added_removed, field, quoted};
 use super::{Change, SectionDiff, Status};
+use crate::spec::Spanned;
 use crate::spec::Spec;
 use crate::spec::model::{Environment, Function};
 use std::collections::BTreeMap;
-use toml::Spanned;
 
 type Map = BTreeMap<Spanned<String>, Spanned<String>>;
 

@@ -50,7 +50,7 @@ fn opt(s: &Option<S>) -> Option<&str> {
     s.as_ref().map(|v| v.get_ref().as_str())
 }
 
-fn date(d: &Option<toml::Spanned<toml::value::Datetime>>) -> String {
+fn date(d: &Option<crate::spec::Spanned<toml::value::Datetime>>) -> String {
     d.as_ref()
         .map(|d| d.get_ref().to_string())
         .unwrap_or_else(|| "never".to_string())

@@ -6,11 +6,11 @@ use super::config::Config;
 use crate::semantics::Semantics;
 use crate::shell::analysis::{Analysis, analyse};
 use crate::source::{Location, StringMap};
+use crate::spec::Spanned;
 use crate::spec::model::{Procedure, Step};
 use crate::spec::{Doc, ProcKind, Spec};
 use std::ops::Range;
 use std::path::PathBuf;
-use toml::Spanned;
 
 /// One generated script, as `--templates` made it.
 pub struct RenderedScript {

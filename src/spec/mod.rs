@@ -4,7 +4,10 @@
 pub mod loader;
 pub mod model;
 pub mod schema;
+pub mod spanned;
 pub mod validate;
+
+pub use spanned::Spanned;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{Location, Source};
@@ -12,7 +15,6 @@ use model::*;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use toml::Spanned;
 
 /// A parsed file and the source it came from.
 #[derive(Debug)]

@@ -5,12 +5,12 @@
 //! Documentation of each field lives in `docs/spec.md`; the JSON Schema printed
 //! by `rbgen schema` is derived from these types.
 
+use super::Spanned;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use toml::Spanned;
 
-/// A spanned string; `schemars` sees it as a plain string.
+/// A spanned string; the schema sees a plain string.
 pub type S = Spanned<String>;
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -26,11 +26,8 @@ pub struct ProjectFile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
-    #[schemars(with = "String")]
     pub name: S,
-    #[schemars(with = "String")]
     pub version: S,
-    #[schemars(with = "Option<String>")]
     pub owner: Option<S>,
     #[serde(default = "ninety")]
     pub review_interval_days: u32,
@@ -47,13 +44,11 @@ fn ninety() -> u32 {
 pub struct Promotion {
     /// `checklist-id.item-id` of every check a promotion gate must hold.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
     pub required_checks: Vec<S>,
     /// The same for planned switchovers (`patronictl switchover`), which
     /// demote the running primary themselves; when empty, any checklist
     /// acknowledged before the switchover is enough.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
     pub switchover_checks: Vec<S>,
 }
 
@@ -62,7 +57,6 @@ pub struct Promotion {
 pub struct LintConfig {
     /// Rule code → "error" | "warning" | "off".
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
     pub severity: BTreeMap<S, S>,
     #[serde(default)]
     pub waivers: Vec<Waiver>,
@@ -71,13 +65,9 @@ pub struct LintConfig {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Waiver {
-    #[schemars(with = "String")]
     pub code: S,
-    #[schemars(with = "String")]
     pub runbook: S,
-    #[schemars(with = "Option<String>")]
     pub step: Option<S>,
-    #[schemars(with = "String")]
     pub reason: S,
 }
 
@@ -86,26 +76,21 @@ pub struct Waiver {
 #[serde(deny_unknown_fields)]
 pub struct Common {
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
     pub vars: BTreeMap<S, S>,
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, Function>")]
     pub functions: BTreeMap<S, Function>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Function {
-    #[schemars(with = "Option<String>")]
     pub description: Option<S>,
     #[serde(default)]
     pub args: Vec<String>,
     /// Bash; the function's body without the surrounding braces.
-    #[schemars(with = "String")]
     pub body: S,
     /// What a call does, for bodies that cannot show it (an external
     /// script, a cloud API). Lint rules otherwise read the body.
-    #[schemars(with = "Option<FunctionEffect>")]
     pub effect: Option<Spanned<FunctionEffect>>,
 }
 
@@ -123,34 +108,25 @@ pub enum FunctionEffect {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Environment {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub title: S,
-    #[schemars(with = "Option<String>")]
     pub description: Option<S>,
     /// Directories prepended to PATH by the generated scripts.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
     pub path: Vec<S>,
     /// Tool name → deployed version (`patroni`, `postgresql`, `etcd`).
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
     pub tools: BTreeMap<S, S>,
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
     pub vars: BTreeMap<S, S>,
     /// Name → description; the value is read from the operator's environment.
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
     pub secrets: BTreeMap<S, S>,
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, Group>")]
     pub groups: BTreeMap<S, Group>,
     #[serde(default)]
     pub nodes: Vec<Node>,
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, Function>")]
     pub functions: BTreeMap<S, Function>,
 }
 
@@ -158,34 +134,25 @@ pub struct Environment {
 #[serde(deny_unknown_fields)]
 pub struct Group {
     /// Variable exported with the space-separated hosts of the group.
-    #[schemars(with = "String")]
     pub var: S,
-    #[schemars(with = "Option<String>")]
     pub description: Option<S>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Node {
-    #[schemars(with = "String")]
     pub name: S,
-    #[schemars(with = "String")]
     pub host: S,
-    #[schemars(with = "Option<String>")]
     pub site: Option<S>,
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
     pub groups: Vec<S>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Checklist {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub title: S,
-    #[schemars(with = "Option<String>")]
     pub description: Option<S>,
     pub items: Vec<ChecklistItem>,
 }
@@ -193,12 +160,9 @@ pub struct Checklist {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChecklistItem {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub text: S,
     /// How to verify the item.
-    #[schemars(with = "Option<String>")]
     pub how: Option<S>,
 }
 
@@ -208,36 +172,24 @@ pub struct ChecklistItem {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Procedure {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub title: S,
-    #[schemars(with = "Option<String>")]
     pub version: Option<S>,
     #[schemars(with = "Option<String>")]
     pub last_reviewed: Option<Spanned<toml::value::Datetime>>,
-    #[schemars(with = "Option<String>")]
     pub owner: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub trigger: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub summary: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub rto: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub rpo: Option<S>,
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
     pub warnings: Vec<S>,
     /// Checklists acknowledged before the first step.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
     pub before: Vec<S>,
-    #[schemars(with = "Option<Vec<String>>")]
     pub environments: Option<Vec<S>>,
     /// Tool name → minimum version.
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
     pub requires: BTreeMap<S, S>,
     #[serde(default)]
     pub params: Vec<Param>,
@@ -247,9 +199,7 @@ pub struct Procedure {
     pub steps: Vec<Step>,
 
     // Drill-only fields.
-    #[schemars(with = "Option<u32>")]
     pub scenario: Option<Spanned<u32>>,
-    #[schemars(with = "Option<String>")]
     pub goal: Option<S>,
     #[schemars(with = "Option<String>")]
     pub last_performed: Option<Spanned<toml::value::Datetime>>,
@@ -258,17 +208,13 @@ pub struct Procedure {
     /// RB005 warns until a passing record (or `last_performed`) exists.
     #[schemars(with = "Option<String>")]
     pub due: Option<Spanned<toml::value::Datetime>>,
-    #[schemars(with = "Option<u32>")]
     pub cadence_days: Option<Spanned<u32>>,
-    #[schemars(with = "Option<String>")]
     pub preparation: Option<S>,
-    #[schemars(with = "Option<bool>")]
     pub is_preparation: Option<Spanned<bool>>,
     /// Runbooks this drill runs through their generated scripts (`run_runbook`
     /// in the example): RB019 warns about a runbook no drill exercises, and
     /// the book shows, per runbook, the drills that exercise it.
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
     pub exercises: Vec<S>,
     #[serde(default)]
     pub targets: Vec<Target>,
@@ -277,13 +223,9 @@ pub struct Procedure {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Param {
-    #[schemars(with = "String")]
     pub name: S,
-    #[schemars(with = "String")]
     pub description: S,
-    #[schemars(with = "Option<String>")]
     pub example: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub default: Option<S>,
 }
 
@@ -324,50 +266,33 @@ impl StepKind {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub title: S,
-    #[schemars(with = "StepKind")]
     pub kind: Spanned<StepKind>,
-    #[schemars(with = "Option<String>")]
     pub description: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub run: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub expect: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub gate: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub rollback: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub cleanup: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub restores: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub timeout: Option<S>,
     #[serde(default)]
-    #[schemars(with = "Vec<String>")]
     pub sets: Vec<S>,
-    #[schemars(with = "Option<bool>")]
     pub confirm: Option<Spanned<bool>>,
-    #[schemars(with = "Option<Vec<String>>")]
     pub environments: Option<Vec<S>>,
     /// What a failing command does to the rest of the step: "stop" (the
     /// default for every kind but probes) or "continue" (the default for
     /// probes: every check runs, each failure is shown, the step fails if
     /// any did).
-    #[schemars(with = "Option<OnError>")]
     pub on_error: Option<Spanned<OnError>>,
     /// Run the step only when this holds (else it is skipped, and the run
     /// goes on).
     pub when: Option<When>,
     /// The operator may decline the step without ending the run.
-    #[schemars(with = "Option<bool>")]
     pub optional: Option<Spanned<bool>>,
     /// `choice.option`: the step belongs to one alternative of a choice in
     /// `[[choices]]`, and runs only when the operator picks that option.
-    #[schemars(with = "Option<String>")]
     pub option: Option<S>,
 }
 
@@ -397,21 +322,15 @@ impl Step {
 #[serde(deny_unknown_fields)]
 pub struct When {
     /// An earlier step, and the outcome it must have had (default `succeeded`).
-    #[schemars(with = "Option<String>")]
     pub step: Option<S>,
-    #[schemars(with = "Option<Outcome>")]
     pub outcome: Option<Spanned<Outcome>>,
     /// A variable (set by an earlier step's `sets`, a parameter or the
     /// environment) compared with `equals` or `not_equals`.
-    #[schemars(with = "Option<String>")]
     pub var: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub equals: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub not_equals: Option<S>,
     /// A shell test run just before the step (`[[ -n $X ]]`); the step runs
     /// when it succeeds.
-    #[schemars(with = "Option<String>")]
     pub test: Option<S>,
 }
 
@@ -448,9 +367,7 @@ impl Outcome {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub question: S,
     pub options: Vec<ChoiceOption>,
 }
@@ -458,9 +375,7 @@ pub struct Choice {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChoiceOption {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub label: S,
 }
 
@@ -474,30 +389,21 @@ pub enum OnError {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub item: S,
-    #[schemars(with = "String")]
     pub target: S,
     /// The largest acceptable value: seconds, or rows with `unit = "rows"`.
-    #[schemars(with = "f64")]
     pub max_seconds: Spanned<f64>,
     /// `"seconds"` (the default) or `"rows"`: what a `mark` value counts.
-    #[schemars(with = "Option<String>")]
     pub unit: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub from: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub to: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub mark: Option<S>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionTree {
-    #[schemars(with = "String")]
     pub start: S,
     pub questions: Vec<Question>,
 }
@@ -505,11 +411,8 @@ pub struct DecisionTree {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub text: S,
-    #[schemars(with = "Option<String>")]
     pub help: Option<S>,
     pub answers: Vec<Answer>,
 }
@@ -517,28 +420,19 @@ pub struct Question {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answer {
-    #[schemars(with = "String")]
     pub answer: S,
-    #[schemars(with = "Option<String>")]
     pub next: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub runbook: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub action: Option<S>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Postmortem {
-    #[schemars(with = "String")]
     pub title: S,
-    #[schemars(with = "Option<String>")]
     pub description: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub checks_runbook: Option<S>,
-    #[schemars(with = "Option<String>")]
     pub checklist: Option<S>,
-    #[schemars(with = "String")]
     pub template: S,
 }
 
@@ -548,11 +442,8 @@ pub struct Postmortem {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DrillRecord {
-    #[schemars(with = "String")]
     pub drill: S,
-    #[schemars(with = "Option<String>")]
     pub drill_version: Option<S>,
-    #[schemars(with = "String")]
     pub environment: S,
     /// When the drill's log starts and ends (UTC).
     #[schemars(with = "String")]
@@ -560,14 +451,11 @@ pub struct DrillRecord {
     #[schemars(with = "String")]
     pub finished: Spanned<toml::value::Datetime>,
     /// Every target met.
-    #[schemars(with = "bool")]
     pub passed: Spanned<bool>,
     /// SHA-256 of the log(s) the record was made from, in order.
-    #[schemars(with = "String")]
     pub log_sha256: S,
     /// Tool versions of the environment at the time.
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
     pub tools: BTreeMap<S, S>,
     #[serde(default)]
     pub targets: Vec<RecordedTarget>,
@@ -576,19 +464,12 @@ pub struct DrillRecord {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordedTarget {
-    #[schemars(with = "String")]
     pub id: S,
-    #[schemars(with = "String")]
     pub item: S,
-    #[schemars(with = "String")]
     pub target: S,
     /// The measured figure; absent when it was not measured.
-    #[schemars(with = "Option<f64>")]
     pub seconds: Option<Spanned<f64>>,
-    #[schemars(with = "f64")]
     pub max_seconds: Spanned<f64>,
-    #[schemars(with = "Option<String>")]
     pub unit: Option<S>,
-    #[schemars(with = "bool")]
     pub ok: Spanned<bool>,
 }

@@ -6,8 +6,8 @@ use super::model::*;
 use super::{Doc, ProcKind, Spec, parse_duration};
 use crate::diagnostic::Diagnostic;
 use crate::source::Location;
+use crate::spec::Spanned;
 use std::collections::{BTreeMap, BTreeSet};
-use toml::Spanned;
 
 /// What an id must look like: it becomes a file name and a command-line word.
 pub fn is_safe_id(id: &str) -> bool {

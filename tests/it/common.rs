@@ -201,3 +201,81 @@ pub fn messages_of(findings: &[serde_json::Value], code: &str) -> Vec<String> {
         .map(|f| f["message"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// A spec copied into a temporary project and built into its `generated/`.
+/// Its lab scripts run without a terminal, with their log, lock and markers
+/// in the project's `work/`, and the environment [`Built::env`] gives them
+/// (the values the spec's parameters and secrets need).
+pub struct Built {
+    pub dir: tempfile::TempDir,
+    /// Variables set for every run; `None` removes one.
+    pub env: Vec<(String, Option<String>)>,
+}
+
+impl Built {
+    /// `spec_dir` (a spec directory) built in a new project.
+    pub fn new(spec_dir: &Path) -> Built {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(spec_dir, &dir.path().join("spec"));
+        rbgen()
+            .current_dir(dir.path())
+            .arg("build")
+            .assert()
+            .success();
+        std::fs::create_dir(dir.path().join("work")).unwrap();
+        let work = dir.path().join("work").to_string_lossy().into_owned();
+        Built {
+            dir,
+            env: vec![
+                ("MARKER_DIR".into(), Some(work.clone())),
+                ("RBGEN_LOG".into(), Some(format!("{work}/log.jsonl"))),
+                ("RBGEN_LOCK_DIR".into(), Some(work.clone())),
+                ("RBGEN_LOG_DIR".into(), Some(work)),
+            ],
+        }
+    }
+
+    /// Set (or, with `None`, remove) a variable for every run.
+    pub fn with_env(mut self, name: &str, value: Option<&str>) -> Built {
+        self.env.retain(|(n, _)| n != name);
+        self.env.push((name.into(), value.map(str::to_string)));
+        self
+    }
+
+    pub fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    pub fn script(&self, id: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join(format!("generated/scripts/lab/{id}.sh"))
+    }
+
+    /// Run a lab script without a terminal (standard input closed).
+    pub fn run(&self, id: &str, args: &[&str]) -> std::process::Output {
+        let mut cmd = std::process::Command::new(self.script(id));
+        cmd.args(args).stdin(std::process::Stdio::null());
+        for (name, value) in &self.env {
+            match value {
+                Some(v) => cmd.env(name, v),
+                None => cmd.env_remove(name),
+            };
+        }
+        cmd.output().unwrap()
+    }
+
+    /// The runs' JSON-lines log, one value per line.
+    pub fn log(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.work().join("log.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
+            .collect()
+    }
+
+    /// Whether a step left the marker file `name` in `work/`.
+    pub fn marker(&self, name: &str) -> bool {
+        self.work().join(name).exists()
+    }
+}

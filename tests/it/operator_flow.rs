@@ -6,95 +6,45 @@
 
 use crate::common::*;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-struct Op {
-    dir: tempfile::TempDir,
-}
-
-impl Op {
-    fn new() -> Op {
-        let dir = tempfile::tempdir().unwrap();
-        copy_dir(&fixtures().join("operator/spec"), &dir.path().join("spec"));
-        rbgen()
-            .current_dir(dir.path())
-            .arg("build")
-            .assert()
-            .success();
-        std::fs::create_dir(dir.path().join("work")).unwrap();
-        Op { dir }
-    }
-
-    fn script(&self, id: &str) -> PathBuf {
-        self.dir
-            .path()
-            .join(format!("generated/scripts/lab/{id}.sh"))
-    }
-
-    fn work(&self) -> PathBuf {
-        self.dir.path().join("work")
-    }
-
-    fn env(&self) -> Value {
-        json!({
-            "MARKER_DIR": self.work(),
-            "RBGEN_LOG": self.work().join("log.jsonl"),
-            "RBGEN_LOCK_DIR": self.work(),
-            "RBGEN_LOG_DIR": self.work(),
-            "RBGEN_OPERATOR": "kim",
-            "API_TOKEN": CANARY,
-        })
-    }
-
-    /// Run a script on a pseudo-terminal with `steps` of the plan.
-    fn pty(&self, id: &str, args: &[&str], steps: Value, exit: i32) -> Value {
-        let mut argv = vec![self.script(id).to_string_lossy().to_string()];
-        argv.extend(args.iter().map(|a| a.to_string()));
-        let plan =
-            json!({"argv": argv, "env": self.env(), "steps": steps, "exit": exit, "timeout": 20});
-        let plan_path = self.work().join("plan.json");
-        std::fs::write(&plan_path, plan.to_string()).unwrap();
-        let out = Command::new("python3")
-            .arg(root().join("tests/pty/drive.py"))
-            .arg(&plan_path)
-            .output()
-            .unwrap();
-        let result: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("drive.py: {e}: {}", String::from_utf8_lossy(&out.stderr)));
-        assert!(
-            result["ok"] == true,
-            "{id} {args:?}: {}\n--- transcript ---\n{}",
-            result["reason"],
-            result["transcript"].as_str().unwrap()
-        );
-        result
-    }
-
-    /// Run a script without a terminal.
-    fn run(&self, id: &str, args: &[&str]) -> std::process::Output {
-        let mut cmd = Command::new(self.script(id));
-        cmd.args(args).stdin(Stdio::null());
-        for (k, v) in self.env().as_object().unwrap() {
-            cmd.env(k, v.as_str().unwrap());
-        }
-        cmd.output().unwrap()
-    }
-
-    fn log(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.work().join("log.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    fn marker(&self, name: &str) -> bool {
-        self.work().join(name).exists()
-    }
-}
-
 const CANARY: &str = "canary-secret-5f1e";
+
+/// The operator fixture built: a manual step between a probe and a change,
+/// diagnostic probes, wait steps to interrupt.
+fn operator() -> Built {
+    Built::new(&fixtures().join("operator/spec"))
+        .with_env("RBGEN_OPERATOR", Some("kim"))
+        .with_env("API_TOKEN", Some(CANARY))
+}
+
+/// Run a script on a pseudo-terminal with `steps` of the plan.
+fn pty(op: &Built, id: &str, args: &[&str], steps: Value, exit: i32) -> Value {
+    let mut argv = vec![op.script(id).to_string_lossy().to_string()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let env: serde_json::Map<String, Value> = op
+        .env
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), json!(v))))
+        .collect();
+    let plan = json!({"argv": argv, "env": env, "steps": steps, "exit": exit, "timeout": 20});
+    let plan_path = op.work().join("plan.json");
+    std::fs::write(&plan_path, plan.to_string()).unwrap();
+    let out = Command::new("python3")
+        .arg(root().join("tests/pty/drive.py"))
+        .arg(&plan_path)
+        .output()
+        .unwrap();
+    let result: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("drive.py: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(
+        result["ok"] == true,
+        "{id} {args:?}: {}\n--- transcript ---\n{}",
+        result["reason"],
+        result["transcript"].as_str().unwrap()
+    );
+    result
+}
 
 fn transcript(v: &Value) -> &str {
     v["transcript"].as_str().unwrap()
@@ -102,7 +52,7 @@ fn transcript(v: &Value) -> &str {
 
 #[test]
 fn a_manual_step_waits_for_done_on_a_terminal_and_logs_who() {
-    let op = Op::new();
+    let op = operator();
     let marker = op.work().join("restarted");
     // The restart has not run while the prompt waits; a wrong answer asks again.
     let steps = json!([
@@ -112,7 +62,7 @@ fn a_manual_step_waits_for_done_on_a_terminal_and_logs_who() {
         {"expect": "Type done when it is done", "send": "done\n"},
         {"expect": "all 3 step\\(s\\) done"},
     ]);
-    let before = op.pty("drain-and-restart", &[], steps, 0);
+    let before = pty(&op, "drain-and-restart", &[], steps, 0);
     let t = transcript(&before);
     let prompt_at = t.find("Type done").unwrap();
     assert!(
@@ -154,7 +104,7 @@ fn a_manual_step_waits_for_done_on_a_terminal_and_logs_who() {
 
 #[test]
 fn a_manual_step_without_a_terminal_stops_unless_acknowledged_up_front() {
-    let op = Op::new();
+    let op = operator();
     let out = op.run("drain-and-restart", &[]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -181,8 +131,9 @@ fn a_manual_step_without_a_terminal_stops_unless_acknowledged_up_front() {
 
 #[test]
 fn typing_stop_at_a_manual_step_ends_the_run_with_a_resume_hint() {
-    let op = Op::new();
-    let r = op.pty(
+    let op = operator();
+    let r = pty(
+        &op,
         "drain-and-restart",
         &[],
         json!([{"expect": "Type done", "send": "stop\n"}, {"expect": "--from drain"}]),
@@ -193,7 +144,7 @@ fn typing_stop_at_a_manual_step_ends_the_run_with_a_resume_hint() {
 
 #[test]
 fn a_diagnostic_probe_runs_every_check_and_fails_if_one_failed() {
-    let op = Op::new();
+    let op = operator();
     let out = op.run("diagnose", &["--only", "checks"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -245,7 +196,7 @@ fn a_diagnostic_probe_runs_every_check_and_fails_if_one_failed() {
 
 #[test]
 fn a_dry_run_tells_what_failed_what_would_change_and_what_would_wait() {
-    let op = Op::new();
+    let op = operator();
     let out = op.run("diagnose", &["--dry-run"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -282,10 +233,11 @@ fn a_dry_run_tells_what_failed_what_would_change_and_what_would_wait() {
 
 #[test]
 fn secret_values_never_appear_in_output_or_log() {
-    let op = Op::new();
+    let op = operator();
     let dry = op.run("diagnose", &["--dry-run"]);
     let real = op.run("diagnose", &[]);
-    let pty = op.pty(
+    let pty = pty(
+        &op,
         "diagnose",
         &[],
         json!([{"expect": "step checks failed"}]),
@@ -312,8 +264,14 @@ fn secret_values_never_appear_in_output_or_log() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("API_TOKEN=<secret, not set>"));
 }
 
-fn interrupted_at(op: &Op, args: &[&str], wait_for: &str) -> Value {
-    let r = op.pty("interrupt", args, json!([{"expect": wait_for, "pause": 0.4, "interrupt": true}, {"expect": "interrupted \\(Ctrl-C\\)"}]), 130);
+fn interrupted_at(op: &Built, args: &[&str], wait_for: &str) -> Value {
+    let r = pty(
+        &op,
+        "interrupt",
+        args,
+        json!([{"expect": wait_for, "pause": 0.4, "interrupt": true}, {"expect": "interrupted \\(Ctrl-C\\)"}]),
+        130,
+    );
     assert!(
         !op.marker("after-ran"),
         "Ctrl-C never moves on to the next step: {}",
@@ -328,7 +286,7 @@ fn interrupted_at(op: &Op, args: &[&str], wait_for: &str) -> Value {
 
 #[test]
 fn ctrl_c_inside_a_step_stops_the_run() {
-    let op = Op::new();
+    let op = operator();
     let r = interrupted_at(&op, &[], "waiting plain");
     let t = transcript(&r);
     assert!(
@@ -340,7 +298,7 @@ fn ctrl_c_inside_a_step_stops_the_run() {
 
 #[test]
 fn ctrl_c_inside_a_step_with_a_timeout_stops_its_commands() {
-    let op = Op::new();
+    let op = operator();
     let started = std::time::Instant::now();
     interrupted_at(&op, &["--from", "wait-timed"], "waiting timed");
     assert!(
@@ -351,15 +309,21 @@ fn ctrl_c_inside_a_step_with_a_timeout_stops_its_commands() {
 
 #[test]
 fn ctrl_c_at_a_prompt_stops_the_run() {
-    let op = Op::new();
-    let r = op.pty("drain-and-restart", &[], json!([{"expect": "Type done", "pause": 0.3, "interrupt": true}, {"expect": "--from drain"}]), 130);
+    let op = operator();
+    let r = pty(
+        &op,
+        "drain-and-restart",
+        &[],
+        json!([{"expect": "Type done", "pause": 0.3, "interrupt": true}, {"expect": "--from drain"}]),
+        130,
+    );
     assert!(!op.marker("restarted"), "{}", transcript(&r));
 }
 
 #[test]
 fn ctrl_c_that_a_command_handles_itself_still_stops_the_step() {
     // `watch` and similar tools exit 0 on Ctrl-C; the step must not go on.
-    let op = Op::new();
+    let op = operator();
     let spec = op.dir.path().join("spec/runbooks/interrupt.toml");
     let text = std::fs::read_to_string(&spec).unwrap().replace(
         "sleep 30\necho \"plain wait ended\"",
@@ -381,7 +345,7 @@ fn ctrl_c_that_a_command_handles_itself_still_stops_the_step() {
     );
 }
 
-fn skipped(op: &Op) -> Vec<(String, String)> {
+fn skipped(op: &Built) -> Vec<(String, String)> {
     op.log()
         .iter()
         .filter(|e| e["event"] == "step_skipped")
@@ -397,7 +361,7 @@ fn skipped(op: &Op) -> Vec<(String, String)> {
 #[test]
 fn branches_follow_outcomes_and_the_chosen_option() {
     // Node dead (check fails: a branch, not the end), rebuild chosen, reinit fails.
-    let op = Op::new();
+    let op = operator();
     let out = op.run("recover-node", &["--yes", "--choose", "recovery=rebuild"]);
     assert!(
         out.status.success(),
@@ -438,7 +402,7 @@ fn branches_follow_outcomes_and_the_chosen_option() {
     );
 
     // Node alive, restart chosen: fenced first, the rebuild branch never runs.
-    let op = Op::new();
+    let op = operator();
     std::fs::write(op.work().join("alive"), "").unwrap();
     let out = op.run("recover-node", &["--yes", "--choose", "recovery=restart"]);
     assert!(out.status.success());
@@ -455,7 +419,7 @@ fn branches_follow_outcomes_and_the_chosen_option() {
 
 #[test]
 fn a_choice_without_a_terminal_or_flag_stops_and_says_how() {
-    let op = Op::new();
+    let op = operator();
     let out = op.run("recover-node", &["--yes"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -471,14 +435,14 @@ fn a_choice_without_a_terminal_or_flag_stops_and_says_how() {
 
 #[test]
 fn an_operator_picks_an_alternative_by_typing_and_may_decline_an_optional_step() {
-    let op = Op::new();
+    let op = operator();
     let steps = json!([
         {"expect": "Choice recovery: How do you bring the node back\\?"},
         {"expect": "Your choice", "send": "2\n"},
         {"expect": "Optional step. Run it\\?", "send": "n\n"},
         {"expect": "all 7 step\\(s\\) done"},
     ]);
-    let r = op.pty("recover-node", &[], steps, 0);
+    let r = pty(&op, "recover-node", &[], steps, 0);
     assert!(
         op.marker("rebuilt") && !op.marker("restarted"),
         "{}",
@@ -506,7 +470,7 @@ fn an_operator_picks_an_alternative_by_typing_and_may_decline_an_optional_step()
 
 #[test]
 fn resuming_with_from_keeps_the_choice_and_the_outcomes() {
-    let op = Op::new();
+    let op = operator();
     let out = op.run(
         "recover-node",
         &["--yes", "--choose", "recovery=rebuild", "--skip", "rebuild"],
@@ -526,7 +490,7 @@ fn resuming_with_from_keeps_the_choice_and_the_outcomes() {
 
 #[test]
 fn a_dry_run_shows_every_branch_and_the_choice_it_would_ask() {
-    let op = Op::new();
+    let op = operator();
     let out = op.run("recover-node", &["--dry-run"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);

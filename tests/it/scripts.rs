@@ -3,58 +3,15 @@
 //! the mini fixture, whose titles hold `$(touch …)`, backticks and quotes.
 
 use crate::common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-struct Built {
-    _dir: tempfile::TempDir,
-    out: PathBuf,
-    state: PathBuf,
-}
-
-impl Built {
-    fn new() -> Built {
-        let dir = mini_project(None);
-        let out = dir.path().join("generated");
-        rbgen()
-            .current_dir(dir.path())
-            .arg("build")
-            .assert()
-            .success();
-        let state = dir.path().join("state");
-        Built {
-            out,
-            state,
-            _dir: dir,
-        }
-    }
-
-    fn script(&self, id: &str) -> PathBuf {
-        self.out.join(format!("scripts/lab/{id}.sh"))
-    }
-
-    /// Run a script non-interactively with its log and lock in our tempdir.
-    fn run(&self, id: &str, args: &[&str]) -> std::process::Output {
-        Command::new(self.script(id))
-            .args(args)
-            .env("RBGEN_LOG_DIR", &self.state)
-            .env("RBGEN_LOCK_DIR", self._dir.path())
-            .env("RBGEN_LOG", self.state.join("run.jsonl"))
-            .env("DB_PASSWORD", "s3cret")
-            .env_remove("OLD_PRIMARY")
-            .env("MARKER_DIR", self._dir.path())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn log(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(self.state.join("run.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
-            .collect()
-    }
+/// The mini fixture built, run with a database password and no
+/// `OLD_PRIMARY` in the environment.
+fn built() -> Built {
+    Built::new(&fixtures().join("mini/spec"))
+        .with_env("DB_PASSWORD", Some("s3cret"))
+        .with_env("OLD_PRIMARY", None)
 }
 
 fn text(out: &std::process::Output) -> String {
@@ -71,7 +28,7 @@ const TITLE: &str = "Fail over $(touch /tmp/rbgen-canary) `id` 'q' \"dq\"";
 #[test]
 fn spec_text_is_printed_verbatim_and_never_executes() {
     let _ = std::fs::remove_file(CANARY);
-    let b = Built::new();
+    let b = built();
     for args in [
         &["--help"][..],
         &["--list"],
@@ -98,8 +55,8 @@ fn spec_text_is_printed_verbatim_and_never_executes() {
 
 #[test]
 fn dry_run_executes_probes_only() {
-    let b = Built::new();
-    let marker = b._dir.path().join("rbgen-mini-stop-ran");
+    let b = built();
+    let marker = b.work().join("rbgen-mini-stop-ran");
     let out = b.run("failover", &["--dry-run", "--old-primary", "10.0.0.9"]);
     let t = text(&out);
     assert!(out.status.success(), "{t}");
@@ -124,7 +81,7 @@ fn dry_run_executes_probes_only() {
 
 #[test]
 fn destructive_steps_need_confirmation_and_gates_need_acknowledgement() {
-    let b = Built::new();
+    let b = built();
     let out = b.run("failover", &["--old-primary", "10.0.0.9"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("needs confirmation"), "{}", text(&out));
@@ -172,7 +129,7 @@ fn destructive_steps_need_confirmation_and_gates_need_acknowledgement() {
 
 #[test]
 fn missing_parameter_is_an_error_without_a_terminal() {
-    let b = Built::new();
+    let b = built();
     let out = b.run("failover", &["--yes", "--ack", "all"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -184,7 +141,7 @@ fn missing_parameter_is_an_error_without_a_terminal() {
 
 #[test]
 fn from_resumes_with_values_saved_by_earlier_steps() {
-    let b = Built::new();
+    let b = built();
     let out = b.run("failover", &["--only", "look", "--old-primary", "10.0.0.9"]);
     assert!(out.status.success(), "{}", text(&out));
     let out = b.run(
@@ -213,7 +170,7 @@ fn from_resumes_with_values_saved_by_earlier_steps() {
 
 #[test]
 fn unknown_step_lists_the_steps() {
-    let b = Built::new();
+    let b = built();
     let out = b.run("failover", &["--from", "nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -225,8 +182,8 @@ fn unknown_step_lists_the_steps() {
 
 #[test]
 fn a_second_operator_is_locked_out() {
-    let b = Built::new();
-    let lock = b._dir.path().join("rbgen-lab-failover.lock");
+    let b = built();
+    let lock = b.work().join("rbgen-lab-failover.lock");
     let mut holder = Command::new("flock")
         .arg(&lock)
         .args(["sleep", "20"])
@@ -260,8 +217,8 @@ fn a_second_operator_is_locked_out() {
 
 #[test]
 fn a_failing_step_stops_the_run_names_the_resume_command_and_cleans_up_faults() {
-    let b = Built::new();
-    let fault = b._dir.path().join("fault");
+    let b = built();
+    let fault = b.work().join("fault");
     let out = b.run(
         "chaos",
         &[
@@ -299,8 +256,8 @@ fn a_failing_step_stops_the_run_names_the_resume_command_and_cleans_up_faults() 
 
 #[test]
 fn a_step_past_its_timeout_is_killed() {
-    let b = Built::new();
-    let fault = b._dir.path().join("fault");
+    let b = built();
+    let fault = b.work().join("fault");
     let started = std::time::Instant::now();
     let out = b.run(
         "chaos",
@@ -328,8 +285,8 @@ fn a_step_past_its_timeout_is_killed() {
 
 #[test]
 fn drill_marks_are_logged() {
-    let b = Built::new();
-    let fault = b._dir.path().join("fault");
+    let b = built();
+    let fault = b.work().join("fault");
     let out = b.run("chaos", &["--yes", "--fault-file", fault.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
     let marks: Vec<_> = b
@@ -344,7 +301,10 @@ fn drill_marks_are_logged() {
 /// The part of a script between two of the template's section markers.
 fn section<'a>(script: &'a str, from: &str, to: &str) -> &'a str {
     let start = script.find(from).unwrap_or_else(|| panic!("no `{from}`"));
-    let end = script[start..].find(to).unwrap_or_else(|| panic!("no `{to}`")) + start;
+    let end = script[start..]
+        .find(to)
+        .unwrap_or_else(|| panic!("no `{to}`"))
+        + start;
     &script[start..end]
 }
 
@@ -354,7 +314,7 @@ fn section<'a>(script: &'a str, from: &str, to: &str) -> &'a str {
 /// (the tests above), so a change to the runner rewrites no snapshot here.
 #[test]
 fn what_the_spec_puts_into_a_script_is_snapshotted() {
-    let b = Built::new();
+    let b = built();
     let script = std::fs::read_to_string(b.script("failover")).unwrap();
     insta::assert_snapshot!(
         "mini_failover_header_and_environment",

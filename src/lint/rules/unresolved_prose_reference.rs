@@ -3,7 +3,7 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::{Check, LintContext};
 use crate::semantics::references as prose;
 use crate::spec::Doc;
-use toml::Spanned;
+use crate::spec::Spanned;
 
 declare_rule! {
     /// ## What it catches
