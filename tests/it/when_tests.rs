@@ -155,3 +155,19 @@ fn lint_reads_when_tests_like_any_shell() {
         "{findings:#?}"
     );
 }
+
+/// A misspelled function in a `when` test is "command not found" at run
+/// time, which the test reads as false: the step would be skipped without a
+/// word. RB011 names it.
+#[test]
+fn a_misspelled_function_in_a_when_test_is_reported() {
+    let project = project(r#"replica_redy "$REPL_TOKEN""#);
+    let (_, findings) = lint_json(project.path(), &["--no-shellcheck"]);
+    let rb011: Vec<_> = findings.iter().filter(|f| f["code"] == "RB011").collect();
+    assert!(
+        rb011.iter().any(|f| f["message"] == "`replica_redy` is not a function of environment `lab`"
+            && f["help"] == "did you mean `replica_ready`?"
+            && f["step"] == "resync"),
+        "{rb011:#?}"
+    );
+}

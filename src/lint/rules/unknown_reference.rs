@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Check, LintContext};
-use crate::semantics::steps_in;
+use crate::semantics::{shell_fields, steps_in};
 use regex::Regex;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -54,59 +54,62 @@ impl Check for UnknownReference {
                     known_hosts.extend(IPV4.find_iter(&v.value).map(|m| m.as_str().to_string()));
                 }
                 for step in steps_in(p, env_id) {
-                    let Some(run) = &step.run else { continue };
-                    let text = run.get_ref();
-                    let a = ctx.analyse(text);
-                    for (name, range) in &a.commands {
-                        if functions.contains(name.as_str())
-                            || a.functions.contains(name)
-                            || !name.contains('_')
-                        {
-                            continue;
-                        }
-                        if let Some(near) =
-                            crate::spec::loader::closest(name, functions.iter().copied())
-                        {
-                            out.push(
-                                Diagnostic::finding(format!(
-                                    "`{name}` is not a function of environment `{env_id}`"
-                                ))
-                                .at(ctx.in_value(proc, run, range.clone()))
-                                .help(format!("did you mean `{near}`?"))
-                                .in_runbook(p.id.get_ref(), Some(step.id.get_ref())),
-                            );
-                        }
-                    }
-                    // Addresses in what the step runs: words of its commands
-                    // (heredoc text included), not comments or what `echo`
-                    // and `printf` only print.
-                    let model = crate::shell::command::commands(text);
-                    let words = model
-                        .commands
-                        .iter()
-                        .filter(|c| !matches!(c.name(), "echo" | "printf"))
-                        .flat_map(|c| {
-                            c.args
-                                .iter()
-                                .chain(&c.stdin)
-                                .chain(c.assignments.iter().filter_map(|a| a.value.as_ref()))
-                        })
-                        .chain(model.assignments.iter().filter_map(|a| a.value.as_ref()));
-                    for w in words {
-                        for m in IPV4.find_iter(&w.text) {
-                            let ip = m.as_str();
-                            let is_addr = ip
-                                .split('.')
-                                .all(|o| o.parse::<u16>().is_ok_and(|n| n <= 255));
-                            if !is_addr || known_hosts.contains(ip) || ip.ends_with(".0") {
+                    // Every shell field: a misspelled function in a `when`
+                    // test is "command not found", and the step silently skipped.
+                    for run in shell_fields(step).map(|f| f.text) {
+                        let text = run.get_ref();
+                        let a = ctx.analyse(text);
+                        for (name, range) in &a.commands {
+                            if functions.contains(name.as_str())
+                                || a.functions.contains(name)
+                                || !name.contains('_')
+                            {
                                 continue;
                             }
-                            out.push(
+                            if let Some(near) =
+                                crate::spec::loader::closest(name, functions.iter().copied())
+                            {
+                                out.push(
+                                    Diagnostic::finding(format!(
+                                        "`{name}` is not a function of environment `{env_id}`"
+                                    ))
+                                    .at(ctx.in_value(proc, run, range.clone()))
+                                    .help(format!("did you mean `{near}`?"))
+                                    .in_runbook(p.id.get_ref(), Some(step.id.get_ref())),
+                                );
+                            }
+                        }
+                        // Addresses in what the step runs: words of its commands
+                        // (heredoc text included), not comments or what `echo`
+                        // and `printf` only print.
+                        let model = crate::shell::command::commands(text);
+                        let words = model
+                            .commands
+                            .iter()
+                            .filter(|c| !matches!(c.name(), "echo" | "printf"))
+                            .flat_map(|c| {
+                                c.args
+                                    .iter()
+                                    .chain(&c.stdin)
+                                    .chain(c.assignments.iter().filter_map(|a| a.value.as_ref()))
+                            })
+                            .chain(model.assignments.iter().filter_map(|a| a.value.as_ref()));
+                        for w in words {
+                            for m in IPV4.find_iter(&w.text) {
+                                let ip = m.as_str();
+                                let is_addr = ip
+                                    .split('.')
+                                    .all(|o| o.parse::<u16>().is_ok_and(|n| n <= 255));
+                                if !is_addr || known_hosts.contains(ip) || ip.ends_with(".0") {
+                                    continue;
+                                }
+                                out.push(
                                 Diagnostic::finding(format!("address {ip} is not a node of environment `{env_id}`"))
                                     .at(ctx.in_value(proc, run, w.span_of(m.range())))
                                     .help("runbook text is shared by every environment: use a node-group variable or a parameter instead of a literal address")
                                     .in_runbook(p.id.get_ref(), Some(step.id.get_ref())),
                             );
+                            }
                         }
                     }
                 }
