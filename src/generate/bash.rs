@@ -83,7 +83,7 @@ pub fn script_path(env: &str, id: &str) -> String {
     format!("scripts/{env}/{id}.sh")
 }
 
-use crate::semantics::{Semantics, steps_in};
+use crate::semantics::{Semantics, steps_in, wrapper};
 
 /// A checklist's function name in the script: ids may hold `-`, bash names may not.
 fn checklist_fn(id: &str) -> String {
@@ -384,6 +384,14 @@ fn step_info(
             .cleanup
             .as_ref()
             .map(|c| c.get_ref().trim_end().to_string()),
+        run_wrapper: wrapper::run(
+            i + 1,
+            &s.sets
+                .iter()
+                .map(|v| v.get_ref().as_str())
+                .collect::<Vec<_>>(),
+        ),
+        cleanup_wrapper: wrapper::cleanup(i + 1),
         restores: s
             .restores
             .as_ref()

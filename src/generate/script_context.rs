@@ -8,6 +8,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+pub use crate::semantics::wrapper::Wrapper;
+
 /// One script: a runbook or drill in one environment.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ScriptContext {
@@ -181,6 +183,12 @@ pub struct StepInfo {
     pub sets: Vec<String>,
     /// Shell code: the fault step's cleanup, run when the run ends.
     pub cleanup: Option<String>,
+    /// The function the script defines around `body` (its name, opening
+    /// line and the line saving `sets`): the same description RB014 wraps
+    /// the spec's shell with for ShellCheck.
+    pub run_wrapper: Wrapper,
+    /// The function around `cleanup`.
+    pub cleanup_wrapper: Wrapper,
     /// The number of the earlier fault step this step restores.
     pub restores: Option<usize>,
 }

@@ -19,6 +19,7 @@ pub mod actions;
 pub mod manifest;
 pub mod references;
 pub mod uses;
+pub mod wrapper;
 
 pub use actions::{Found, effect_name};
 

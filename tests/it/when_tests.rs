@@ -165,7 +165,8 @@ fn a_misspelled_function_in_a_when_test_is_reported() {
     let (_, findings) = lint_json(project.path(), &["--no-shellcheck"]);
     let rb011: Vec<_> = findings.iter().filter(|f| f["code"] == "RB011").collect();
     assert!(
-        rb011.iter().any(|f| f["message"] == "`replica_redy` is not a function of environment `lab`"
+        rb011.iter().any(|f| f["message"]
+            == "`replica_redy` is not a function of environment `lab`"
             && f["help"] == "did you mean `replica_ready`?"
             && f["step"] == "resync"),
         "{rb011:#?}"

@@ -2,7 +2,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::shellcheck as sc;
 use crate::lint::{Check, LintContext};
-use crate::semantics::{FieldKind, shell_fields, steps_in};
+use crate::semantics::{FieldKind, shell_fields, steps_in, wrapper};
 use crate::source::Location;
 use crate::spec::model::S;
 
@@ -214,36 +214,28 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
             for field in shell_fields(step) {
                 counter += 1;
                 let (key, open, close) = match field.kind {
+                    // Wrapped as the script wraps them (`semantics::wrapper`,
+                    // the description the template renders).
                     FieldKind::Run => {
-                        let sets: String = step
-                            .sets
-                            .iter()
-                            .map(|v| format!(" {}", v.get_ref()))
-                            .collect();
+                        let sets: Vec<&str> =
+                            step.sets.iter().map(|v| v.get_ref().as_str()).collect();
+                        let w = wrapper::run(counter, &sets);
                         // `sets` variables are saved by name (`${!name}`),
                         // which ShellCheck does not count as a use; the
                         // script also reads them in later steps and conditions.
-                        let uses: String = step
-                            .sets
-                            .iter()
-                            .map(|v| format!(" \"${{{}-}}\"", v.get_ref()))
-                            .collect();
-                        let close = if sets.is_empty() {
-                            "}".to_string()
-                        } else {
-                            format!("  rb_save_vars{sets}\n  :{uses}\n}}")
+                        let close = match &w.saves {
+                            None => "}".to_string(),
+                            Some(saves) => {
+                                let uses: String =
+                                    sets.iter().map(|v| format!(" \"${{{v}-}}\"")).collect();
+                                format!("{saves}\n  :{uses}\n}}")
+                            }
                         };
-                        (
-                            format!("step\0{sets}"),
-                            format!("rb_step_{counter}() {{"),
-                            close,
-                        )
+                        (format!("step\0 {}", sets.join(" ")), w.open, close)
                     }
-                    FieldKind::Cleanup => (
-                        "cleanup".into(),
-                        format!("rb_cleanup_{counter}() {{"),
-                        "}".into(),
-                    ),
+                    FieldKind::Cleanup => {
+                        ("cleanup".into(), wrapper::cleanup(counter).open, "}".into())
+                    }
                     // The script runs the test in a subshell just before the step.
                     FieldKind::WhenTest => {
                         ("when".into(), format!("rb_when_{counter}() {{"), "}".into())
@@ -431,9 +423,10 @@ fn template_script_regions<'a>(
             let mut rs = Vec::new();
             for (i, step) in steps_in(p, env_id).enumerate() {
                 let n = i + 1;
+                let sets: Vec<&str> = step.sets.iter().map(|v| v.get_ref().as_str()).collect();
                 for (header, text) in [
-                    (format!("rb_step_{n}() {{"), &step.run),
-                    (format!("rb_cleanup_{n}() {{"), &step.cleanup),
+                    (wrapper::run(n, &sets).open, &step.run),
+                    (wrapper::cleanup(n).open, &step.cleanup),
                 ] {
                     if let Some(text) = text {
                         if let Some(mut r) = region_for(ctx, &script, &header, proc, text) {
