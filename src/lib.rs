@@ -1,8 +1,10 @@
 //! rbgen: incident runbooks as a checked build artifact.
 //!
-//! Pipeline: `spec` (load TOML, keep spans, validate) → `gen` (scripts, book,
-//! sheets) → `gen::write` (atomic write or drift check); `lint` reads the same
-//! spec and reports `diagnostic`s.
+//! Layers (ARCHITECTURE.md): `spec` (load TOML, keep spans, validate) and
+//! `shell` (bash parsed with tree-sitter) → `semantics` (what each step runs,
+//! does and uses per environment) → `lint`, `diff` and `generate` (scripts,
+//! book, print page, manifest; `generate::write` writes atomically or checks
+//! for drift) → `cli`.
 
 pub mod cli;
 pub mod diagnostic;

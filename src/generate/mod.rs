@@ -26,12 +26,10 @@ pub struct OutFile {
     pub executable: bool,
 }
 
-/// Everything a build writes, keyed by path relative to the output directory
-/// (always with `/`). A `BTreeMap` so that output order is deterministic.
 impl OutFile {
     /// A file of `text`. The output is held in memory until it is written
     /// (atomically, all at once), so the spare capacity a rendered string
-    /// grew is given back: it was a third of a large build's peak memory.
+    /// grew is given back.
     pub fn text(mut text: String, executable: bool) -> OutFile {
         text.shrink_to_fit();
         OutFile {
@@ -41,6 +39,8 @@ impl OutFile {
     }
 }
 
+/// Everything a build writes, keyed by path relative to the output directory
+/// (always with `/`). A `BTreeMap` so that output order is deterministic.
 pub type Output = BTreeMap<String, OutFile>;
 
 pub const GENERATOR: &str = concat!("rbgen ", env!("CARGO_PKG_VERSION"));

@@ -64,7 +64,11 @@ impl Config {
 
     /// Drop waived findings; say what became of each waiver (RB015 reports
     /// those that waived nothing).
-    pub fn apply_waivers(&self, findings: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<WaiverUse>) {
+    pub fn apply_waivers(
+        &self,
+        findings: Vec<Diagnostic>,
+        ran: impl Fn(&str) -> bool,
+    ) -> (Vec<Diagnostic>, Vec<WaiverUse>) {
         let mut used = vec![false; self.waivers.len()];
         let mut kept = Vec::new();
         for d in findings {
@@ -88,6 +92,7 @@ impl Config {
                 _ if used => WaiverUse::Matched,
                 None => WaiverUse::UnknownRule,
                 Some(r) if !r.waivable() => WaiverUse::Unwaivable,
+                Some(_) if !ran(&w.code) => WaiverUse::RuleNotRun,
                 Some(_) => WaiverUse::Unmatched,
             })
             .collect();

@@ -43,7 +43,7 @@ pub struct LintContext<'a> {
     pub sem: Semantics<'a>,
     /// Which of `config.waivers` matched a finding, once waivers are
     /// applied (RB015 reads it).
-    pub waivers_matched: std::sync::OnceLock<Vec<super::WaiverUse>>,
+    pub waivers_matched: std::sync::Mutex<Vec<super::WaiverUse>>,
 }
 
 impl<'a> LintContext<'a> {

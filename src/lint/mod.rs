@@ -26,6 +26,9 @@ pub enum WaiverUse {
     UnknownRule,
     /// Its rule cannot be waived (RB003).
     Unwaivable,
+    /// Its rule did not run (turned off, or RB014 with `--no-shellcheck`):
+    /// nothing to say about it.
+    RuleNotRun,
 }
 
 /// A lint rule.
@@ -44,6 +47,10 @@ pub trait Rule: Sync {
     /// See [`Check::AFTER_WAIVERS`].
     fn after_waivers(&self) -> bool {
         false
+    }
+    /// See [`Check::enabled`].
+    fn enabled(&self, _ctx: &LintContext) -> bool {
+        true
     }
     fn check(&self, ctx: &LintContext, out: &mut Vec<Diagnostic>);
 }
@@ -87,6 +94,12 @@ pub trait Check {
     /// Runs once waivers are applied, reading which matched
     /// (`LintContext::waivers_matched`); its own findings cannot be waived.
     const AFTER_WAIVERS: bool = false;
+    /// Whether the rule runs at all in this lint (RB014 not with
+    /// `--no-shellcheck`): a waiver of a rule that did not run waived nothing
+    /// and is not stale.
+    fn enabled(_ctx: &LintContext) -> bool {
+        true
+    }
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>);
 }
 
@@ -108,6 +121,9 @@ impl<T: RuleMeta + Check + Sync> Rule for T {
     }
     fn after_waivers(&self) -> bool {
         T::AFTER_WAIVERS
+    }
+    fn enabled(&self, ctx: &LintContext) -> bool {
+        T::enabled(ctx)
     }
     fn check(&self, ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         let mut found = Vec::new();
@@ -168,8 +184,15 @@ pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
     });
     let mut all: Vec<Diagnostic> = per_rule.into_iter().flatten().collect();
     drop_restated(&mut all);
-    let (mut kept, matched) = ctx.config.apply_waivers(all);
-    let _ = ctx.waivers_matched.set(matched);
+    let ran = |code: &str| {
+        registry::rule(code).is_some_and(|r| {
+            ctx.config.level(r.code(), r.default_severity()).is_some() && r.enabled(ctx)
+        })
+    };
+    let (mut kept, matched) = ctx.config.apply_waivers(all, ran);
+    if let Ok(mut m) = ctx.waivers_matched.lock() {
+        *m = matched;
+    }
     for rule in registry::RULES.iter().filter(|r| r.after_waivers()) {
         run_rule(ctx, *rule, &mut kept);
     }
@@ -182,6 +205,9 @@ fn run_rule(ctx: &LintContext, rule: &dyn Rule, out: &mut Vec<Diagnostic>) {
     let Some(level) = ctx.config.level(rule.code(), rule.default_severity()) else {
         return;
     };
+    if !rule.enabled(ctx) {
+        return;
+    }
     let mut found = Vec::new();
     rule.check(ctx, &mut found);
     for mut d in found {

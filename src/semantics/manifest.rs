@@ -36,8 +36,12 @@ pub struct Project {
 /// One runbook or drill as it was built.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// `sha256:…` of the spec file ([`content_hash`]).
+    /// `sha256:…` of the spec file ([`content_hash`]); empty when an
+    /// edited manifest lost it (that entry is then not compared, the others
+    /// still are).
+    #[serde(default)]
     pub hash: String,
+    #[serde(default)]
     pub version: Option<String>,
 }
 
@@ -109,4 +113,33 @@ pub fn content_hash(text: &str) -> String {
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One entry an edit broke does not turn RB006 off for the others.
+    #[test]
+    fn an_entry_without_a_hash_still_leaves_the_others() {
+        let text = br#"{"runbooks": {"a": {"version": "1.0.0"}, "b": {"hash": "sha256:00", "version": "2.0.0"}}}"#;
+        let m = Manifest::parse(text).expect("a manifest with one broken entry still reads");
+        assert_eq!(
+            m.entry(ProcKind::Runbook, "a").map(|e| e.hash.as_str()),
+            Some("")
+        );
+        assert_eq!(
+            m.entry(ProcKind::Runbook, "b"),
+            Some(&Entry {
+                hash: "sha256:00".into(),
+                version: Some("2.0.0".into())
+            })
+        );
+    }
+
+    #[test]
+    fn the_hash_ignores_line_endings() {
+        assert_eq!(content_hash("a\r\nb\n"), content_hash("a\nb\n"));
+        assert!(content_hash("a").starts_with("sha256:"));
+    }
 }

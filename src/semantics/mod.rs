@@ -59,15 +59,16 @@ pub struct ShellField<'a> {
     pub text: &'a S,
 }
 
-/// Every field of `step` that holds shell, in the order the script runs
-/// them: the `when` test, the run, the cleanup. The one list: a new shell
-/// field is added here and every rule, the diff and the generators see it.
+/// Every field of `step` that holds shell: the run, the cleanup, the `when`
+/// test (the order what a procedure uses is listed in). The one list: a new
+/// shell field is added here and every rule, the diff and the generators
+/// see it.
 pub fn shell_fields(step: &Step) -> impl Iterator<Item = ShellField<'_>> {
     let test = step.when.as_ref().and_then(|w| w.test.as_ref());
     [
-        (FieldKind::WhenTest, test),
         (FieldKind::Run, step.run.as_ref()),
         (FieldKind::Cleanup, step.cleanup.as_ref()),
+        (FieldKind::WhenTest, test),
     ]
     .into_iter()
     .filter_map(|(kind, text)| text.map(|text| ShellField { kind, text }))

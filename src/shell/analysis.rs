@@ -100,7 +100,7 @@ static TREES: std::sync::LazyLock<TreeCache> = std::sync::LazyLock::new(Default:
 
 /// Drop the parse trees kept for sharing between the variable analysis and
 /// the command model: once both are cached for every text a run reads, the
-/// trees are only memory (a third of a 1,000-runbook build's peak).
+/// trees are only memory.
 pub fn release_trees() {
     if let Ok(mut c) = TREES.lock() {
         *c = Default::default();

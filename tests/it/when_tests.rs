@@ -172,3 +172,42 @@ fn a_misspelled_function_in_a_when_test_is_reported() {
         "{rb011:#?}"
     );
 }
+
+/// A `when` test runs before the step's gate and confirmation: one that
+/// changes state is reported (RB016), whatever the step's kind.
+#[test]
+fn a_when_test_that_changes_state_is_reported() {
+    let project = project(r#"systemctl restart patroni && replica_ready "$REPL_TOKEN""#);
+    let (_, findings) = lint_json(project.path(), &["--no-shellcheck"]);
+    let rb016 = messages_of(&findings, "RB016");
+    assert!(
+        rb016
+            .iter()
+            .any(|m| m.starts_with("the `when` test of step `resync` runs `systemctl restart`")),
+        "{rb016:?}"
+    );
+}
+
+/// With `--templates`, ShellCheck reads the complete scripts too; a finding
+/// in a `when` test is the spec's, at its line, and not also blamed on the
+/// template.
+#[test]
+fn with_templates_a_when_test_finding_is_the_specs_not_the_templates() {
+    require_tool("shellcheck", "--version");
+    let project = project(r#"replica_ready $REPL_TOKEN"#);
+    let dir = project.path();
+    let templates = dir.join("my-templates");
+    std::fs::create_dir(&templates).unwrap();
+    std::fs::copy(
+        root().join("templates/script.sh.tera"),
+        templates.join("script.sh.tera"),
+    )
+    .unwrap();
+    let (_, findings) = lint_json(dir, &["--templates", "my-templates"]);
+    let rb014 = messages_of(&findings, "RB014");
+    assert!(rb014.iter().any(|m| m.starts_with("SC2086")), "{rb014:?}");
+    assert!(
+        rb014.iter().all(|m| !m.contains("in the script template")),
+        "{rb014:?}"
+    );
+}

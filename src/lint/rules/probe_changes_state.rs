@@ -1,7 +1,8 @@
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::lint::{Check, LintContext};
-use crate::spec::model::StepKind;
+use crate::spec::Doc;
+use crate::spec::model::{Procedure, S, Step, StepKind};
 
 declare_rule! {
     /// ## What it catches
@@ -20,6 +21,10 @@ declare_rule! {
     /// and calls of environment functions whose body does any of these (with
     /// the call's arguments in place) or that declare `effect =
     /// "changes-state"`, `"destructive"` or `"promotes"`.
+    ///
+    /// The same holds for any step's `when = { test = … }`: the test runs
+    /// just before the step, before its gate and its confirmation, and again
+    /// on every resume, so it must only read.
     ///
     /// Commands behind `ssh`, `sudo`, `kubectl exec … --`, `bash -c` count;
     /// commands that are only mentioned (`echo`, comments, quoted text) do
@@ -51,6 +56,9 @@ declare_rule! {
 impl Check for ProbeChangesState {
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         for (_, proc, step) in ctx.steps() {
+            if let Some(test) = step.when.as_ref().and_then(|w| w.test.as_ref()) {
+                when_test(ctx, proc, step, test, out);
+            }
             if *step.kind.get_ref() != StepKind::Probe {
                 continue;
             }
@@ -72,5 +80,34 @@ impl Check for ProbeChangesState {
                 );
             }
         }
+    }
+}
+
+/// A `when` test that changes state: it runs before the step's gate and
+/// confirmation, whatever the step's kind.
+fn when_test(
+    ctx: &LintContext,
+    proc: &Doc<Procedure>,
+    step: &Step,
+    test: &S,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut reported = Vec::new();
+    for f in ctx.sem.step_actions(&proc.doc, step, test.get_ref()) {
+        if reported.contains(&f.action.at) {
+            continue;
+        }
+        reported.push(f.action.at.clone());
+        out.push(
+            Diagnostic::finding(format!(
+                "the `when` test of step `{}` runs {}, which changes state; it runs before the step's gate and confirmation",
+                step.id.get_ref(),
+                f.describe()
+            ))
+            .at(ctx.in_value(proc, test, f.action.at.clone()))
+            .label("changes state")
+            .help("a test only reads: move the command into a step of its own and branch on its outcome with `when = { step = \"…\" }`")
+            .in_runbook(proc.doc.id.get_ref(), Some(step.id.get_ref())),
+        );
     }
 }

@@ -71,10 +71,11 @@ fn region_for<'a, T>(
 }
 
 impl Check for ShellCheck {
+    fn enabled(ctx: &LintContext) -> bool {
+        ctx.shellcheck
+    }
+
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
-        if !ctx.shellcheck {
-            return;
-        }
         let Some((binary, identity)) = sc::find() else {
             let mut d = Diagnostic::finding(
                 "shellcheck is not installed: the bash in the spec was not checked",
@@ -421,8 +422,19 @@ fn template_script_regions<'a>(
                 continue;
             };
             let mut rs = Vec::new();
+            // `when` tests are inserted as they are (trimmed) into the
+            // script's condition checks, in step order: each is looked for
+            // after the previous one.
+            let mut tests_from = 0;
             for (i, step) in steps_in(p, env_id).enumerate() {
                 let n = i + 1;
+                if let Some(test) = step.when.as_ref().and_then(|w| w.test.as_ref()) {
+                    if let Some((mut r, end)) = when_region(ctx, &script, tests_from, proc, test) {
+                        tests_from = end;
+                        r.runbook = Some((p.id.get_ref().clone(), step.id.get_ref().clone()));
+                        rs.push(r);
+                    }
+                }
                 let sets: Vec<&str> = step.sets.iter().map(|v| v.get_ref().as_str()).collect();
                 for (header, text) in [
                     (wrapper::run(n, &sets).open, &step.run),
@@ -452,4 +464,39 @@ fn template_script_regions<'a>(
         }
     }
     (scripts, regions)
+}
+
+/// The region of a `when` test in a rendered script, found as the trimmed
+/// text at the start of a line at or after byte `from`; with the byte where
+/// it ends.
+fn when_region<'a>(
+    ctx: &'a LintContext,
+    script: &str,
+    from: usize,
+    doc: &'a crate::spec::Doc<crate::spec::model::Procedure>,
+    test: &'a S,
+) -> Option<(Region<'a>, usize)> {
+    let value = test.get_ref();
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    let mut at = from;
+    let start = loop {
+        let found = at + script.get(at..)?.find(trimmed)?;
+        if found == 0 || script.as_bytes()[found - 1] == b'\n' {
+            break found;
+        }
+        at = found + 1;
+    };
+    // Lines the trim removed before the text: the region starts that many
+    // lines earlier, so a line of the script maps to the same line of the value.
+    let lead = value[..value.len() - value.trim_start().len()]
+        .matches('\n')
+        .count();
+    let line = script[..start].matches('\n').count() + 1;
+    Some((
+        region_at(ctx, line.checked_sub(lead)?, doc, test),
+        start + trimmed.len(),
+    ))
 }

@@ -7,7 +7,9 @@ declare_rule! {
     /// ## What it catches
     /// A waiver in `rbgen.toml` (`[[lint.waivers]]`) that matches no finding,
     /// names an unknown rule, or tries to waive RB003 (promotion gates cannot
-    /// be waived). Turned `off` in `[lint.severity]` it reports nothing; at
+    /// be waived). A waiver of a rule that did not run (turned `off`, or
+    /// RB014 under `--no-shellcheck`) waived nothing and is left alone.
+    /// Turned `off` in `[lint.severity]` itself it reports nothing; at
     /// any other level, a waiver of a rule that cannot be waived is an error.
     ///
     /// ## Why it matters
@@ -32,13 +34,13 @@ impl Check for UnusedWaiver {
     const AFTER_WAIVERS: bool = true;
 
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
-        let Some(uses) = ctx.waivers_matched.get() else {
+        let Ok(uses) = ctx.waivers_matched.lock() else {
             return;
         };
-        for (w, used) in ctx.config.waivers.iter().zip(uses) {
+        for (w, used) in ctx.config.waivers.iter().zip(uses.iter()) {
             let unwaivable = *used == WaiverUse::Unwaivable;
             let (message, help) = match used {
-                WaiverUse::Matched => continue,
+                WaiverUse::Matched | WaiverUse::RuleNotRun => continue,
                 WaiverUse::Unwaivable => (
                     format!("{} cannot be waived", w.code),
                     "a promotion must be gated by the required pre-promotion checks; fix the runbook instead".to_string(),

@@ -43,6 +43,9 @@ impl Check for VersionNotBumped {
             let (Some(old_version), old_hash) = (&recorded.version, &recorded.hash) else {
                 continue;
             };
+            if old_hash.is_empty() {
+                continue;
+            }
             let Some(version) = &p.version else { continue };
             if version.get_ref() == old_version && content_hash(&proc.file.text) != *old_hash {
                 out.push(
