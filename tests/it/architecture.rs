@@ -34,26 +34,72 @@ fn modules() -> BTreeMap<ModPath, String> {
     out
 }
 
-/// Code without comments and string literals (a doc comment or a message
-/// mentioning `crate::x` is not an import).
+/// Code without comments, string and character literals (a doc comment, a
+/// URL in a message or `'"'` mentioning `crate::x` is not an import).
 fn code_of(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let line = match line.find("//") {
-            Some(i) => &line[..i],
-            None => line,
-        };
-        let mut in_str = false;
-        let mut prev = ' ';
-        for c in line.chars() {
-            if c == '"' && prev != '\\' {
-                in_str = !in_str;
-            } else if !in_str {
-                out.push(c);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c == '/' && next == Some('/') {
+            // A line comment: to the end of the line.
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
             }
-            prev = c;
+        } else if c == '/' && next == Some('*') {
+            i += 2;
+            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                i += 1;
+            }
+            i += 2;
+        } else if c == '"' {
+            // A string: to the closing quote, escapes skipped.
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push_str("\"\"");
+        } else if c == 'r'
+            && (next == Some('"') || next == Some('#'))
+            && !chars
+                .get(i.wrapping_sub(1))
+                .is_some_and(|p| p.is_alphanumeric() || *p == '_')
+        {
+            // A raw string r"…" or r#"…"#.
+            let mut hashes = 0;
+            let mut k = i + 1;
+            while chars.get(k) == Some(&'#') {
+                hashes += 1;
+                k += 1;
+            }
+            if chars.get(k) != Some(&'"') {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            k += 1;
+            'raw: while k < chars.len() {
+                if chars[k] == '"' && (1..=hashes).all(|h| chars.get(k + h) == Some(&'#')) {
+                    k += 1 + hashes;
+                    break 'raw;
+                }
+                k += 1;
+            }
+            i = k;
+            out.push_str("\"\"");
+        } else if c == '\''
+            && (chars.get(i + 2) == Some(&'\'')
+                || (next == Some('\\') && chars.get(i + 3) == Some(&'\'')))
+        {
+            // A character literal ('"', '\n'); lifetimes are left alone.
+            i += if next == Some('\\') { 4 } else { 3 };
+        } else {
+            out.push(c);
+            i += 1;
         }
-        out.push('\n');
     }
     out
 }
@@ -264,6 +310,23 @@ fn no_cycles_between_sibling_modules() {
         }
     }
     assert!(cycles.is_empty(), "import cycles:\n{}", cycles.join("\n"));
+}
+
+/// Paths in strings, comments and character literals are not imports; a
+/// path after them on the same line is.
+#[test]
+fn the_reader_skips_literals_and_comments_only() {
+    let code = code_of(
+        "let q = '\"'; use crate::a::b; // crate::c\nx(\"https://x\", crate::d::e); /* crate::f */ r#\"crate::g\"#",
+    );
+    assert!(
+        code.contains("crate::a::b") && code.contains("crate::d::e"),
+        "{code}"
+    );
+    assert!(
+        !code.contains("crate::c") && !code.contains("crate::f") && !code.contains("crate::g"),
+        "{code}"
+    );
 }
 
 /// The reader of the layer test: the graph sees a known import, so a parser

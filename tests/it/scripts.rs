@@ -311,7 +311,9 @@ fn section<'a>(script: &'a str, from: &str, to: &str) -> &'a str {
 /// Focused snapshots of what the spec puts into a script: its header and
 /// environment, the step functions, and what `--help` and `--list` print.
 /// The runner between them is the template's own code, tested by running it
-/// (the tests above), so a change to the runner rewrites no snapshot here.
+/// (the tests above and `operator_flow`), except the parts the spec fills
+/// in: conditions and choices (`rb_should_run`), snapshotted below from the
+/// operator fixture, which has them.
 #[test]
 fn what_the_spec_puts_into_a_script_is_snapshotted() {
     let b = built();
@@ -330,4 +332,26 @@ fn what_the_spec_puts_into_a_script_is_snapshotted() {
     let list = b.run("failover", &["--list"]);
     assert!(list.status.success());
     insta::assert_snapshot!("mini_failover_list", String::from_utf8_lossy(&list.stdout));
+}
+
+/// The spec-filled part of the runner: each step's `when` (outcome, variable
+/// and shell-test conditions) and choice, from a fixture that has them.
+#[test]
+fn conditions_and_choices_in_the_runner_are_snapshotted() {
+    let b = Built::new(&fixtures().join("operator/spec"));
+    let mut arms = String::new();
+    for id in ["recover-node", "drain-and-restart", "interrupt", "diagnose"] {
+        let path = b.script(id);
+        let Ok(script) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        arms.push_str(&format!("==== {id}\n"));
+        arms.push_str(section(&script, "rb_should_run() {", "\n}\n"));
+        arms.push('\n');
+    }
+    assert!(
+        arms.contains("RB_OUTCOME["),
+        "the fixture has outcome conditions"
+    );
+    insta::assert_snapshot!("operator_should_run", arms);
 }
