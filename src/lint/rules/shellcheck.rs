@@ -174,42 +174,38 @@ enum Locate<'a> {
     Common(&'a crate::spec::Doc<crate::spec::model::Common>),
 }
 
-/// Every distinct body of the spec's shell, as ShellCheck files (one per
-/// core, balanced by lines) with the regions that map their lines back.
-fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a>>>) {
+/// The units of the spec's shell, each distinct body once, and the names
+/// the preamble declares.
+#[derive(Default)]
+struct Collected<'a> {
+    units: Vec<Unit<'a>>,
+    seen: std::collections::HashSet<String>,
+    preamble_names: std::collections::BTreeSet<String>,
+}
+
+impl<'a> Collected<'a> {
+    /// Add `unit` unless its text is blank or `key` (what makes two units
+    /// the same for ShellCheck) was added before.
+    fn add(&mut self, key: String, mut unit: Unit<'a>) {
+        if !unit.text.get_ref().trim().is_empty() && self.seen.insert(key) {
+            unit.lines = unit.text.get_ref().trim_end().lines().count().max(1);
+            self.units.push(unit);
+        }
+    }
+}
+
+/// Every shell field of every step, wrapped as the script wraps it, and
+/// every function of every environment and of common.toml.
+fn collect_units<'a>(ctx: &'a LintContext) -> Collected<'a> {
     let spec = ctx.spec;
-    let mut units: Vec<Unit> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut preamble_names = std::collections::BTreeSet::new();
+    let mut c = Collected::default();
     let mut counter = 0usize;
     let mut group = 0usize;
-    let mut add = |units: &mut Vec<Unit<'a>>,
-                   group: usize,
-                   key: String,
-                   open: String,
-                   close: String,
-                   text: &'a S,
-                   locate_in: Locate<'a>,
-                   runbook: Option<(String, String)>| {
-        if !text.get_ref().trim().is_empty() && seen.insert(key) {
-            let lines = text.get_ref().trim_end().lines().count().max(1);
-            units.push(Unit {
-                open,
-                close,
-                text,
-                locate_in,
-                runbook,
-                lines,
-                group,
-            });
-        }
-    };
     for (_, proc) in spec.procedures() {
         group += 1;
         let p = &proc.doc;
-        for param in &p.params {
-            preamble_names.insert(param.name.get_ref().clone());
-        }
+        c.preamble_names
+            .extend(p.params.iter().map(|param| param.name.get_ref().clone()));
         for step in &p.steps {
             let runbook = Some((p.id.get_ref().clone(), step.id.get_ref().clone()));
             for field in shell_fields(step) {
@@ -242,15 +238,17 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
                         ("when".into(), format!("rb_when_{counter}() {{"), "}".into())
                     }
                 };
-                add(
-                    &mut units,
-                    group,
+                c.add(
                     format!("{key}\0{}", field.text.get_ref()),
-                    open,
-                    close,
-                    field.text,
-                    Locate::Procedure(proc),
-                    runbook.clone(),
+                    Unit {
+                        open,
+                        close,
+                        text: field.text,
+                        locate_in: Locate::Procedure(proc),
+                        runbook: runbook.clone(),
+                        lines: 0,
+                        group,
+                    },
                 );
             }
         }
@@ -258,9 +256,12 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
     // Functions of every environment and of common.toml, each distinct body once.
     let mut function_sources: Vec<(&crate::spec::model::Function, &S, Locate)> = Vec::new();
     for env in &spec.environments {
-        preamble_names.extend(env.doc.vars.keys().map(|k| k.get_ref().clone()));
-        preamble_names.extend(env.doc.secrets.keys().map(|k| k.get_ref().clone()));
-        preamble_names.extend(env.doc.groups.values().map(|g| g.var.get_ref().clone()));
+        c.preamble_names
+            .extend(env.doc.vars.keys().map(|k| k.get_ref().clone()));
+        c.preamble_names
+            .extend(env.doc.secrets.keys().map(|k| k.get_ref().clone()));
+        c.preamble_names
+            .extend(env.doc.groups.values().map(|g| g.var.get_ref().clone()));
         function_sources.extend(
             env.doc
                 .functions
@@ -269,7 +270,8 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
         );
     }
     if let Some(common) = &spec.common {
-        preamble_names.extend(common.doc.vars.keys().map(|k| k.get_ref().clone()));
+        c.preamble_names
+            .extend(common.doc.vars.keys().map(|k| k.get_ref().clone()));
         function_sources.extend(
             common
                 .doc
@@ -280,17 +282,30 @@ fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a
     }
     for (f, name, locate) in function_sources {
         group += 1;
-        add(
-            &mut units,
-            group,
+        c.add(
             format!("fn\0{}\0{}", name.get_ref(), f.body.get_ref()),
-            format!("{}() {{", name.get_ref()),
-            "}".into(),
-            &f.body,
-            locate,
-            None,
+            Unit {
+                open: format!("{}() {{", name.get_ref()),
+                close: "}".into(),
+                text: &f.body,
+                locate_in: locate,
+                runbook: None,
+                lines: 0,
+                group,
+            },
         );
     }
+    c
+}
+
+/// Every distinct body of the spec's shell, as ShellCheck files (one per
+/// core, balanced by lines) with the regions that map their lines back.
+fn spec_shell_files<'a>(ctx: &'a LintContext) -> (Vec<String>, Vec<Vec<Region<'a>>>) {
+    let Collected {
+        units,
+        preamble_names,
+        ..
+    } = collect_units(ctx);
     // Largest group first into the shortest file: even work for each process.
     let mut groups: std::collections::BTreeMap<usize, (usize, Vec<usize>)> = Default::default();
     for (i, u) in units.iter().enumerate() {
