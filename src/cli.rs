@@ -64,32 +64,7 @@ pub enum Command {
     /// Print the man page (roff): `rbgen man > rbgen.1`
     Man,
     /// Check the spec: undefined variables, stale versions, ungated promotions and more
-    Lint {
-        /// Spec directory (default: `spec/`, searched upward)
-        #[arg(long)]
-        spec: Option<PathBuf>,
-        /// Output format
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
-        /// `--deny warnings`: exit 1 on warnings too
-        #[arg(long, value_name = "warnings")]
-        deny: Option<Deny>,
-        /// Today's date for the staleness rules (default: the clock), e.g. 2026-11-26
-        #[arg(long)]
-        today: Option<String>,
-        /// Skip RB014 (ShellCheck)
-        #[arg(long)]
-        no_shellcheck: bool,
-        /// Generated directory whose manifest.json RB006 compares against (default: `generated/` beside the spec)
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Template directory given to `rbgen build --templates`: also ShellCheck the complete scripts it makes (RB014)
-        #[arg(long)]
-        templates: Option<PathBuf>,
-        /// RB006 against this git revision instead of generated/manifest.json (the pull request's base; in GitHub Actions the merge base with $GITHUB_BASE_REF by default)
-        #[arg(long, value_name = "REV")]
-        base: Option<String>,
-    },
+    Lint(LintArgs),
     /// What a pull request changes in the runbooks, for the reviewer: steps, gates, confirmations, commands, per environment
     Diff {
         /// Base revision to compare with (default in GitHub Actions: the merge base with $GITHUB_BASE_REF)
@@ -245,25 +220,7 @@ fn run(cli: Cli) -> Result<u8> {
             typst,
             font_dir,
         } => print(&env, out, spec, typst, &font_dir),
-        Command::Lint {
-            spec,
-            format,
-            deny,
-            today,
-            no_shellcheck,
-            out,
-            templates,
-            base,
-        } => lint(
-            spec,
-            format,
-            deny.is_some(),
-            today,
-            !no_shellcheck,
-            out,
-            templates,
-            base,
-        ),
+        Command::Lint(args) => lint(args),
         Command::Explain { all: true, out, .. } => explain_all(out.as_deref()),
         Command::Explain { code, .. } => explain(code.as_deref()),
         Command::Drill(DrillCommand::Report {
@@ -502,6 +459,38 @@ fn render_pdf(_: &str, _: &str, _: &[PathBuf]) -> Option<Result<(Vec<u8>, usize)
     None
 }
 
+/// `rbgen lint`'s options.
+#[derive(clap::Args, Debug)]
+pub struct LintArgs {
+    /// Spec directory (default: `spec/`, searched upward)
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// `--deny warnings`: exit 1 on warnings too
+    #[arg(long, value_name = "warnings")]
+    pub deny: Option<Deny>,
+    /// Today's date for the staleness rules (default: the clock), e.g. 2026-11-26
+    #[arg(long)]
+    pub today: Option<String>,
+    /// Skip RB014 (ShellCheck)
+    #[arg(long)]
+    pub no_shellcheck: bool,
+    /// Generated directory whose manifest.json RB006 compares against (default: `generated/` beside the spec)
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Template directory given to `rbgen build --templates`: also ShellCheck the complete scripts it makes (RB014)
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+    /// RB006 against this git revision instead of generated/manifest.json (the pull request's base; in GitHub Actions the merge base with $GITHUB_BASE_REF by default)
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Count findings per code instead of listing them (like ruff's `--statistics`)
+    #[arg(long)]
+    pub statistics: bool,
+}
+
 /// Findings go to standard output, as ruff, ShellCheck and actionlint print
 /// theirs; rbgen's own errors and the summary line go to standard error.
 /// GitHub annotations and SARIF name files relative to the repository root
@@ -510,10 +499,7 @@ fn print_findings(diags: &[Diagnostic], format: Format, root: &Path) {
     use crate::lint::output;
     match format {
         Format::Human => {
-            let color = use_color_stdout();
-            for d in diags {
-                println!("{}\n", d.render_human(color));
-            }
+            print!("{}", output::human(diags, use_color_stdout()));
         }
         Format::Json => print!("{}", output::json_lines(diags, root)),
         Format::Sarif => print!("{}", output::sarif(diags, root)),
@@ -532,16 +518,19 @@ fn repo_root(spec_dir: &Path) -> PathBuf {
         .unwrap_or(abs)
 }
 
-fn lint(
-    spec: Option<PathBuf>,
-    format: Format,
-    deny_warnings: bool,
-    today: Option<String>,
-    shellcheck: bool,
-    out: Option<PathBuf>,
-    templates: Option<PathBuf>,
-    base: Option<String>,
-) -> Result<u8> {
+fn lint(args: LintArgs) -> Result<u8> {
+    let LintArgs {
+        spec,
+        format,
+        deny,
+        today,
+        no_shellcheck,
+        out,
+        templates,
+        base,
+        statistics,
+    } = args;
+    let (deny_warnings, shellcheck) = (deny.is_some(), !no_shellcheck);
     let dir = spec_dir(spec)?;
     let spec = match Spec::load(&dir) {
         Ok(spec) => spec,
@@ -601,17 +590,27 @@ fn lint(
             .map_err(|e| format!("{e:#}"))
     });
     let findings = crate::lint::run(&ctx);
-    print_findings(&findings, format, &repo_root(&dir));
-    let errors = findings
-        .iter()
-        .filter(|d| d.severity == crate::diagnostic::Severity::Error)
-        .count();
-    let warnings = findings.len() - errors;
+    if statistics {
+        let stats = crate::lint::output::statistics(&findings);
+        match format {
+            Format::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
+            _ => print!("{}", crate::lint::output::statistics_text(&stats)),
+        }
+    } else {
+        print_findings(&findings, format, &repo_root(&dir));
+    }
+    let count = |level| findings.iter().filter(|d| d.severity == level).count();
+    use crate::diagnostic::Severity;
+    let (errors, warnings, notes) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note),
+    );
     if format == Format::Human {
         if findings.is_empty() {
             eprintln!("rbgen lint: no findings");
         } else {
-            eprintln!("rbgen lint: {errors} error(s), {warnings} warning(s)");
+            eprintln!("rbgen lint: {errors} error(s), {warnings} warning(s), {notes} note(s)");
         }
     }
     Ok(if errors > 0 || (deny_warnings && warnings > 0) {

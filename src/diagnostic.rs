@@ -13,6 +13,22 @@ use std::fmt;
 pub enum Severity {
     Error,
     Warning,
+    /// Shown, never fails a run, not even under `--deny warnings`:
+    /// ShellCheck's `info` and `style` findings by default.
+    Note,
+}
+
+impl Severity {
+    /// `error`, `warning`, `note`, or `off` (`None`), as `rbgen.toml` spells them.
+    pub fn parse_level(level: &str) -> Result<Option<Severity>, ()> {
+        match level {
+            "error" => Ok(Some(Severity::Error)),
+            "warning" => Ok(Some(Severity::Warning)),
+            "note" => Ok(Some(Severity::Note)),
+            "off" => Ok(None),
+            _ => Err(()),
+        }
+    }
 }
 
 impl fmt::Display for Severity {
@@ -20,6 +36,7 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         })
     }
 }
@@ -123,6 +140,7 @@ impl Diagnostic {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
+            Severity::Note => Level::NOTE,
         };
         let renderer = if color {
             Renderer::styled()

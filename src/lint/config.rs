@@ -31,12 +31,9 @@ impl Config {
             .severity
             .iter()
             .map(|(code, level)| {
-                let level = match level.get_ref().as_str() {
-                    "error" => Some(Severity::Error),
-                    "warning" => Some(Severity::Warning),
-                    _ => None,
-                };
-                (code.get_ref().clone(), level)
+                // The loader rejected any other word.
+                let level = Severity::parse_level(level.get_ref()).unwrap_or(None);
+                (code.get_ref().to_ascii_uppercase(), level)
             })
             .collect();
         let waivers = doc
@@ -60,6 +57,27 @@ impl Config {
             Some(level) => *level,
             None => Some(default),
         }
+    }
+
+    /// The level `rbgen.toml` sets for `code` (a rule, or an external
+    /// tool's check such as `SC2086`), if it sets one: `Some(None)` is off.
+    pub fn configured(&self, code: &str) -> Option<Option<Severity>> {
+        self.severity.get(&code.to_ascii_uppercase()).copied()
+    }
+
+    /// The level of one finding: its external check's configured level
+    /// (`SC2086 = "off"`) first, then a level the rule fixed for it, then
+    /// the rule's configured level. `None`: the finding is dropped.
+    pub fn finding_level(
+        &self,
+        rule_level: Severity,
+        fixed: Option<Severity>,
+        subcode: Option<&str>,
+    ) -> Option<Severity> {
+        if let Some(level) = subcode.and_then(|sc| self.configured(sc)) {
+            return level;
+        }
+        Some(fixed.unwrap_or(rule_level))
     }
 
     /// Drop waived findings; say what became of each waiver (RB015 reports

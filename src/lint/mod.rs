@@ -212,9 +212,15 @@ fn run_rule(ctx: &LintContext, rule: &dyn Rule, out: &mut Vec<Diagnostic>) {
     rule.check(ctx, &mut found);
     for mut d in found {
         // A rule may fix the level of one finding of its own (RB014 when
-        // ShellCheck is missing); otherwise the configured level holds.
-        d.severity = d.fixed_severity.unwrap_or(level);
-        out.push(d);
+        // ShellCheck is missing, or carrying ShellCheck's own level);
+        // `rbgen.toml` may set the level of an external check (`SC2086`).
+        if let Some(severity) =
+            ctx.config
+                .finding_level(level, d.fixed_severity, d.subcode.as_deref())
+        {
+            d.severity = severity;
+            out.push(d);
+        }
     }
 }
 
@@ -269,6 +275,7 @@ pub fn rule_pages() -> Vec<(String, String)> {
             match r.default_severity() {
                 Severity::Error => "Error",
                 Severity::Warning => "Warning",
+                Severity::Note => "Note",
             },
             if r.waivable() {
                 ""

@@ -56,6 +56,121 @@ pub fn summary(doc: &str) -> String {
     }
 }
 
+/// Human output: the most severe findings first; repeats of one finding in
+/// one file (the same code, check and message: ShellCheck's SC2086 on every
+/// unquoted variable) collapse into one block that lists where else it is,
+/// so that a first screen shows what matters.
+pub fn human(diags: &[Diagnostic], color: bool) -> String {
+    // Groups in order of first appearance, then stably by severity.
+    let mut groups: Vec<Vec<&Diagnostic>> = Vec::new();
+    for d in diags {
+        let key = repeat_key(d);
+        match groups.iter_mut().find(|g| repeat_key(g[0]) == key) {
+            Some(g) => g.push(d),
+            None => groups.push(vec![d]),
+        }
+    }
+    groups.sort_by_key(|g| g[0].severity);
+    let mut out = String::new();
+    for group in groups {
+        let first = group[0];
+        let mut shown = first.clone();
+        if group.len() > 1 {
+            const LISTED: usize = 12;
+            let places: Vec<String> = group[1..]
+                .iter()
+                .take(LISTED)
+                .filter_map(|d| d.position().map(|(_, line, col)| format!("{line}:{col}")))
+                .collect();
+            let more = group.len() - 1 - places.len().min(LISTED);
+            let mut also = format!(
+                "{} more in this file at {}",
+                group.len() - 1,
+                places.join(", ")
+            );
+            if more > 0 {
+                also.push_str(&format!(" and {more} more"));
+            }
+            shown.help = Some(match &first.help {
+                Some(h) => format!("{h}\n{also}"),
+                None => also,
+            });
+        }
+        out.push_str(&shown.render_human(color));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// What makes two findings repeats of one another.
+fn repeat_key(d: &Diagnostic) -> (Severity, &'static str, Option<&str>, String, &str) {
+    let file = d.position().map(|(f, _, _)| f).unwrap_or_default();
+    (d.severity, d.code, d.subcode.as_deref(), file, d.message.as_str())
+}
+
+/// `--statistics`: how many findings of each code (and external check),
+/// most severe first, then most frequent, like ruff's.
+pub fn statistics(diags: &[Diagnostic]) -> Vec<Statistic> {
+    let mut stats: Vec<Statistic> = Vec::new();
+    for d in diags {
+        let code = match &d.subcode {
+            Some(sc) => format!("{} {sc}", d.code),
+            None => d.code.to_string(),
+        };
+        match stats
+            .iter_mut()
+            .find(|s| s.code == code && s.severity == d.severity)
+        {
+            Some(s) => s.count += 1,
+            None => stats.push(Statistic {
+                code,
+                severity: d.severity,
+                count: 1,
+                name: match &d.subcode {
+                    // ShellCheck's message says what the check is.
+                    Some(_) => d.message.split_once(": ").map_or(d.message.clone(), |(_, m)| m.to_string()),
+                    None => super::registry::rule(d.code)
+                        .map_or_else(String::new, |r| r.name().to_string()),
+                },
+            }),
+        }
+    }
+    stats.sort_by(|a, b| {
+        (a.severity, std::cmp::Reverse(a.count), &a.code).cmp(&(
+            b.severity,
+            std::cmp::Reverse(b.count),
+            &b.code,
+        ))
+    });
+    stats
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct Statistic {
+    pub code: String,
+    pub severity: Severity,
+    pub count: usize,
+    /// The rule's name, or the external check's message.
+    pub name: String,
+}
+
+/// `--statistics` as text: one line per code.
+pub fn statistics_text(stats: &[Statistic]) -> String {
+    let width = stats.iter().map(|s| s.code.len()).max().unwrap_or(0);
+    stats
+        .iter()
+        .map(|s| {
+            format!(
+                "{:>5}  {:<width$}  {:<7}  {}\n",
+                s.count,
+                s.code,
+                s.severity.to_string(),
+                s.name
+            )
+        })
+        .collect()
+}
+
 /// JSON findings; files relative to the repository root, like GitHub and
 /// SARIF output, wherever rbgen runs.
 pub fn json_lines(diags: &[Diagnostic], root: &Path) -> String {
@@ -146,10 +261,21 @@ pub fn sarif(diags: &[Diagnostic], root: &Path) -> String {
     s
 }
 
+/// SARIF's `level`: error, warning, note.
 fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+/// GitHub's workflow command: error, warning, notice.
+fn github_command(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
     }
 }
 
@@ -176,7 +302,7 @@ pub fn github(diags: &[Diagnostic], root: &Path) -> String {
         };
         out.push_str(&format!(
             "::{} {}::{}\n",
-            level(d.severity),
+            github_command(d.severity),
             props.join(","),
             esc_data(&message)
         ));

@@ -59,10 +59,29 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 pub static PROCESSES_STARTED: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
 
-/// ShellCheck every script; returns the comments of each, in input order.
-pub fn check(
+/// A ShellCheck to run: the binary, an identity for cache keys, and the
+/// `.shellcheckrc` text that applies (written beside the checked files).
+pub struct ShellCheck<'a> {
+    pub binary: &'a Path,
+    pub identity: &'a str,
+    pub rc: Option<&'a str>,
+}
+
+impl ShellCheck<'_> {
+    /// ShellCheck every script; returns the comments of each, in input order.
+    pub fn check(
+        &self,
+        scripts: &[String],
+        cache: Option<&Path>,
+    ) -> anyhow::Result<Vec<Vec<Comment>>> {
+        check(self.binary, self.identity, self.rc, scripts, cache)
+    }
+}
+
+fn check(
     binary: &Path,
     identity: &str,
+    rc: Option<&str>,
     scripts: &[String],
     cache: Option<&Path>,
 ) -> anyhow::Result<Vec<Vec<Comment>>> {
@@ -88,6 +107,9 @@ pub fn check(
         .collect();
     if !todo.is_empty() {
         let dir = tempfile::tempdir()?;
+        if let Some(rc) = rc {
+            std::fs::write(dir.path().join(".shellcheckrc"), rc)?;
+        }
         let mut files = Vec::new();
         for i in &todo {
             let f = dir.path().join(format!("{i}.sh"));

@@ -48,6 +48,78 @@ impl Statement {
     }
 }
 
+impl Statement {
+    /// The table a `CREATE TEMP TABLE` makes (upper-cased), if this is one.
+    pub fn creates_temp_table(&self) -> Option<&str> {
+        let w: Vec<&str> = self.words.iter().map(|(w, _)| w.as_str()).collect();
+        if w.first() != Some(&"CREATE") {
+            return None;
+        }
+        let mut i = 1;
+        if matches!(w.get(i), Some(&"GLOBAL" | &"LOCAL")) {
+            i += 1;
+        }
+        if !matches!(w.get(i), Some(&"TEMP" | &"TEMPORARY")) {
+            return None;
+        }
+        i += 1;
+        if w.get(i) != Some(&"TABLE") {
+            return None;
+        }
+        i += 1;
+        if w.get(i..i + 3) == Some(&["IF", "NOT", "EXISTS"]) {
+            i += 3;
+        }
+        w.get(i).copied()
+    }
+
+    /// The tables a `DROP TABLE`, `TRUNCATE`, `DELETE`, `INSERT` or
+    /// `UPDATE` acts on (upper-cased); empty for anything else.
+    pub fn tables_acted_on(&self) -> Vec<&str> {
+        let w: Vec<&str> = self.words.iter().map(|(w, _)| w.as_str()).collect();
+        let names = |from: usize, stop: &[&str]| -> Vec<&str> {
+            w.iter()
+                .skip(from)
+                .take_while(|x| !stop.contains(x))
+                .copied()
+                .collect()
+        };
+        match w.first().copied() {
+            Some("DROP") if w.get(1) == Some(&"TABLE") => {
+                let from = if w.get(2..4) == Some(&["IF", "EXISTS"]) { 4 } else { 2 };
+                names(from, &["CASCADE", "RESTRICT"])
+            }
+            Some("TRUNCATE") => {
+                let from = 1 + w[1..].iter().take_while(|x| matches!(**x, "TABLE" | "ONLY")).count();
+                names(from, &["RESTART", "CONTINUE", "CASCADE", "RESTRICT"])
+            }
+            Some("DELETE") if w.get(1) == Some(&"FROM") => w.get(2).copied().into_iter().collect(),
+            Some("INSERT") if w.get(1) == Some(&"INTO") => w.get(2).copied().into_iter().collect(),
+            Some("UPDATE") => w.get(1).copied().into_iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Statements that touch only temporary tables the same SQL created before
+/// them (`CREATE TEMP TABLE canary …; INSERT …; DROP TABLE canary`): they
+/// last as long as the session, so they neither change nor destroy the
+/// server's state. Returned as a mask over `statements`.
+pub fn session_local(statements: &[Statement]) -> Vec<bool> {
+    let mut temps: Vec<&str> = Vec::new();
+    statements
+        .iter()
+        .map(|s| {
+            if let Some(t) = s.creates_temp_table() {
+                temps.push(t);
+                return true;
+            }
+            let tables = s.tables_acted_on();
+            !tables.is_empty() && tables.iter().all(|t| temps.contains(t))
+        })
+        .collect()
+}
+
 /// Functions whose call changes the server's state (and the one that promotes).
 pub const STATE_CHANGING_FUNCTIONS: &[&str] = &[
     "pg_promote",
@@ -287,5 +359,41 @@ mod tests {
         let s = statements("DO $$ BEGIN DROP TABLE t; END $$; SELECT * FROM $KEY_TABLE;");
         let kinds: Vec<_> = s.iter().map(|s| s.keyword.as_str()).collect();
         assert_eq!(kinds, ["DO", "SELECT"]);
+    }
+}
+
+#[cfg(test)]
+mod session_local_tests {
+    use super::*;
+
+    fn mask(sql: &str) -> Vec<bool> {
+        session_local(&statements(sql))
+    }
+
+    #[test]
+    fn statements_on_a_temp_table_of_the_same_session_are_local() {
+        assert_eq!(
+            mask("CREATE TEMP TABLE canary (t timestamptz); INSERT INTO canary VALUES (now()); SELECT * FROM canary; DROP TABLE canary;"),
+            [true, true, false, true]
+        );
+        assert_eq!(
+            mask("create temporary table if not exists c(x int); truncate table c; drop table if exists c cascade"),
+            [true, true, true]
+        );
+    }
+
+    #[test]
+    fn a_real_table_or_one_created_later_is_not() {
+        // Dropped before it was created as TEMP: the DROP hits a real table.
+        assert_eq!(
+            mask("DROP TABLE canary; CREATE TEMP TABLE canary (x int);"),
+            [false, true]
+        );
+        // One of the two tables is real.
+        assert_eq!(
+            mask("CREATE TEMP TABLE a (x int); DROP TABLE a, orders;"),
+            [true, false]
+        );
+        assert_eq!(mask("CREATE TABLE canary (x int); DROP TABLE canary;"), [false, false]);
     }
 }

@@ -211,13 +211,143 @@ fn read_doc<T: DeserializeOwned>(
         text
     };
     let file = SourceFile::new(shown, text);
-    match toml::from_str::<T>(&file.text) {
-        Ok(doc) => Some(Doc { file, doc }),
-        Err(err) => {
-            errors.push(toml_error(&file, &err));
-            None
+    let kind = FileKind::of(path);
+    parse_reporting_all::<T>(&file, kind, errors).map(|doc| Doc { file, doc })
+}
+
+/// What a file is, for the keys its tables accept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Runbook,
+    Other,
+}
+
+impl FileKind {
+    fn of(path: &Path) -> FileKind {
+        match path.parent().and_then(Path::file_name) {
+            Some(dir) if dir == "runbooks" => FileKind::Runbook,
+            _ => FileKind::Other,
         }
     }
+
+    /// Keys a file of this kind does not accept though its table's type
+    /// does (a runbook shares its type with drills).
+    fn foreign_keys(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Runbook => DRILL_ONLY_KEYS,
+            FileKind::Other => &[],
+        }
+    }
+}
+
+/// The keys of a procedure that only drills take (`validate` rejects them
+/// in runbooks).
+pub const DRILL_ONLY_KEYS: &[&str] = &[
+    "scenario",
+    "goal",
+    "last_performed",
+    "due",
+    "cadence_days",
+    "preparation",
+    "is_preparation",
+    "exercises",
+    "targets",
+];
+
+/// How many errors one file may report before the rest are left for the
+/// next run (past a handful, the file is probably not a spec file at all).
+const MAX_ERRORS_PER_FILE: usize = 20;
+
+/// Parse `file` as `T`, reporting every error rather than the first: every
+/// syntax error (the parser recovers), then every key that does not fit,
+/// each found by deserializing again without the key the previous error
+/// was about. `None` when anything was reported.
+fn parse_reporting_all<T: DeserializeOwned>(
+    file: &Source,
+    kind: FileKind,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let (mut root, syntax) = toml::de::DeTable::parse_recoverable(&file.text);
+    if !syntax.is_empty() {
+        // Past a syntax error the table is a guess: report only those.
+        errors.extend(syntax.iter().map(|e| toml_error_in(file, e, kind)));
+        return None;
+    }
+    let mut removed: Vec<String> = Vec::new();
+    let mut suggested: Vec<String> = Vec::new();
+    let mut reported = 0;
+    while reported < MAX_ERRORS_PER_FILE {
+        let err = match T::deserialize(toml::de::Deserializer::from(root.clone())) {
+            Ok(doc) => return (reported == 0).then_some(doc),
+            Err(err) => err,
+        };
+        // A key removed after an error of its own is then "missing": that
+        // is the same error again; so is a key missing because it was
+        // misspelt (`kidn` for `kind`), once the misspelling is reported.
+        let message = err.message();
+        let missing = |k: &String| message.starts_with(&format!("missing field `{k}`"));
+        if removed.iter().any(missing) {
+            return None;
+        }
+        if !suggested.iter().any(missing) {
+            let diag = toml_error_in(file, &err, kind);
+            if let Some(name) = diag.help.as_deref().and_then(suggestion) {
+                suggested.push(name.to_string());
+            }
+            errors.push(diag);
+            reported += 1;
+        }
+        let Some(span) = err.span() else {
+            return None;
+        };
+        match remove_key_at(root.get_mut(), &span) {
+            Some(key) => removed.push(key),
+            None => return None,
+        }
+    }
+    None
+}
+
+/// The key a "did you mean `kind`?" hint names.
+fn suggestion(help: &str) -> Option<&str> {
+    help.strip_prefix("did you mean `")?.strip_suffix("`?")
+}
+
+/// Remove the innermost key whose name or value holds `span`; its name.
+/// (Tables and arrays of tables are searched whatever their own span says:
+/// an array of tables spans only its first header.)
+fn remove_key_at(
+    table: &mut toml::de::DeTable<'_>,
+    span: &std::ops::Range<usize>,
+) -> Option<String> {
+    let holds =
+        |r: std::ops::Range<usize>| r.start <= span.start && span.end <= r.end.max(r.start + 1);
+    let mut hit = None;
+    for (key, value) in table.iter_mut() {
+        if holds(key.span()) {
+            hit = Some(key.clone());
+            break;
+        }
+        let value_holds = holds(value.span());
+        let inner = match value.get_mut() {
+            toml::de::DeValue::Table(t) => remove_key_at(t, span),
+            toml::de::DeValue::Array(items) => items.iter_mut().find_map(|item| match item.get_mut() {
+                toml::de::DeValue::Table(t) => remove_key_at(t, span),
+                _ => None,
+            }),
+            _ => None,
+        };
+        if inner.is_some() {
+            return inner;
+        }
+        if value_holds {
+            hit = Some(key.clone());
+            break;
+        }
+    }
+    let key = hit?;
+    table.remove(&key);
+    Some(key.get_ref().to_string())
 }
 
 /// Paths are shown relative to the current directory when they are below it.
@@ -230,13 +360,26 @@ fn display_path(path: &Path) -> PathBuf {
 
 /// Classify a TOML/serde error and add a hint; unknown keys get "did you mean".
 pub fn toml_error(file: &Source, err: &toml::de::Error) -> Diagnostic {
-    let message = err.message().trim().to_string();
+    toml_error_in(file, err, FileKind::Other)
+}
+
+fn toml_error_in(file: &Source, err: &toml::de::Error, kind: FileKind) -> Diagnostic {
+    let mut message = err.message().trim().to_string();
     let span = err.span().unwrap_or(0..0);
     let (code, help) = if let Some(rest) = message.strip_prefix("unknown field ") {
-        (
-            "spec-unknown-key",
-            Some(did_you_mean(rest, "remove the key, or fix its spelling")),
-        )
+        let (wrong, accepted) = unknown_key(rest, kind);
+        let help = closest(&wrong, accepted.iter().map(String::as_str))
+            .map(|name| format!("did you mean `{name}`?"))
+            .unwrap_or_else(|| "remove the key, or fix its spelling".to_string());
+        message = format!(
+            "unknown key `{wrong}`; this table takes {}",
+            accepted
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        ("spec-unknown-key", Some(help))
     } else if let Some(rest) = message.strip_prefix("unknown variant ") {
         (
             "spec-type",
@@ -268,6 +411,18 @@ pub fn toml_error(file: &Source, err: &toml::de::Error) -> Diagnostic {
     diag
 }
 
+/// From "`titel`, expected one of `id`, `title`": the wrong key and the
+/// keys this file kind accepts there.
+fn unknown_key(rest: &str, kind: FileKind) -> (String, Vec<String>) {
+    let mut names = rest.split('`').skip(1).step_by(2);
+    let wrong = names.next().unwrap_or_default().to_string();
+    let accepted = names
+        .filter(|k| !kind.foreign_keys().contains(k))
+        .map(str::to_string)
+        .collect();
+    (wrong, accepted)
+}
+
 /// From "`titel`, expected one of `id`, `title`" suggest the closest name.
 fn did_you_mean(rest: &str, fallback: &str) -> String {
     let mut names = rest.split('`').skip(1).step_by(2);
@@ -282,9 +437,12 @@ fn did_you_mean(rest: &str, fallback: &str) -> String {
 
 /// The candidate closest to `wrong` by edit distance, if it is close enough.
 pub fn closest<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // Optimal string alignment: a swapped pair of letters (`kidn`) is one
+    // edit, so `kind` wins over `id`.
     candidates
-        .map(|c| (strsim::levenshtein(wrong, c), c))
+        .map(|c| (strsim::osa_distance(wrong, c), c))
         .filter(|(d, c)| *d <= (c.len().max(wrong.len()) / 3).max(2))
         .min()
         .map(|(_, c)| c)
 }
+

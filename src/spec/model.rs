@@ -154,7 +154,43 @@ pub struct Checklist {
     pub id: S,
     pub title: S,
     pub description: Option<S>,
+    /// What the checklist is for: `failover` (the checks before an
+    /// unplanned promotion), `switchover` (before a planned one), or
+    /// `general`. Without it, the id and title say (see
+    /// [`Checklist::purpose`]). With no `[promotion] required_checks`, only
+    /// a `failover` checklist gates a failover-class promotion (RB003).
+    pub purpose: Option<Spanned<ChecklistPurpose>>,
     pub items: Vec<ChecklistItem>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChecklistPurpose {
+    Failover,
+    Switchover,
+    General,
+}
+
+impl Checklist {
+    /// `purpose`, or what the id and title say: a checklist named for a
+    /// switchover is for a switchover; one named for a promotion or a
+    /// failover is for a failover; anything else is general.
+    pub fn purpose(&self) -> ChecklistPurpose {
+        if let Some(p) = &self.purpose {
+            return *p.get_ref();
+        }
+        let name = format!("{} {}", self.id.get_ref(), self.title.get_ref()).to_lowercase();
+        if name.contains("switchover") {
+            ChecklistPurpose::Switchover
+        } else if ["promot", "failover", "fail-over", "fail over"]
+            .iter()
+            .any(|w| name.contains(w))
+        {
+            ChecklistPurpose::Failover
+        } else {
+            ChecklistPurpose::General
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -300,6 +336,10 @@ impl Step {
     /// Whether the script asks before running the step: `confirm` when
     /// given, else what the kind requires.
     pub fn asks_confirmation(&self) -> bool {
+        if *self.kind.get_ref() == StepKind::Promotion {
+            // The loader rejects `confirm = false` here; a promotion asks.
+            return true;
+        }
         match &self.confirm {
             Some(c) => *c.get_ref(),
             None => self.kind.get_ref().needs_confirmation(),

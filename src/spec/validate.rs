@@ -216,16 +216,16 @@ impl<'a> Checker<'a> {
             }
         }
         for (code, level) in &doc.doc.lint.severity {
-            if !matches!(level.get_ref().as_str(), "error" | "warning" | "off") {
+            if crate::diagnostic::Severity::parse_level(level.get_ref()).is_err() {
                 self.err(
                     "spec-type",
                     format!(
-                        "severity `{}` for {} is not one of error, warning, off",
+                        "severity `{}` for {} is not one of error, warning, note, off",
                         level.get_ref(),
                         code.get_ref()
                     ),
                     doc.loc(level),
-                    "use \"error\", \"warning\" or \"off\"",
+                    "use \"error\", \"warning\", \"note\" (shown, never fails a run) or \"off\"",
                 );
             }
         }
@@ -567,6 +567,18 @@ impl<'a> Checker<'a> {
             }
             if let Some(run) = &step.run {
                 self.no_control(doc, run, "`run`");
+            }
+            // A promotion that does not ask is what split-brains a cluster at
+            // 03:00: the script would promote on Enter. No setting allows it.
+            if let Some(confirm) = &step.confirm {
+                if kind == StepKind::Promotion && !*confirm.get_ref() {
+                    self.err(
+                        "spec-invalid",
+                        format!("promotion step `{id}` has `confirm = false`: a promotion always asks before it runs"),
+                        doc.loc(confirm),
+                        "remove `confirm = false`; unattended drills pass `--yes` to the script instead",
+                    );
+                }
             }
             if let Some(cleanup) = &step.cleanup {
                 if kind != StepKind::Fault {

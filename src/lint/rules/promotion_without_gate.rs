@@ -4,7 +4,7 @@ use crate::lint::{Check, LintContext};
 use crate::semantics::Found;
 use crate::shell::effects::Effect;
 use crate::source::Location;
-use crate::spec::model::{Procedure, StepKind};
+use crate::spec::model::{ChecklistPurpose, Procedure, StepKind};
 use crate::spec::{Doc, Spec};
 use std::collections::BTreeSet;
 
@@ -35,7 +35,12 @@ declare_rule! {
     ///      and so cannot leave two primaries: every item of `[promotion]
     ///      switchover_checks`;
     ///    - when that list is empty (or there is no `[promotion]` table at
-    ///      all): at least one checklist. A promotion is never ungated by
+    ///      all): for a failover-class promotion, a checklist that says it is
+    ///      for one — `purpose = "failover"`, or with no `purpose` an id or
+    ///      title naming a promotion or failover (`pre-promotion`, "DR
+    ///      failover checks") — so that a switchover checklist or a general
+    ///      one never passes for the checks before a disaster failover; for
+    ///      a switchover, any checklist. A promotion is never ungated by
     ///      default. rbgen also warns once, at `rbgen.toml`, that
     ///      `required_checks` is empty and names what `rbgen init` puts
     ///      there.
@@ -139,14 +144,22 @@ fn check_procedure(
     let mut any_failover = false;
     let mut held: BTreeSet<(String, String)> = BTreeSet::new();
     let mut gated_by: Vec<String> = Vec::new();
+    // Checklists acknowledged so far that say they are for a failover.
+    let for_failover = |list: &str| {
+        spec.checklist(list)
+            .is_some_and(|c| c.doc.purpose() == ChecklistPurpose::Failover)
+    };
+    let mut failover_gates = 0usize;
     for b in &p.before {
         held.extend(items_of(spec, b.get_ref()));
         gated_by.push(b.get_ref().clone());
+        failover_gates += usize::from(for_failover(b.get_ref()));
     }
     for (i, step) in p.steps.iter().enumerate() {
         if let Some(g) = &step.gate {
             held.extend(items_of(spec, g.get_ref()));
             gated_by.push(g.get_ref().clone());
+            failover_gates += usize::from(for_failover(g.get_ref()));
         }
         let promotions: Vec<Found> = step
             .run
@@ -186,6 +199,9 @@ fn check_procedure(
         let planned = !promotions.is_empty() && promotions.iter().all(|f| f.action.planned);
         any_failover |= !planned;
         let needed = if planned { switchover } else { required };
+        // With no configured checks, `gates` counts the checklists that may
+        // stand in: any for a switchover, one that says it is for a
+        // failover otherwise.
         let satisfied = |held: &BTreeSet<(String, String)>, gates: usize| {
             if needed.is_empty() {
                 gates > 0
@@ -193,7 +209,8 @@ fn check_procedure(
                 needed.iter().all(|c| held.contains(c))
             }
         };
-        if satisfied(&held, gated_by.len()) {
+        let gates = if planned { gated_by.len() } else { failover_gates };
+        if satisfied(&held, gates) {
             continue;
         }
         let missing: Vec<String> = needed
@@ -203,11 +220,11 @@ fn check_procedure(
             .collect();
         // A later gate that would complete the set.
         let mut later_held = held.clone();
-        let mut later_gates = gated_by.len();
+        let mut later_gates = gates;
         let later_gate = p.steps[i + 1..].iter().find_map(|s| {
             let g = s.gate.as_ref()?;
             later_held.extend(items_of(spec, g.get_ref()));
-            later_gates += 1;
+            later_gates += usize::from(planned || for_failover(g.get_ref()));
             satisfied(&later_held, later_gates).then(|| s.id.get_ref().clone())
         });
         let location = match promotions.first() {
@@ -227,9 +244,12 @@ fn check_procedure(
             (Some(later), false) => format!(
                 "step `{id}` {what} before the required checks are all acknowledged: the checklists before it ({before}) lack some, which step `{later}` acknowledges only after it runs"
             ),
-            (None, _) if needed.is_empty() => {
+            (None, true) if needed.is_empty() => {
                 format!("step `{id}` {what} without any checklist acknowledged before it")
             }
+            (None, false) if needed.is_empty() => format!(
+                "step `{id}` {what}, but no checklist acknowledged before it ({before}) is for a failover, and `[promotion] required_checks` is empty"
+            ),
             (None, true) => format!(
                 "step `{id}` {what} without a gate holding the required pre-promotion checks"
             ),
@@ -237,7 +257,9 @@ fn check_procedure(
                 "step `{id}` {what}, but the checklists acknowledged before it ({before}) do not hold the required pre-promotion checks"
             ),
         };
-        let label = if missing.is_empty() {
+        let label = if missing.is_empty() && !gated_by.is_empty() {
+            "no failover checklist gates this step".to_string()
+        } else if missing.is_empty() {
             "no checklist gates this step".to_string()
         } else {
             format!("missing: {}", missing.join(", "))

@@ -57,6 +57,8 @@ struct Region<'a> {
     lines: usize,
     locate: Box<dyn Fn(usize, usize) -> Location + 'a>,
     runbook: Option<(String, String)>,
+    /// The spec text the region shows (trimmed at the end).
+    text: &'a str,
 }
 
 fn region_for<'a, T>(
@@ -90,13 +92,26 @@ impl Check for ShellCheck {
             out.push(d);
             return;
         };
+        // The project's `.shellcheckrc` (`disable=SC2086`…) applies as it
+        // would if ShellCheck ran beside the spec: the checked files are
+        // temporary, so it goes with them, and into the cache key.
+        let rc = shellcheckrc(&ctx.spec.root);
+        let identity = match &rc {
+            Some(rc) => format!("{identity}\0{rc}"),
+            None => identity,
+        };
+        let sc_binary = sc::ShellCheck {
+            binary: &binary,
+            identity: &identity,
+            rc: rc.as_deref(),
+        };
         let (files, regions) = spec_shell_files(ctx);
-        report(ctx, &binary, &identity, &files, &regions, false, out);
+        report(ctx, &sc_binary, &files, &regions, false, out);
         match &ctx.template_scripts {
             None => {}
             Some(Ok(rendered)) => {
                 let (scripts, regions) = template_script_regions(ctx, rendered);
-                report(ctx, &binary, &identity, &scripts, &regions, true, out)
+                report(ctx, &sc_binary, &scripts, &regions, true, out)
             }
             Some(Err(e)) => out.push(Diagnostic::finding(format!(
                 "cannot generate the scripts to check: {e}"
@@ -111,14 +126,13 @@ impl Check for ShellCheck {
 /// user's template (reported; and then spec regions are already covered).
 fn report(
     ctx: &LintContext,
-    binary: &std::path::Path,
-    identity: &str,
+    shellcheck: &sc::ShellCheck,
     files: &[String],
     regions: &[Vec<Region>],
     templates: bool,
     out: &mut Vec<Diagnostic>,
 ) {
-    let results = match sc::check(binary, identity, files, ctx.cache_dir.as_deref()) {
+    let results = match shellcheck.check(files, ctx.cache_dir.as_deref()) {
         Ok(r) => r,
         Err(e) => {
             out.push(Diagnostic::finding(format!("ShellCheck failed: {e:#}")));
@@ -132,10 +146,18 @@ fn report(
                 .find(|r| c.line >= r.first_line && c.line < r.first_line + r.lines);
             match (region, templates) {
                 (Some(r), false) => {
+                    if c.code == 2016 && shell_expands_it(ctx, r.text, c.line - r.first_line, c.column) {
+                        continue;
+                    }
                     let mut d = Diagnostic::finding(format!("SC{}: {}", c.code, c.message))
                         .subcode(format!("SC{}", c.code))
                         .at((r.locate)(c.line - r.first_line, c.column))
                         .help(format!("see https://www.shellcheck.net/wiki/SC{}", c.code));
+                    // ShellCheck's own level carries over, unless `rbgen.toml`
+                    // sets one for RB014 as a whole.
+                    if ctx.config.configured(<ShellCheck as crate::lint::RuleMeta>::CODE).is_none() {
+                        d.fixed_severity = Some(level_of(&c.level));
+                    }
                     if let Some((rb, step)) = &r.runbook {
                         d = d.in_runbook(rb, Some(step));
                     }
@@ -144,11 +166,86 @@ fn report(
                 (None, true) => out.push(
                     Diagnostic::finding(format!("SC{} ({}) in the script template, generated line {}: {}", c.code, c.level, c.line, c.message),
                     )
+                    .subcode(format!("SC{}", c.code))
+                    .fixed_severity(level_of(&c.level))
                     .help("fix the template given with --templates (rbgen's built-in templates are checked by rbgen's own tests)"),
                 ),
                 _ => {}
             }
         }
+    }
+}
+
+/// The `.shellcheckrc` ShellCheck would read for a script in the spec
+/// directory: the first one in it or a directory above it. (Without one,
+/// ShellCheck reads the user's own, as it does for the temporary files.)
+fn shellcheckrc(spec_root: &std::path::Path) -> Option<String> {
+    let start = std::path::absolute(spec_root).ok()?;
+    start
+        .ancestors()
+        .map(|dir| dir.join(".shellcheckrc"))
+        .find(|rc| rc.is_file())
+        .and_then(|rc| std::fs::read_to_string(rc).ok())
+}
+
+/// SC2016 ("expressions don't expand in single quotes") is wrong about a
+/// string that a command runs through a shell of its own — `watch -n 1
+/// 'patronictl -c $PATRONI_CONFIG list'`, `bash -c '…'`, `su -c '…'` — when
+/// every variable in it is one the script exports (the environment's vars
+/// and secrets, or the login environment's): that shell expands them.
+fn shell_expands_it(ctx: &LintContext, text: &str, line: usize, column: usize) -> bool {
+    let Some(line_start) = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .nth(line)
+    else {
+        return false;
+    };
+    let offset = line_start
+        + text[line_start..]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(0, |(b, _)| b);
+    let model = crate::shell::command::commands(text);
+    let Some((command, i)) = model.commands.iter().find_map(|c| {
+        c.args
+            .iter()
+            .position(|w| w.range.contains(&offset))
+            .map(|i| (c, i))
+    }) else {
+        return false;
+    };
+    let before = |flag: &str| i > 0 && command.args[i - 1].text == flag;
+    let through_shell = match command.name() {
+        "watch" => true,
+        "bash" | "sh" | "dash" | "zsh" => before("-c"),
+        "su" | "runuser" | "flock" => before("-c") || before("--command"),
+        _ => false,
+    };
+    let exported = |name: &str| {
+        super::WELL_KNOWN.contains(&name)
+            || ctx.spec.environments.iter().any(|e| {
+                e.doc.vars.keys().chain(e.doc.secrets.keys()).any(|k| k.get_ref() == name)
+            })
+            || ctx
+                .spec
+                .common
+                .as_ref()
+                .is_some_and(|c| c.doc.vars.keys().any(|k| k.get_ref() == name))
+    };
+    through_shell
+        && crate::shell::analysis::analyse(&command.args[i].text)
+            .uses
+            .iter()
+            .all(|u| exported(&u.name))
+}
+
+/// ShellCheck's level as rbgen's: `error` and `warning` keep theirs, `info`
+/// and `style` are notes (shown, never failing a run).
+fn level_of(shellcheck_level: &str) -> Severity {
+    match shellcheck_level {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        _ => Severity::Note,
     }
 }
 
@@ -412,6 +509,7 @@ fn region_at<'a, T>(
             ctx.in_value(doc, text, start + byte..start + byte + 1)
         }),
         runbook: None,
+        text: value,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::{Action, subcommand};
 use crate::shell::command::{Command, Word};
-use crate::shell::sql::{STATE_CHANGING_FUNCTIONS, statements};
+use crate::shell::sql::{STATE_CHANGING_FUNCTIONS, session_local, statements};
 
 /// SQL from `-c`/`--command`, and from standard input unless `-f` names a file.
 pub fn psql(c: &Command, out: &mut Vec<Action>) {
@@ -56,7 +56,9 @@ pub fn sql_of(c: &Command) -> Vec<(&Word, std::ops::Range<usize>)> {
 pub fn sql_actions(word: &Word, range: std::ops::Range<usize>, out: &mut Vec<Action>) {
     let sql = &word.text[range.clone()];
     let at = |r: std::ops::Range<usize>| word.span_of(range.start + r.start..range.start + r.end);
-    for s in statements(sql) {
+    let statements = statements(sql);
+    let local = session_local(&statements);
+    for (s, local) in statements.iter().zip(local) {
         for (name, r) in &s.calls {
             if name == "pg_promote" {
                 out.push(Action::promotes("`pg_promote()`", at(r.clone())));
@@ -65,6 +67,9 @@ pub fn sql_actions(word: &Word, range: std::ops::Range<usize>, out: &mut Vec<Act
             }
         }
         let what = format!("SQL `{}`", s.keyword.replace('_', " "));
+        if local {
+            continue;
+        }
         if s.destroys() {
             out.push(Action::destroys(what, at(s.keyword_range.clone())));
         } else if s.writes() {
