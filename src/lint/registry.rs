@@ -25,6 +25,11 @@ pub static RULES: &[&dyn Rule] = &[
     &branch_condition::BranchCondition,
     &unresolved_prose_reference::UnresolvedProseReference,
     &undrilled_runbook::UndrilledRunbook,
+    &unguarded_target::UnguardedTarget,
+    &wait_falls_through::WaitFallsThrough,
+    &endless_command::EndlessCommand,
+    &stale_role_host::StaleRoleHost,
+    &interactive_prompt::InteractivePrompt,
 ];
 
 /// Look a rule up by code (`RB001`) or name (`undefined-variable`).

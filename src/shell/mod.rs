@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod command;
 pub mod effects;
+pub mod flow;
 pub mod inline;
 pub mod model;
 pub mod quote;

@@ -2,16 +2,20 @@
 
 pub mod branch_condition;
 pub mod decision_tree;
+pub mod endless_command;
 pub mod fault_without_cleanup;
 pub mod hard_coded_secret;
+pub mod interactive_prompt;
 pub mod missing_metadata;
 pub mod probe_changes_state;
 pub mod promotion_without_gate;
 pub mod shellcheck;
 pub mod stale_drill;
 pub mod stale_review;
+pub mod stale_role_host;
 pub mod tool_version;
 pub mod unconfirmed_destructive;
+pub mod unguarded_target;
 pub mod undefined_variable;
 pub mod undrilled_runbook;
 pub mod unknown_reference;
@@ -19,6 +23,7 @@ pub mod unresolved_prose_reference;
 pub mod unused_variable;
 pub mod unused_waiver;
 pub mod version_not_bumped;
+pub mod wait_falls_through;
 
 /// Names bash or the login environment defines, which steps may use freely.
 pub const WELL_KNOWN: &[&str] = &[
