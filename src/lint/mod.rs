@@ -11,6 +11,7 @@ pub mod output;
 pub mod registry;
 pub mod rules;
 pub mod shellcheck;
+pub mod tool_outputs;
 
 use crate::diagnostic::{Diagnostic, Severity, sort_dedup};
 pub use context::{LintContext, RenderedScript};

@@ -30,6 +30,8 @@ pub static RULES: &[&dyn Rule] = &[
     &endless_command::EndlessCommand,
     &stale_role_host::StaleRoleHost,
     &interactive_prompt::InteractivePrompt,
+    &unknown_output_field::UnknownOutputField,
+    &catalog_version::CatalogVersion,
 ];
 
 /// Look a rule up by code (`RB001`) or name (`undefined-variable`).

@@ -206,6 +206,8 @@ pub enum Source {
     Output,
     /// `read X`: whatever was typed or piped.
     Read,
+    /// `select X in …`: empty when the choice typed is not on the menu.
+    Select,
 }
 
 /// A variable given a value that may be empty at run time.
@@ -242,6 +244,19 @@ pub fn sourced_values(text: &str) -> Vec<Sourced> {
                 source: Source::Read,
             });
         }
+    }
+    if let Some(tree) = super::analysis::parse_tree(text) {
+        walk(tree.root_node(), &mut |node| {
+            let is_select = node.kind() == "for_statement"
+                && node.child(0).is_some_and(|k| &text[k.byte_range()] == "select");
+            if let Some(var) = node.child_by_field_name("variable").filter(|_| is_select) {
+                out.push(Sourced {
+                    name: text[var.byte_range()].to_string(),
+                    at: var.byte_range(),
+                    source: Source::Select,
+                });
+            }
+        });
     }
     out.sort_by_key(|s| s.at.start);
     out
@@ -290,6 +305,8 @@ pub fn checked_non_empty(text: &str, name: &str, before: usize) -> bool {
     let expansion = analysis.uses.iter().any(|u| {
         u.name == name
             && u.range.start <= before
+            // Only inside braces: `"$NAME? (yes/no)"` is a prompt's text.
+            && (text[..u.range.start].ends_with("${") || text[u.range.start..].starts_with("${"))
             && (text[u.range.end..].starts_with(":?") || text[u.range.end..].starts_with('?'))
     });
     if expansion {
@@ -332,28 +349,29 @@ fn test_commands(text: &str) -> Vec<(Range<usize>, String)> {
 /// word that says so.
 pub fn endless(c: &Command) -> Option<(&'static str, Range<usize>)> {
     let has = |opts: &[&str]| opts.iter().any(|o| c.has_option(o));
-    let first = c.args.iter().find(|a| !a.text.starts_with('-'));
-    let sub = first.map(|w| w.text.as_str());
+    // The subcommand as any word, not the first one: global options with
+    // values come before it (`kubectl --context "$C" -n "$NS" logs -f …`).
+    let sub_is = |names: &[&str]| c.args.iter().any(|a| names.contains(&a.text.as_str()));
     let what = match c.name() {
         "watch" => "`watch` repeats until interrupted",
         "tail" if has(&["-f", "-F", "--follow"]) => "`tail -f` follows the file forever",
         "journalctl" if has(&["-f", "--follow"]) => "`journalctl -f` follows the journal forever",
-        "kubectl" | "oc" if matches!(sub, Some("logs")) && has(&["-f", "--follow"]) => {
+        "kubectl" | "oc" if sub_is(&["logs"]) && has(&["-f", "--follow"]) => {
             "`kubectl logs -f` follows the log forever"
         }
         "kubectl" | "oc" if has(&["-w", "--watch", "--watch-only"]) => {
             "`kubectl … --watch` watches forever"
         }
-        "kubectl" | "oc" if matches!(sub, Some("port-forward") | Some("proxy")) => {
+        "kubectl" | "oc" if sub_is(&["port-forward", "proxy"]) => {
             "`kubectl port-forward` runs until stopped"
         }
-        "docker" | "podman" if matches!(sub, Some("logs")) && has(&["-f", "--follow"]) => {
+        "docker" | "podman" if sub_is(&["logs"]) && has(&["-f", "--follow"]) => {
             "`docker logs -f` follows the log forever"
         }
         "patronictl" if has(&["-W", "-w", "--watch"]) => {
             "`patronictl … --watch` refreshes until interrupted"
         }
-        "etcdctl" if matches!(sub, Some("watch")) => "`etcdctl watch` watches forever",
+        "etcdctl" if sub_is(&["watch"]) => "`etcdctl watch` watches forever",
         "ping" | "ping6" if !has(&["-c", "-w", "-W"]) => "`ping` without `-c` pings forever",
         "top" | "htop" | "iotop" if !has(&["-n", "-b"]) || c.name() == "htop" => {
             "`top` refreshes until quit"
@@ -365,6 +383,62 @@ pub fn endless(c: &Command) -> Option<(&'static str, Range<usize>)> {
         _ => return None,
     };
     Some((what, c.name.range.clone()))
+}
+
+/// One `|` of a pipeline: the stage that writes and the stage that reads
+/// what it writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipe {
+    /// The whole stage before the `|` (a command, a loop, a group, with
+    /// its redirections): the commands whose range lies inside it write.
+    pub writer: Range<usize>,
+    /// The stage after the `|`.
+    pub reader: Range<usize>,
+}
+
+/// Every `|` of `text`, also in the shell text a wrapper runs (`ssh host
+/// "patronictl list -f json | jq …"`, `bash -c '…'`); spans in `text`, as
+/// the command model's. The command model itself keeps no link between
+/// the stages of a pipeline: a rule that follows output into the next
+/// command (RB025: JSON into `jq`) matches these ranges with its commands.
+pub fn pipes(text: &str) -> Vec<Pipe> {
+    let mut out = pipes_of(text);
+    for c in &commands(text).commands {
+        for inner in super::wrappers::unwrap(c) {
+            if let super::wrappers::Inner::Script(word) = inner {
+                out.extend(pipes_of(&word.text).into_iter().map(|p| Pipe {
+                    writer: word.span_of(p.writer),
+                    reader: word.span_of(p.reader),
+                }));
+            }
+        }
+    }
+    out
+}
+
+fn pipes_of(text: &str) -> Vec<Pipe> {
+    let Some(tree) = super::analysis::parse_tree(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    walk(tree.root_node(), &mut |node| {
+        if node.kind() != "pipeline" {
+            return;
+        }
+        let mut cursor = node.walk();
+        let stages: Vec<Range<usize>> = node
+            .named_children(&mut cursor)
+            .filter(|n| n.kind() != "comment")
+            .map(|n| n.byte_range())
+            .collect();
+        for pair in stages.windows(2) {
+            out.push(Pipe {
+                writer: pair[0].clone(),
+                reader: pair[1].clone(),
+            });
+        }
+    });
+    out
 }
 
 #[cfg(test)]
@@ -433,13 +507,34 @@ mod tests {
         assert!(checked_non_empty(guarded, "T", guarded.rfind("$T").unwrap()));
         let guarded = "T=$(x)\nif [[ -z $T ]]; then exit 1; fi\ny \"$T\"\n";
         assert!(checked_non_empty(guarded, "T", guarded.rfind("$T").unwrap()));
+        let prompt = "T=$(x)\necho \"use $T? (yes/no)\"\ny \"$T\"\n";
+        assert!(!checked_non_empty(prompt, "T", prompt.rfind("$T").unwrap()));
     }
 
     #[test]
     fn endless_commands() {
-        let m = commands("watch -n1 patronictl list\ntail -n 50 f\ntail -F f\nkubectl logs --tail=100 p\nkubectl logs -f p\nping -c 3 h\nping h\netcdctl watch /k\npatronictl list -W\n");
+        let m = commands("watch -n1 patronictl list\ntail -n 50 f\ntail -F f\nkubectl logs --tail=100 p\nkubectl logs -f p\nkubectl --context \"$C\" -n ns logs -f p\nping -c 3 h\nping h\netcdctl watch /k\npatronictl list -W\n");
         let e: Vec<bool> = m.commands.iter().map(|c| endless(c).is_some()).collect();
         // `watch` runs `patronictl list` (the second command): that one ends.
-        assert_eq!(e, [true, false, false, true, false, true, false, true, true, true]);
+        assert_eq!(e, [true, false, false, true, false, true, true, false, true, true, true]);
+    }
+
+    #[test]
+    fn pipes_pair_each_stage_with_the_next() {
+        let t = "patronictl list -f json 2>/dev/null | jq '.[]' | head -1\nssh h 'curl -s x | jq .role'\n";
+        let p = pipes(t);
+        let shown: Vec<(&str, &str)> = p
+            .iter()
+            .map(|p| (&t[p.writer.clone()], &t[p.reader.clone()]))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("patronictl list -f json 2>/dev/null", "jq '.[]'"),
+                ("jq '.[]'", "head -1"),
+                ("curl -s x", "jq .role"),
+            ]
+        );
+        assert!(pipes("echo '# a | b'\n").is_empty());
     }
 }

@@ -9,6 +9,7 @@ pub mod command;
 pub mod effects;
 pub mod flow;
 pub mod inline;
+pub mod json_reads;
 pub mod model;
 pub mod quote;
 pub mod sql;

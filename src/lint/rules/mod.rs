@@ -1,6 +1,7 @@
 //! One file per rule, named for what it flags.
 
 pub mod branch_condition;
+pub mod catalog_version;
 pub mod decision_tree;
 pub mod endless_command;
 pub mod fault_without_cleanup;
@@ -18,6 +19,7 @@ pub mod unconfirmed_destructive;
 pub mod unguarded_target;
 pub mod undefined_variable;
 pub mod undrilled_runbook;
+pub mod unknown_output_field;
 pub mod unknown_reference;
 pub mod unresolved_prose_reference;
 pub mod unused_variable;

@@ -3,7 +3,6 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{Check, LintContext};
 use crate::semantics::Found;
 use crate::shell::effects::Effect;
-use crate::source::Location;
 use crate::spec::model::{ChecklistPurpose, Procedure, StepKind};
 use crate::spec::{Doc, Spec};
 use std::collections::BTreeSet;
@@ -109,15 +108,10 @@ impl Check for PromotionWithoutGate {
             any_failover |= check_procedure(ctx, proc, &required, &switchover, out);
         }
         if any_failover && required.is_empty() {
-            let (location, what) = match promotion.required_checks.is_empty() {
-                true => (
-                    Location::new(&spec.project.file, 0..0),
-                    "no `[promotion] required_checks`",
-                ),
-                false => (
-                    Location::new(&spec.project.file, 0..0),
-                    "`[promotion] required_checks` names no `checklist.item`",
-                ),
+            let location = spec.project.key_loc(&["promotion", "required_checks"]);
+            let what = match promotion.required_checks.is_empty() {
+                true => "no `[promotion] required_checks`",
+                false => "`[promotion] required_checks` names no `checklist.item`",
             };
             let mut d = Diagnostic::finding(format!("{what}: every promotion is gated only by \"some checklist\""),
             )
@@ -232,7 +226,10 @@ fn check_procedure(
             None => proc.loc(&step.kind),
         };
         let what = if planned { "switches over" } else { "promotes" };
-        let before = gated_by
+        let mut shown = gated_by.clone();
+        shown.sort();
+        shown.dedup();
+        let before = shown
             .iter()
             .map(|g| format!("`{g}`"))
             .collect::<Vec<_>>()

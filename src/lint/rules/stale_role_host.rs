@@ -55,6 +55,16 @@ fn names_current_role(name: &str) -> bool {
         .any(|w| n.contains(w))
 }
 
+/// Is the use at `at` the value of an option that names the leader being
+/// replaced (`--master "$X"`, `--leader=$X`, `--primary $X`)?
+fn names_the_old_leader(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end_matches(['"', '\'', '$', '{']);
+    let before = before.strip_suffix('=').unwrap_or(before.trim_end());
+    ["--master", "--leader", "--primary", "--current"]
+        .iter()
+        .any(|o| before.ends_with(o))
+}
+
 /// Does the step move the primary role to another host of the cluster? A
 /// promotion of a whole standby cluster (`patronictl promote-cluster`,
 /// `standby_cluster` removed from the configuration) keeps its leader the
@@ -89,8 +99,18 @@ impl Check for StaleRoleHost {
             };
             let promotion_id = p.steps[promotion].id.get_ref();
             // A variable the promotion itself uses names the host it promotes.
+            // Not one given as the leader being replaced (`--master "$X"`):
+            // that names the old primary, and a later use is stale.
             let promoted: Vec<String> = shell_fields(&p.steps[promotion])
-                .flat_map(|f| ctx.analyse(f.text.get_ref()).uses.iter().map(|u| u.name.clone()).collect::<Vec<_>>())
+                .flat_map(|f| {
+                    let text = f.text.get_ref();
+                    ctx.analyse(text)
+                        .uses
+                        .iter()
+                        .filter(|u| !names_the_old_leader(text, u.range.start))
+                        .map(|u| u.name.clone())
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             let in_vars = |name: &str| {
                 spec.environments_of(p)
@@ -112,13 +132,14 @@ impl Check for StaleRoleHost {
                         {
                             continue;
                         }
-                        // Only a command acting on it: printing it is harmless.
+                        // Only a command acting on it: printing it, or handing
+                        // it to `jq --arg old …` to compare with, is harmless.
                         let command = model
                             .commands
                             .iter()
                             .filter(|c| c.range.contains(&u.range.start))
                             .min_by_key(|c| c.range.len());
-                        if command.is_none_or(|c| matches!(c.name(), "echo" | "printf" | "logger" | ":")) {
+                        if command.is_none_or(|c| matches!(c.name(), "echo" | "printf" | "logger" | ":" | "jq")) {
                             continue;
                         }
                         // The last step before this one that sets it.

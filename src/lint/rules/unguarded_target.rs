@@ -36,6 +36,12 @@ declare_rule! {
     pub struct UnguardedTarget { code: "RB020", name: "unguarded-target", severity: Error }
 }
 
+/// Commands that run a procedure kept elsewhere: what they do is what the
+/// step says it does.
+fn opaque_runner(name: &str) -> bool {
+    matches!(name, "ansible-playbook" | "terraform" | "salt" | "fab" | "make") || name.contains('/') && !name.starts_with('/')
+}
+
 impl Check for UnguardedTarget {
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         for (_, proc) in ctx.spec.procedures() {
@@ -79,11 +85,15 @@ impl Check for UnguardedTarget {
                     };
                     // The use is not the command's own input (`psql -c "… '$X' …"`
                     // text is data; a `--candidate`, a host, a path is a target).
-                    let Some(f) = actions
-                        .iter()
-                        .find(|f| outer.range.contains(&f.action.at.start))
-                    else {
-                        continue;
+                    let kind = *step.kind.get_ref();
+                    let acts_on = match actions.iter().find(|f| outer.range.contains(&f.action.at.start)) {
+                        Some(f) => f.describe(),
+                        // A playbook or a script the model cannot see into
+                        // does what the step's kind declares.
+                        None if opaque_runner(outer.name()) && kind.needs_confirmation() => {
+                            format!("`{}` in a `{}` step", outer.name(), kind.as_str())
+                        }
+                        None => continue,
                     };
                     // A value inside text (SQL, a message, a remote script)
                     // is data there; a target is a word of its own.
@@ -101,12 +111,13 @@ impl Check for UnguardedTarget {
                         (Source::Read, None) => "`read`".to_string(),
                         (Source::Output, Some(s)) => format!("a command's output in step `{s}`"),
                         (Source::Read, Some(s)) => format!("`read` in step `{s}`"),
+                        (Source::Select, None) => "a `select` menu (an answer not on it leaves it empty)".to_string(),
+                        (Source::Select, Some(s)) => format!("a `select` menu in step `{s}`"),
                     };
                     out.push(
                         Diagnostic::finding(format!(
                             "`${}` comes from {whence} and may be empty, and {} acts on it unchecked",
-                            u.name,
-                            f.describe()
+                            u.name, acts_on
                         ))
                         .at(ctx.in_value(proc, run, u.range.clone()))
                         .label("may be empty here")
