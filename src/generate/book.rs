@@ -318,11 +318,10 @@ fn cheatsheet_value(spec: &Spec) -> Value {
                 } else {
                     c.name.range.start.min(c.range.end)..c.range.end
                 };
-                let command = text[range]
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .replace(" \\ ", " ");
+                // As written, line by line: joining lines would change what
+                // a quoted multi-line argument means (a `-- comment` line
+                // in `psql -c "…"` would swallow the whole query).
+                let command = verbatim_command(&text[range]);
                 let key = (
                     command.clone(),
                     doc.doc.id.get_ref().clone(),
@@ -345,6 +344,14 @@ fn cheatsheet_value(spec: &Spec) -> Value {
         .map(|(t, cmds)| json!({"name": t, "commands": cmds.iter().map(|(c, u)| json!({"command": c, "used_in": u})).collect::<Vec<_>>()}))
         .collect();
     json!(tools)
+}
+
+/// A command's text for the cheat sheet exactly as the step has it, line
+/// by line: copying it runs what the step runs. (Only its last line's
+/// trailing blanks go; inside quotes they would end the same way in the
+/// step.)
+fn verbatim_command(text: &str) -> String {
+    text.trim_end().to_string()
 }
 
 fn environments_value(spec: &Spec) -> Value {
