@@ -5,6 +5,7 @@
 //! template owns everything else. See `templates/script.sh.tera`.
 
 use super::script_context::*;
+use super::prose::{Breaks, to_terminal};
 use super::{GENERATOR, OutFile, Output};
 use crate::shell::analysis::analyse;
 use crate::shell::quote::comment_text;
@@ -102,6 +103,8 @@ fn script_context(
     let p = &proc.doc;
     let env_id = env.doc.id.get_ref().as_str();
     let steps: Vec<&Step> = steps_in(p, env_id).collect();
+    // Prose the script prints, as plain text for the terminal.
+    let say = |text: &str| to_terminal(spec, Some(p.id.get_ref()), text, Breaks::Soft);
     let functions = spec.functions_of(env);
 
     // What the script needs: the functions its steps call (transitively,
@@ -126,14 +129,12 @@ fn script_context(
         .filter(|(name, _)| used_secrets.contains(name.get_ref().as_str()))
         .map(|(name, desc)| {
             let n = name.get_ref();
+            let description = say(desc.get_ref());
             SecretInfo {
                 name: n.clone(),
-                description: desc.get_ref().clone(),
                 prompt: format!("{n} (secret, not echoed): "),
-                missing: format!(
-                    "secret {n} is not set: export it before running ({})",
-                    desc.get_ref()
-                ),
+                missing: format!("secret {n} is not set: export it before running ({description})"),
+                description,
             }
         })
         .collect();
@@ -165,12 +166,13 @@ fn script_context(
                 .as_ref()
                 .map(|e| format!(" (e.g. {})", e.get_ref()))
                 .unwrap_or_default();
+            let description = say(param.description.get_ref());
             ParamInfo {
                 name: name.clone(),
                 flag_usage: format!("--{flag} VALUE"),
-                description: format!("{}{}", param.description.get_ref(), example),
+                description: format!("{description}{example}"),
                 default: param.default.as_ref().map(|d| d.get_ref().clone()),
-                prompt: format!("{}{}: ", param.description.get_ref(), example),
+                prompt: format!("{description}{example}: "),
                 placeholder: format!("<{name}>"),
                 missing: format!(
                     "parameter {name} is required: pass --{flag} VALUE (or export {name})"
@@ -199,8 +201,8 @@ fn script_context(
                 .items
                 .iter()
                 .map(|i| match &i.how {
-                    Some(how) => format!("{} ({})", i.text.get_ref(), how.get_ref()),
-                    None => i.text.get_ref().clone(),
+                    Some(how) => format!("{} ({})", say(i.text.get_ref()), say(how.get_ref())),
+                    None => say(i.text.get_ref()),
                 })
                 .collect(),
         })
@@ -226,7 +228,7 @@ fn script_context(
     let step_values = steps
         .iter()
         .enumerate()
-        .map(|(i, s)| step_info(&source, proc, env, &steps, i, s, &numbers, &set_by))
+        .map(|(i, s)| step_info(spec, &source, proc, env, &steps, i, s, &numbers, &set_by))
         .collect();
 
     ScriptContext {
@@ -255,14 +257,14 @@ fn script_context(
         secrets,
         checklists,
         before: p.before.iter().map(|c| checklist_fn(c.get_ref())).collect(),
-        warnings: p.warnings.iter().map(|w| w.get_ref().clone()).collect(),
+        warnings: p.warnings.iter().map(|w| say(w.get_ref())).collect(),
         choices: p
             .choices
             .iter()
             .map(|c| ChoiceInfo {
                 id: c.id.get_ref().clone(),
                 var: choice_var(c.id.get_ref()),
-                question: c.question.get_ref().clone(),
+                question: say(c.question.get_ref()),
                 options: c
                     .options
                     .iter()
@@ -279,13 +281,77 @@ fn script_context(
                     .join(" "),
             })
             .collect(),
+        list: list_lines(spec, p, &steps),
         steps: step_values,
     }
+}
+
+/// `--list`: the checklists to complete first, then one row per step
+/// (number, id, kind, title, columns as wide as the longest id) with what
+/// will stop the run there on lines under it — its gate, its confirmation,
+/// a manual wait, its timeout, its branch.
+fn list_lines(spec: &Spec, p: &Procedure, steps: &[&Step]) -> Vec<String> {
+    // Titles are plain text, shown as written.
+    let title_of = |id: &str| {
+        spec.checklist(id)
+            .map(|c| c.doc.title.get_ref().clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let mut out = vec![p.title.get_ref().clone()];
+    for c in &p.before {
+        out.push(format!(
+            "Before the first step: checklist {} (--ack {})",
+            title_of(c.get_ref()),
+            c.get_ref()
+        ));
+    }
+    let id_width = steps.iter().map(|s| s.id.get_ref().chars().count()).max().unwrap_or(0);
+    let kind_width = steps
+        .iter()
+        .map(|s| s.kind.get_ref().as_str().len() + 2)
+        .max()
+        .unwrap_or(0);
+    let number_width = steps.len().to_string().len().max(2);
+    let indent = " ".repeat(number_width + 2 + id_width + 1 + kind_width + 1);
+    for (i, s) in steps.iter().enumerate() {
+        out.push(format!(
+            "{:>number_width$}. {:<id_width$} {:<kind_width$} {}",
+            i + 1,
+            s.id.get_ref(),
+            format!("[{}]", s.kind.get_ref().as_str()),
+            s.title.get_ref()
+        ));
+        let mut details: Vec<String> = Vec::new();
+        if let Some(g) = &s.gate {
+            details.push(format!(
+                "gate: checklist {} (--ack {})",
+                title_of(g.get_ref()),
+                g.get_ref()
+            ));
+        }
+        if *s.kind.get_ref() == StepKind::Manual {
+            details.push(format!("waits for you to type done (--ack {})", s.id.get_ref()));
+        } else if s.asks_confirmation() {
+            details.push("asks you to type yes (--yes)".into());
+        }
+        if let Some(t) = &s.timeout {
+            details.push(format!("timeout {}", t.get_ref()));
+        }
+        let note = step_note(s, p);
+        if !note.is_empty() {
+            details.push(note);
+        }
+        for d in details {
+            out.push(format!("{indent}{d}"));
+        }
+    }
+    out
 }
 
 /// One step of the script.
 #[allow(clippy::too_many_arguments)]
 fn step_info(
+    spec: &Spec,
     source: &str,
     proc: &Doc<Procedure>,
     env: &Doc<Environment>,
@@ -362,7 +428,12 @@ fn step_info(
         description_lines: s
             .description
             .as_ref()
-            .map(|d| d.get_ref().lines().map(str::to_string).collect())
+            .map(|d| {
+                to_terminal(spec, Some(p.id.get_ref()), d.get_ref(), Breaks::Soft)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default(),
         vars,
         own_vars,
@@ -374,8 +445,12 @@ fn step_info(
         option,
         watched,
         note: step_note(s, p),
+        // Expected output is shown as written: it is what a command prints.
         expect: s.expect.as_ref().map(|e| e.get_ref().clone()),
-        rollback: s.rollback.as_ref().map(|e| e.get_ref().clone()),
+        rollback: s
+            .rollback
+            .as_ref()
+            .map(|e| to_terminal(spec, Some(p.id.get_ref()), e.get_ref(), Breaks::Soft)),
         gate_fn: s.gate.as_ref().map(|g| checklist_fn(g.get_ref())),
         confirm: s.asks_confirmation(),
         timeout: s.timeout.as_ref().and_then(|t| parse_duration(t.get_ref())),
@@ -451,24 +526,7 @@ fn condition_value(w: &When, numbers: &BTreeMap<&str, usize>) -> Condition {
 pub fn step_note(s: &Step, p: &Procedure) -> String {
     let mut notes: Vec<String> = Vec::new();
     if let Some(w) = &s.when {
-        if let Some(step) = &w.step {
-            let outcome = w.outcome();
-            notes.push(format!(
-                "only if step {} {}",
-                step.get_ref(),
-                outcome.as_str()
-            ));
-        } else if let Some(var) = &w.var {
-            match (&w.equals, &w.not_equals) {
-                (Some(v), _) => notes.push(format!("only if {} is {}", var.get_ref(), v.get_ref())),
-                (_, Some(v)) => {
-                    notes.push(format!("only if {} is not {}", var.get_ref(), v.get_ref()))
-                }
-                _ => {}
-            }
-        } else if let Some(t) = &w.test {
-            notes.push(format!("only if: {}", t.get_ref().trim()));
-        }
+        notes.push(format!("only if {}", crate::semantics::condition::words(w)));
     }
     if let Some(o) = &s.option {
         if let Some((choice, option)) = o.get_ref().split_once('.') {

@@ -33,10 +33,6 @@ fn md(spec: &Spec, text: &str) -> String {
     prose::to_typst(spec, text, Breaks::Soft, CODE_COLUMNS)
 }
 
-fn md_lines(spec: &Spec, text: &str) -> String {
-    prose::to_typst(spec, text, Breaks::Hard, CODE_COLUMNS)
-}
-
 /// Inline prose as a content block `[…]`.
 fn md_inline(spec: &Spec, text: &str) -> String {
     format!("[{}]", md(spec, text).replace("\n\n", " "))
@@ -92,7 +88,7 @@ pub fn document(spec: &Spec, env_id: &str) -> anyhow::Result<String> {
     );
     let _ = writeln!(
         d,
-        "#set page(paper: \"a4\", margin: (top: 21mm, bottom: 19mm, x: 16mm), header: running-header({}), footer: running-footer({}))",
+        "#set page(paper: \"a4\", margin: (top: 24mm, bottom: 19mm, x: 16mm), header: running-header({}), footer: running-footer({}), foreground: thumb-tab())",
         typst_str(&env_title),
         typst_str(&format!("{name} · collection v{version}"))
     );
@@ -126,7 +122,8 @@ pub fn document(spec: &Spec, env_id: &str) -> anyhow::Result<String> {
     );
     d.push_str(
         "#v(12mm)\n#block(stroke: 1pt, inset: 8pt, width: 100%)[*How to use this binder.* Find the runbook in the contents. \
-Every step has a box to tick and times to write: #box(width: 0.9em, height: 0.9em, stroke: 1.4pt) started #time-field done #time-field. \
+Every step has a box to tick and times to write: #tick(false) started #time-field done #time-field. \
+Each runbook starts on a right-hand page with its letter on the outer edge, and ends with END OF RUNBOOK. \
 Steps framed in black with *STOP — CONFIRM* delete data, stop services, promote a new primary or inject a fault: read them to the end first. \
 A code line starting with #text(font: \"New Computer Modern Math\")[↪] continues the line above: type both as one line. \
 Each runbook ends with the values and shell functions it uses in this environment, so every command can be typed by hand.]\n",
@@ -177,14 +174,14 @@ Each runbook ends with the values and shell functions it uses in this environmen
     if spec.decision_tree.is_some() {
         decision_tree(&mut d, spec);
     }
-    for p in &runbooks {
-        procedure(&mut d, spec, ProcKind::Runbook, p, env);
+    for (tab, p) in runbooks.iter().enumerate() {
+        procedure(&mut d, spec, ProcKind::Runbook, p, env, Some(tab));
     }
     if !spec.checklists.is_empty() {
         checklists(&mut d, spec);
     }
     for p in &drills {
-        procedure(&mut d, spec, ProcKind::Drill, p, env);
+        procedure(&mut d, spec, ProcKind::Drill, p, env, None);
         if has_sheet(&p.doc) {
             record_sheet(&mut d, spec, p, env_id);
         }
@@ -258,6 +255,22 @@ fn decision_tree(d: &mut String, spec: &Spec) {
     }
 }
 
+/// A runbook's short name for the page corner and the edge tab: the
+/// letter of a title like "Runbook B — …", else its place in the binder.
+fn short_name(title: &str, index: usize) -> String {
+    let rest = title.trim_start();
+    if let Some(after) = rest.strip_prefix("Runbook ") {
+        let letter: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if !letter.is_empty() && letter.len() <= 3 {
+            return letter;
+        }
+    }
+    (index + 1).to_string()
+}
+
 fn danger_of(kind: StepKind) -> Option<&'static str> {
     match kind {
         StepKind::Destructive => Some("destructive step — deletes data or stops a service"),
@@ -273,10 +286,22 @@ fn procedure(
     kind: ProcKind,
     doc: &Doc<Procedure>,
     env: &Doc<crate::spec::model::Environment>,
+    tab: Option<usize>,
 ) {
     let p = &doc.doc;
     let id = p.id.get_ref();
     let env_id = env.doc.id.get_ref();
+    // Prose of this procedure: references to its own steps are short.
+    let md = |spec: &Spec, text: &str| {
+        prose::to_typst_in(spec, id, text, Breaks::Soft, CODE_COLUMNS)
+    };
+    let md_lines = |spec: &Spec, text: &str| {
+        prose::to_typst_in(spec, id, text, Breaks::Hard, CODE_COLUMNS)
+    };
+    let md_inline = |spec: &Spec, text: &str| format!("[{}]", md(spec, text).replace("\n\n", " "));
+    // A runbook's letter ("B" of "Runbook B — …", else its place in the
+    // binder) in the page corner, on its edge tab and in END OF RUNBOOK B.
+    let short = tab.map(|t| short_name(p.title.get_ref(), t));
     let version = p
         .version
         .as_ref()
@@ -284,10 +309,13 @@ fn procedure(
         .unwrap_or_else(|| "none".into());
     let _ = writeln!(
         d,
-        "#chapter({}, {}, {}, {version})",
+        "#chapter({}, {}, {}, {version}, short: {}, tab: {}, recto: {})",
         typst_str(kind.as_str()),
         typst_str(id),
-        typst_str(p.title.get_ref())
+        typst_str(p.title.get_ref()),
+        short.as_deref().map(typst_str).unwrap_or_else(|| "none".into()),
+        tab.map(|t| (t % 12).to_string()).unwrap_or_else(|| "none".into()),
+        tab.is_some()
     );
     let _ = writeln!(
         d,
@@ -422,17 +450,20 @@ fn procedure(
         }
     }
     if !p.params.is_empty() {
-        d.push_str("== Parameters\n#table(columns: (auto, 1fr),\n");
+        // One value, two names: the script's flag and the commands' variable.
+        d.push_str("== Parameters\nWrite each value before the first step; the commands use it as the variable.\n#table(columns: (auto, 1fr, 45mm), inset: 5pt, [*flag / variable*], [*meaning*], [*value*],\n");
         for a in &p.params {
-            let flag = format!("--{}", a.name.get_ref().to_lowercase().replace('_', "-"));
+            let name = a.name.get_ref();
+            let flag = format!("--{}", name.to_lowercase().replace('_', "-"));
             let mut meaning = md(spec, a.description.get_ref());
             if let Some(def) = &a.default {
                 let _ = write!(meaning, " (default #raw({}))", typst_str(def.get_ref()));
             }
             let _ = writeln!(
                 d,
-                "  raw({}), [{}],",
+                "  [#raw({}) \\ #raw({})], [{}], [#v(7mm)],",
                 typst_str(&flag),
+                typst_str(&format!("${name}")),
                 meaning.replace("\n\n", " ")
             );
         }
@@ -480,9 +511,12 @@ fn procedure(
             .map(typst_str)
             .unwrap_or_else(|| "none".into());
         let mut body = String::new();
-        let note = super::bash::step_note(s, p);
-        if !note.is_empty() {
-            let _ = writeln!(body, "*Branch:* {}\n", prose::typst_text(&note));
+        if let Some(w) = &s.when {
+            let _ = writeln!(body, "{}", branch(p, env_id, s, w));
+        }
+        let others = other_notes(s, p);
+        if !others.is_empty() {
+            let _ = writeln!(body, "_{}_\n", prose::typst_text(&others));
         }
         if let Some(g) = &s.gate {
             if let Some(list) = spec.checklist(g.get_ref()) {
@@ -514,7 +548,20 @@ fn procedure(
             let _ = writeln!(body, "{}", code_block(run.get_ref(), CODE_COLUMNS));
         }
         if let Some(e) = &s.expect {
-            let _ = writeln!(body, "*Expected:* {}\n", md_lines(spec, e.get_ref()));
+            // Kept with what it introduces: never alone at a page foot.
+            let _ = writeln!(
+                body,
+                "#block(breakable: false)[*Expected:* {}]\n",
+                md_lines(spec, e.get_ref())
+            );
+        }
+        for v in &s.sets {
+            let _ = writeln!(
+                body,
+                "#write-in({}, [(#raw({}), used by later steps)])",
+                typst_str(v.get_ref()),
+                typst_str(&format!("${}", v.get_ref()))
+            );
         }
         if let Some(c) = &s.cleanup {
             let _ = writeln!(
@@ -536,7 +583,8 @@ fn procedure(
         );
     }
     // What the runbook uses in this environment.
-    if !uses.is_empty() {
+    let marks = calls_rb_mark(p, env_id);
+    if !uses.is_empty() || marks {
         let _ = writeln!(
             d,
             "#block(sticky: true, above: 1.6em)[#heading(level: 2)[What this {} uses in {}] {}]",
@@ -568,6 +616,101 @@ fn procedure(
             let _ = writeln!(d, "{}", code_block(def, CODE_COLUMNS));
         }
     }
+    if marks {
+        // The script's own command, defined so a drill can be typed by hand.
+        d.push_str("#block(breakable: false)[`rb_mark NAME [VALUE]` records the moment an event happened (and a measured value) for the record sheet. The script logs it; by hand, define it as below and write the time it prints on the record sheet.\n\n");
+        let _ = writeln!(
+            d,
+            "{}]",
+            code_block(
+                "rb_mark() { printf 'mark %s at %s %s\\n' \"$1\" \"$(date +%H:%M:%S)\" \"${2:-}\"; }",
+                CODE_COLUMNS
+            )
+        );
+    }
+    if let Some(short) = &short {
+        let _ = writeln!(
+            d,
+            "#end-of({})",
+            typst_str(&format!("{} {short}", kind.as_str()))
+        );
+    }
+}
+
+/// Whether any step of `p` in `env_id` calls the script's `rb_mark`.
+fn calls_rb_mark(p: &Procedure, env_id: &str) -> bool {
+    crate::semantics::steps_in(p, env_id).any(|s| {
+        s.run.as_ref().is_some_and(|r| {
+            crate::shell::command::commands(r.get_ref())
+                .commands
+                .iter()
+                .any(|c| c.name() == "rb_mark")
+        })
+    })
+}
+
+/// A step's `when` as a branch a person follows: "Do this step only IF …;
+/// otherwise → step 5 (p. 12)", the condition in words (the shell test
+/// itself only when it cannot be put into words, as code).
+fn branch(
+    p: &Procedure,
+    env_id: &str,
+    s: &crate::spec::model::Step,
+    w: &crate::spec::model::When,
+) -> String {
+    use crate::semantics::condition;
+    let words = prose::typst_text(&condition::words(w));
+    let steps: Vec<&crate::spec::model::Step> = crate::semantics::steps_in(p, env_id).collect();
+    let here = steps.iter().position(|x| std::ptr::eq(*x, s));
+    let next = here.and_then(|i| steps.get(i + 1));
+    let otherwise = match next {
+        Some(n) => {
+            let number = p
+                .steps
+                .iter()
+                .position(|x| std::ptr::eq(x, *n))
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            format!(
+                "otherwise #xref-step({}, {number}).",
+                label(&format!("{}.{}", p.id.get_ref(), n.id.get_ref()))
+            )
+        }
+        None => "otherwise this is the end of the runbook.".to_string(),
+    };
+    let mut out = format!(
+        "#block(breakable: false, stroke: (left: 2pt), inset: (left: 6pt, y: 3pt))[*IF* {words} → do this step; {otherwise}]\n"
+    );
+    if condition::needs_test_shown(w) {
+        if let Some(t) = &w.test {
+            out.push_str("The script decides with this shell check (it succeeds → do the step):\n");
+            out.push_str(&code_block(t.get_ref().trim(), CODE_COLUMNS));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// What else decides whether a step runs: the choice it is an option of,
+/// and whether it is optional.
+fn other_notes(s: &crate::spec::model::Step, p: &Procedure) -> String {
+    let mut notes: Vec<String> = Vec::new();
+    if let Some(o) = &s.option {
+        if let Some((choice, option)) = o.get_ref().split_once('.') {
+            let label = p
+                .choices
+                .iter()
+                .find(|c| c.id.get_ref() == choice)
+                .and_then(|c| c.options.iter().find(|x| x.id.get_ref() == option))
+                .map(|x| x.label.get_ref().as_str())
+                .unwrap_or(option);
+            notes.push(format!("Only when you chose \"{label}\" ({choice})"));
+        }
+    }
+    if s.optional.as_ref().is_some_and(|o| *o.get_ref()) {
+        notes.push("Optional".into());
+    }
+    notes.join("; ")
 }
 
 fn checklist_items(d: &mut String, spec: &Spec, c: &crate::spec::model::Checklist) {
@@ -579,7 +722,7 @@ fn checklist_items(d: &mut String, spec: &Spec, c: &crate::spec::model::Checklis
             .unwrap_or_default();
         let _ = writeln!(
             d,
-            "#block(spacing: 0.55em, breakable: false, grid(columns: (1.4em, 1fr), tick(false), {}))",
+            "#block(spacing: 0.55em, breakable: false, grid(columns: (7mm, 1fr), tick(false), {}))",
             format!(
                 "[{}{how}]",
                 md(spec, it.text.get_ref()).replace("\n\n", " ")
@@ -627,7 +770,7 @@ fn record_sheet(d: &mut String, spec: &Spec, doc: &Doc<Procedure>, env_id: &str)
     );
     let _ = writeln!(
         d,
-        "#table(columns: (10em, 1fr), inset: 6pt,\n  [*Date*], [#blank(7em) #h(1em) from #time-field to #time-field],\n  [*Environment*], [{}],\n  [*Runbook version*], [{}],\n  [*Participants*], [#v(4.5em)],\n)",
+        "#table(columns: (10em, 1fr), inset: 6pt,\n  [*Date*], [#blank(7em) #h(1em) from #time-field to #time-field],\n  [*Environment*], [{}],\n  [*Runbook version*], [{}],\n  [*Participants*], [#v(3em)],\n)",
         prose::typst_text(env_id),
         prose::typst_text(
             p.version
@@ -636,19 +779,40 @@ fn record_sheet(d: &mut String, spec: &Spec, doc: &Doc<Procedure>, env_id: &str)
                 .unwrap_or("unversioned")
         )
     );
-    // The times the targets are measured between, written as they happen.
-    let mut marks: Vec<&str> = Vec::new();
+    // The times the targets are measured between, written as they happen,
+    // and the values a step measures (`mark` targets) in their own unit.
+    let mut events: Vec<&str> = Vec::new();
     for t in &p.targets {
-        for m in [&t.from, &t.to, &t.mark].into_iter().flatten() {
-            if !marks.contains(&m.get_ref().as_str()) {
-                marks.push(m.get_ref());
+        for m in [&t.from, &t.to].into_iter().flatten() {
+            if !events.contains(&m.get_ref().as_str()) {
+                events.push(m.get_ref());
             }
         }
     }
-    if !marks.is_empty() {
-        d.push_str("== Event times\nWrite the wall-clock time of each event as it happens; the targets below are measured between them.\n#table(columns: (1fr, 12em), inset: 6pt, [*event*], [*time (hh:mm:ss)*],\n");
-        for m in marks {
+    if !events.is_empty() {
+        d.push_str("== Event times\nWrite the wall-clock time of each event as it happens; the targets below are measured between them.\n#table(columns: (1fr, 40mm), inset: 6pt, rows: (auto, 10mm), [*event*], [*time (hh:mm:ss)*],\n");
+        for m in events {
             let _ = writeln!(d, "  raw({}), [],", typst_str(m));
+        }
+        d.push_str(")\n");
+    }
+    let values: Vec<(&str, &str)> = p
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let unit = t.unit.as_ref().map(|u| u.get_ref().as_str()).unwrap_or("seconds");
+            t.mark.as_ref().map(|m| (m.get_ref().as_str(), unit))
+        })
+        .collect();
+    if !values.is_empty() {
+        d.push_str("== Measured values\nWhat the drill measures (the script marks it with `rb_mark NAME VALUE`).\n#table(columns: (1fr, 40mm), inset: 6pt, rows: (auto, 10mm), [*value*], [*measured*],\n");
+        for (m, unit) in values {
+            let _ = writeln!(
+                d,
+                "  raw({}), align(right + bottom, text(8.5pt)[{}]),",
+                typst_str(m),
+                prose::typst_text(unit)
+            );
         }
         d.push_str(")\n");
     }
@@ -661,7 +825,7 @@ fn record_sheet(d: &mut String, spec: &Spec, doc: &Doc<Procedure>, env_id: &str)
             md_inline(spec, t.target.get_ref())
         );
     }
-    d.push_str(")\n== Issues found and improvements\n#writing-lines(6)\n== Next drill\nScheduled date: #blank(8em) #h(1em) scenario: #blank(16em)\n");
+    d.push_str(")\n== Issues found and improvements\n#writing-lines(4)\n*Next drill:* scheduled date #blank(30mm) #h(1em) scenario #blank(60mm)\n");
 }
 
 fn postmortem(d: &mut String, spec: &Spec) {

@@ -145,6 +145,129 @@ pub fn to_book_inline(spec: &Spec, text: &str) -> String {
         .replace('|', "\\|")
 }
 
+/// Prose as plain text for a terminal (a script's `--help`, its step
+/// descriptions, expected results and gates): references resolved to
+/// what they name ("step 3: STONITH" within procedure `here`), Markdown
+/// reduced to its text — no backticks, emphasis marks or fences; code
+/// blocks indented, links as "text (url)", list items with "- ".
+pub fn to_terminal(spec: &Spec, here: Option<&str>, text: &str, breaks: Breaks) -> String {
+    let text = dedent(text).replace([REF_OPEN, REF_CLOSE], "");
+    // References become numbered marks the Markdown parser leaves alone,
+    // and their labels go back in at the end: a title shows as written.
+    let mut labels: Vec<String> = Vec::new();
+    let mut hidden = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in references(&text) {
+        hidden.push_str(&text[at..r.range.start]);
+        labels.push(match resolve(spec, &r.target) {
+            Some(res) => res.label_in(here),
+            None => format!("[[{}]]", r.target),
+        });
+        hidden.push(REF_OPEN);
+        hidden.push_str(&(labels.len() - 1).to_string());
+        hidden.push(REF_CLOSE);
+        at = r.range.end;
+    }
+    hidden.push_str(&text[at..]);
+
+    let mut out = String::new();
+    let mut lists: Vec<Option<u64>> = Vec::new();
+    let mut links: Vec<String> = Vec::new();
+    let mut in_code = false;
+    let new_block = |out: &mut String| {
+        while out.ends_with(' ') {
+            out.pop();
+        }
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push_str(if out.ends_with('\n') { "\n" } else { "\n\n" });
+        }
+    };
+    for event in Parser::new_ext(&hidden, options()) {
+        match event {
+            Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::BlockQuote(_)) => {
+                if lists.is_empty() {
+                    new_block(&mut out);
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => {
+                if lists.is_empty() {
+                    new_block(&mut out);
+                } else if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                in_code = true;
+            }
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Start(Tag::List(start)) => {
+                if lists.is_empty() {
+                    new_block(&mut out);
+                } else if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                lists.push(start);
+            }
+            Event::End(TagEnd::List(_)) => {
+                lists.pop();
+            }
+            Event::Start(Tag::Item) => {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push('\n');
+                }
+                out.push_str(&"  ".repeat(lists.len().saturating_sub(1)));
+                match lists.last_mut() {
+                    Some(Some(n)) => {
+                        out.push_str(&format!("{n}. "));
+                        *n += 1;
+                    }
+                    _ => out.push_str("- "),
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => links.push(dest_url.to_string()),
+            Event::End(TagEnd::Link) => {
+                if let Some(url) = links.pop() {
+                    if !url.is_empty() && !out.ends_with(url.as_str()) {
+                        out.push_str(&format!(" ({url})"));
+                    }
+                }
+            }
+            Event::Start(Tag::TableCell) => {
+                if !out.is_empty() && !out.ends_with('\n') && !out.ends_with("\n\n") {
+                    out.push_str(" | ");
+                }
+            }
+            Event::End(TagEnd::TableHead | TagEnd::TableRow) => out.push('\n'),
+            Event::Start(Tag::Table(_)) => new_block(&mut out),
+            Event::Text(t) if in_code => {
+                for line in t.lines() {
+                    out.push_str("    ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak => out.push(if breaks == Breaks::Hard { '\n' } else { ' ' }),
+            Event::HardBreak => out.push('\n'),
+            Event::Rule => new_block(&mut out),
+            Event::TaskListMarker(done) => out.push_str(if done { "[x] " } else { "[ ] " }),
+            _ => {}
+        }
+    }
+    let mut text = String::with_capacity(out.len());
+    let mut rest = out.trim().trim_end_matches('\n');
+    while let Some(open) = rest.find(REF_OPEN) {
+        text.push_str(&rest[..open]);
+        let after = &rest[open + REF_OPEN.len_utf8()..];
+        let close = after.find(REF_CLOSE).unwrap_or(after.len());
+        let index: usize = after[..close].parse().unwrap_or(usize::MAX);
+        text.push_str(labels.get(index).map(String::as_str).unwrap_or(""));
+        rest = after.get(close + REF_CLOSE.len_utf8()..).unwrap_or("");
+    }
+    text.push_str(rest);
+    text
+}
+
 /// Typst markup: every character of plain text escaped.
 pub fn typst_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
@@ -202,23 +325,123 @@ const REF_CLOSE: char = '\u{F8F1}';
 
 /// Prose as Typst markup. Code is laid out by `code_block`.
 pub fn to_typst(spec: &Spec, text: &str, breaks: Breaks, code_columns: usize) -> String {
-    typst_markup(spec, text, breaks, code_columns, false)
+    typst_markup(spec, None, text, breaks, code_columns, false)
+}
+
+/// [`to_typst`] for prose of procedure `here`: a reference to one of its
+/// own steps is "→ step 3, p. 10", not the procedure's whole title again.
+pub fn to_typst_in(
+    spec: &Spec,
+    here: &str,
+    text: &str,
+    breaks: Breaks,
+    code_columns: usize,
+) -> String {
+    typst_markup(spec, Some(here), text, breaks, code_columns, false)
 }
 
 /// A Markdown template (the post-mortem's) as a form to fill in by hand:
 /// writing lines under each paragraph, tables full width with blank rows.
 pub fn to_typst_form(spec: &Spec, text: &str, code_columns: usize) -> String {
-    typst_markup(spec, text, Breaks::Soft, code_columns, true)
+    let blanked = form_blanks(&dedent(text));
+    typst_markup(spec, None, &blanked, Breaks::Soft, code_columns, true)
+        .replace(
+            FORM_BLANK,
+            "#box(width: 1fr, height: 7mm, stroke: (bottom: 0.6pt + black))[]",
+        )
+        .replace(FORM_TICK, "#tick(false)")
+}
+
+/// Where the form has a box to tick.
+const FORM_TICK: char = '\u{F8F4}';
+
+/// Where the form has a line to write on.
+const FORM_BLANK: char = '\u{F8F3}';
+
+/// A template's sample content taken out so the paper form is blank: a list
+/// item "Owner: DBA name" keeps its label and gets a line to write on
+/// ("Total downtime: __ min __ sec" keeps its blanks, "a / b / c" its
+/// choices, a "(hint)" stays as a hint); a table keeps its header and gets
+/// empty rows for its sample rows; a paragraph that is only a "(hint)" is
+/// shown as one.
+fn form_blanks(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut table_row = 0usize;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('|') {
+            table_row += 1;
+            // Header and delimiter rows stay; sample rows are emptied.
+            if table_row > 2 {
+                let cells = trimmed.trim_matches('|').split('|').count();
+                out.push(format!("|{}", " |".repeat(cells)));
+            } else {
+                out.push(line.to_string());
+            }
+            continue;
+        }
+        table_row = 0;
+        let item = trimmed
+            .strip_prefix("- ")
+            .or_else(|| trimmed.strip_prefix("* "))
+            .or_else(|| trimmed.strip_prefix("+ "));
+        if let Some(content) = item {
+            let indent = &line[..line.len() - trimmed.len()];
+            out.push(format!("{indent}- {}", form_item(content)));
+            continue;
+        }
+        if is_hint(trimmed) {
+            out.push(format!("_{}_", trimmed));
+            continue;
+        }
+        out.push(line.to_string());
+    }
+    out.join("\n")
+}
+
+fn is_hint(text: &str) -> bool {
+    let t = text.trim();
+    t.len() > 2 && t.starts_with('(') && t.ends_with(')') && !t[1..t.len() - 1].contains(['(', ')'])
+}
+
+fn form_item(content: &str) -> String {
+    let content = content.trim().trim_end_matches("...").trim_end_matches('…').trim_end();
+    let (label, value) = match content.split_once(": ") {
+        Some((l, v)) => (format!("{l}:"), v.trim()),
+        None if is_hint(content) || content.ends_with(')') => {
+            // "(Done)", "(In progress)": a label of its own.
+            (content.to_string(), "")
+        }
+        None => (content.to_string(), ""),
+    };
+    if value.contains("__") {
+        let blanks = value.replace("__", &FORM_BLANK.to_string());
+        return format!("{label} {blanks}");
+    }
+    if value.contains(" / ") {
+        let choices: Vec<String> = value.split(" / ").map(|c| format!("{FORM_TICK} {}", c.trim())).collect();
+        return format!("{label} {}", choices.join("   "));
+    }
+    if is_hint(value) {
+        return format!("{label} {FORM_BLANK} _{value}_");
+    }
+    format!("{label} {FORM_BLANK}")
 }
 
 fn typst_markup(
     spec: &Spec,
+    here: Option<&str>,
     text: &str,
     breaks: Breaks,
     code_columns: usize,
     form: bool,
 ) -> String {
     let text = dedent(text).replace([REF_OPEN, REF_CLOSE], "");
+    let text = if form {
+        text
+    } else {
+        text.replace([FORM_BLANK, FORM_TICK], "")
+    };
     let refs = references(&text);
     let mut marked = String::with_capacity(text.len());
     let mut at = 0;
@@ -304,7 +527,7 @@ fn typst_markup(
             },
             Event::End(tag) => match tag {
                 TagEnd::Paragraph if form && list_depth == 0 && table_cells.is_empty() => {
-                    out.push_str("\n#writing-lines(2)\n")
+                    out.push_str("\n#writing-lines(4)\n")
                 }
                 TagEnd::Paragraph => out.push_str("\n\n"),
                 TagEnd::Heading(_) => out.push_str("])\n\n"),
@@ -335,7 +558,7 @@ fn typst_markup(
                 TagEnd::TableCell => out.push_str("], "),
                 _ => {}
             },
-            Event::Text(t) => push_text_with_refs(spec, &refs, &t, &mut out),
+            Event::Text(t) => push_text_with_refs(spec, here, &refs, &t, &mut out),
             Event::Code(c) => out.push_str(&format!("#raw({});", typst_str(&c))),
             Event::Html(h) | Event::InlineHtml(h) => out.push_str(&typst_text(&h)),
             Event::SoftBreak => out.push_str(if breaks == Breaks::Hard { "\\\n" } else { "\n" }),
@@ -352,7 +575,13 @@ fn typst_markup(
     out.trim_end().to_string()
 }
 
-fn push_text_with_refs(spec: &Spec, refs: &[Reference], text: &str, out: &mut String) {
+fn push_text_with_refs(
+    spec: &Spec,
+    here: Option<&str>,
+    refs: &[Reference],
+    text: &str,
+    out: &mut String,
+) {
     let mut rest = text;
     while let Some(open) = rest.find(REF_OPEN) {
         out.push_str(&typst_text(&rest[..open]));
@@ -364,11 +593,18 @@ fn push_text_with_refs(spec: &Spec, refs: &[Reference], text: &str, out: &mut St
         let index: usize = after[..close].parse().unwrap_or(usize::MAX);
         if let Some(r) = refs.get(index) {
             match resolve(spec, &r.target) {
-                Some(res) => out.push_str(&format!(
-                    "#xref(<{}>, {});",
-                    typst_label(&res.key),
-                    typst_str(&res.label)
-                )),
+                Some(res) => match res.local_step(here) {
+                    Some(step) => out.push_str(&format!(
+                        "#xref-step(<{}>, {});",
+                        typst_label(&res.key),
+                        step.number
+                    )),
+                    None => out.push_str(&format!(
+                        "#xref(<{}>, {});",
+                        typst_label(&res.key),
+                        typst_str(&res.label)
+                    )),
+                },
                 None => out.push_str(&typst_text(&format!("[[{}]]", r.target))),
             }
         }
@@ -438,6 +674,25 @@ mod tests {
         let text = "See [[b#promote]] and `[[not-this]]`.\n\n```\n[[nor-this]]\n```\n[[c]]";
         let found: Vec<String> = references(text).into_iter().map(|r| r.target).collect();
         assert_eq!(found, ["b#promote", "c"]);
+    }
+
+    #[test]
+    fn terminal_text_has_no_markdown_left() {
+        let spec = Spec::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/spec"
+        )))
+        .unwrap_or_else(|_| panic!("the example spec loads"));
+        let t = to_terminal(
+            &spec,
+            Some("b-full-dc-failure"),
+            "Run `patronictl list` **first**; see [[b-full-dc-failure#stonith-dc1]] and [[a-single-node-failure]].\n\n```bash\necho hi\n```\n\n- [docs](https://x.example/p)\n- two",
+            Breaks::Soft,
+        );
+        assert_eq!(
+            t,
+            "Run patronictl list first; see step 3: STONITH (if DC1 may be partially alive) and Runbook A — Single-Node Failure (Automatic Failover Confirmation).\n\n    echo hi\n\n- docs (https://x.example/p)\n- two"
+        );
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct ScriptContext {
     pub choices: Vec<ChoiceInfo>,
     /// The steps this environment has, in order.
     pub steps: Vec<StepInfo>,
+    /// What `--list` prints, line by line: the steps in aligned columns,
+    /// each with its gate, confirmation, timeout and branch.
+    pub list: Vec<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -16,6 +16,7 @@
 //! lint context to learn what a command does.
 
 pub mod actions;
+pub mod condition;
 pub mod manifest;
 pub mod references;
 pub mod uses;

@@ -83,6 +83,35 @@ pub struct Resolved {
     /// A document-wide key (`b.promote`): the Typst label and the print
     /// page's anchor.
     pub key: String,
+    /// For a step: its procedure's id, number and title, so that prose of
+    /// that same procedure can say just "step 3: STONITH".
+    pub step: Option<StepRef>,
+}
+
+/// The step a reference points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRef {
+    pub procedure: String,
+    pub number: usize,
+    pub title: String,
+}
+
+impl Resolved {
+    /// The step this points at when it is a step of procedure `here`.
+    pub fn local_step(&self, here: Option<&str>) -> Option<&StepRef> {
+        self.step
+            .as_ref()
+            .filter(|s| here.is_some_and(|h| h == s.procedure))
+    }
+
+    /// What a reader of prose in procedure `here` sees: a step of that same
+    /// procedure is "step 3: STONITH", anything else its full label.
+    pub fn label_in(&self, here: Option<&str>) -> String {
+        match self.local_step(here) {
+            Some(s) => format!("step {}: {}", s.number, s.title),
+            None => self.label.clone(),
+        }
+    }
 }
 
 /// Heading anchor of a step in its procedure's page.
@@ -115,6 +144,7 @@ pub fn resolve(spec: &Spec, target: &str) -> Option<Resolved> {
                 page,
                 fragment: String::new(),
                 key: id.to_string(),
+                step: None,
             }),
             Some(step_id) => {
                 let (i, step) = p
@@ -132,6 +162,11 @@ pub fn resolve(spec: &Spec, target: &str) -> Option<Resolved> {
                     page,
                     fragment: step_fragment(step_id),
                     key: format!("{id}.{step_id}"),
+                    step: Some(StepRef {
+                        procedure: id.to_string(),
+                        number: i + 1,
+                        title: step.title.get_ref().clone(),
+                    }),
                 })
             }
         };
@@ -150,6 +185,7 @@ pub fn resolve(spec: &Spec, target: &str) -> Option<Resolved> {
             page: "checklists.md".into(),
             fragment: checklist_fragment(id),
             key: format!("checklist.{id}"),
+            step: None,
         });
     }
     if id == "decision-tree" {
@@ -160,6 +196,7 @@ pub fn resolve(spec: &Spec, target: &str) -> Option<Resolved> {
                 page: "decision-tree.md".into(),
                 fragment: String::new(),
                 key: "decision-tree".into(),
+                step: None,
             }),
             Some(q) => {
                 let q = tree.doc.questions.iter().find(|x| x.id.get_ref() == q)?;
@@ -168,6 +205,7 @@ pub fn resolve(spec: &Spec, target: &str) -> Option<Resolved> {
                     page: "decision-tree.md".into(),
                     fragment: question_fragment(q.id.get_ref()),
                     key: format!("question.{}", q.id.get_ref()),
+                    step: None,
                 })
             }
         };
@@ -179,6 +217,7 @@ pub fn resolve(spec: &Spec, target: &str) -> Option<Resolved> {
             page: "postmortem.md".into(),
             fragment: String::new(),
             key: "postmortem".into(),
+            step: None,
         });
     }
     None

@@ -372,6 +372,10 @@ pub struct When {
     /// A shell test run just before the step (`[[ -n $X ]]`); the step runs
     /// when it succeeds.
     pub test: Option<S>,
+    /// The `test` in plain words, for paper, the book and `--list`
+    /// ("the old primary is not one of the DC2 nodes"). Usual tests are
+    /// put into words without it.
+    pub says: Option<S>,
 }
 
 impl When {

@@ -84,9 +84,12 @@ fn example_spec_has_every_runbook_and_drill_in_both_environments() {
             let listed = String::from_utf8_lossy(&list.stdout);
             let (_, proc) = spec.procedure(id).unwrap();
             let mut rest: &str = &listed;
-            for (i, step) in rbgen::semantics::steps_in(&proc.doc, env).enumerate() {
+            let steps: Vec<_> = rbgen::semantics::steps_in(&proc.doc, env).collect();
+            // Columns as wide as the longest id, at any length.
+            let width = steps.iter().map(|s| s.id.get_ref().len()).max().unwrap();
+            for (i, step) in steps.iter().enumerate() {
                 let line = format!(
-                    "{:>3}. {:<28} [{}]",
+                    "{:>2}. {:<width$} [{}]",
                     i + 1,
                     step.id.get_ref(),
                     step.kind.get_ref().as_str()

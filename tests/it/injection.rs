@@ -1,6 +1,6 @@
-//! Property test: any text placed in a title, description, expected result,
-//! checklist item or variable value is printed verbatim by the generated
-//! script, appears escaped (never as live HTML) in the book and the print
+//! Property test: any text placed in a title, expected result, checklist
+//! item or variable value is printed verbatim by the generated script (a
+//! description as its Markdown's plain text), appears escaped (never as live HTML) in the book and the print
 //! page, and never executes.
 
 use crate::common::*;
@@ -86,9 +86,15 @@ proptest! {
             .unwrap();
         let shown = String::from_utf8_lossy(&dry.stdout);
         prop_assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
-        for line in desc.lines() {
-            prop_assert!(shown.contains(line), "description line {:?} not printed verbatim", line);
+        // A description is Markdown, shown on a terminal as its plain text
+        // (no backticks or emphasis marks): exactly that text, with nothing
+        // of it run or expanded by the shell.
+        let loaded = rbgen::spec::Spec::load(&spec).unwrap_or_else(|_| panic!("the spec loads"));
+        let plain = rbgen::generate::prose::to_terminal(&loaded, Some("failover"), &desc, rbgen::generate::prose::Breaks::Soft);
+        for line in plain.lines() {
+            prop_assert!(shown.contains(line), "description line {:?} not printed as its plain text", line);
         }
+        prop_assert!(shown.contains("second line"), "description missing");
         // An empty expected result is simply not printed.
         prop_assert!(value.is_empty() || shown.contains(&format!("expect: {value}")), "expect text not verbatim");
         prop_assert!(shown.contains(&format!("probe ran on {value} for 10.0.0.1")), "variable value not verbatim");

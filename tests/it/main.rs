@@ -22,6 +22,7 @@ mod operator_flow;
 mod pr_diff;
 mod pr_gate;
 mod readable_findings;
+mod paper_and_terminal;
 mod print;
 mod scripts;
 mod unknown_output_field;

@@ -514,7 +514,7 @@ fn a_dry_run_shows_every_branch_and_the_choice_it_would_ask() {
         .unwrap();
     let list = String::from_utf8_lossy(&list.stdout);
     assert!(
-        list.contains("(only if step reinit failed; recovery: Option B: rebuild from scratch)"),
+        list.contains("\n                              only if step reinit failed; recovery: Option B: rebuild from scratch\n"),
         "{list}"
     );
 }

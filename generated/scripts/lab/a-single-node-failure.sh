@@ -13,7 +13,6 @@ readonly RB_TITLE='Runbook A — Single-Node Failure (Automatic Failover Confirm
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('assess-failed-node' 'monitor-failover' 'identify-new-primary' 'write-test' 'check-app-routing' 'check-replication' 'resolve-failure-cause' 'start-failed-node' 'monitor-rejoin' 'confirm-rejoin' 'reinit-if-rejoin-failed')
 readonly RB_STEP_KINDS=('probe' 'wait' 'probe' 'change' 'probe' 'probe' 'manual' 'change' 'wait' 'probe' 'destructive')
-readonly RB_STEP_NOTES=('' '' '' '' '' '' '' '' '' '' 'only if step confirm-rejoin failed')
 readonly RB_STEP_TITLES=(
   'Assess failed node status (target: within 2 minutes)'
   'Monitor automatic failover progress'
@@ -247,14 +246,29 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Runbook A — Single-Node Failure (Automatic Failover Confirmation)' \
+    'Before the first step: checklist Common Notification Checklist Before Incident Response (--ack notification)' \
+    ' 1. assess-failed-node      [probe]       Assess failed node status (target: within 2 minutes)' \
+    '                                          timeout 2m' \
+    ' 2. monitor-failover        [wait]        Monitor automatic failover progress' \
+    '                                          timeout 3m' \
+    ' 3. identify-new-primary    [probe]       Post-failover verification — confirm the new Primary' \
+    ' 4. write-test              [change]      Test write capability on the new Primary' \
+    ' 5. check-app-routing       [probe]       Confirm HAProxy routes to the new Primary' \
+    ' 6. check-replication       [probe]       Check replication status' \
+    ' 7. resolve-failure-cause   [manual]      Resolve the failure cause' \
+    '                                          waits for you to type done (--ack resolve-failure-cause)' \
+    ' 8. start-failed-node       [change]      Start Patroni on the failed node' \
+    '                                          asks you to type yes (--yes)' \
+    ' 9. monitor-rejoin          [wait]        Monitor rejoin progress' \
+    '                                          timeout 7m' \
+    '10. confirm-rejoin          [probe]       Confirm successful rejoin' \
+    '11. reinit-if-rejoin-failed [destructive] If automatic rejoin fails, reinitialise manually' \
+    '                                          asks you to type yes (--yes)' \
+    '                                          timeout 30m' \
+    '                                          only if step confirm-rejoin failed'
 }
 
 rb_die() {
@@ -410,7 +424,7 @@ rb_checklist_notification() {
     'On-call DBA/infrastructure engineer contacted' \
     'Current service traffic level and business impact assessed' \
     'Application-level read-only mode switch confirmed' \
-    $'Runbook version confirmed (version number and last-modified date required) (The script\'s `--help` prints the runbook version; the book page shows the version and the last review date.)'
+    $'Runbook version confirmed (version number and last-modified date required) (The script\'s --help prints the runbook version; the book page shows the version and the last review date.)'
 }
 
 rb_require_params() {
@@ -590,9 +604,10 @@ rb_show_step() {
     2)
       printf '    %s\n' 'After TTL expiry, Patroni elects a new Leader automatically. Observe without intervening.'
       printf '    %s\n' ''
-      printf '    %s\n' $'Interactively the reference watches `watch -n 5 "patronictl -c $PATRONI_CONF list"`. The script polls instead, for at most 120 seconds, until a running leader other than the failed node appears (the member table is printed every 10 seconds).'
+      printf '    %s\n' $'Interactively the reference watches watch -n 5 "patronictl -c $PATRONI_CONF list". The script polls instead, for at most 120 seconds, until a running leader other than the failed node appears (the member table is printed every 10 seconds).'
       printf '    %s\n' ''
       printf '    %s\n' 'Failover completion checkpoints:'
+      printf '    %s\n' ''
       printf '    %s\n' $'1. New Leader node appears in \'running\' state'
       printf '    %s\n' $'2. Failed node disappears from the list or shows \'stopped\' state'
       printf '    %s\n' '3. Remaining Replicas connect to new Primary in streaming state'
@@ -615,7 +630,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'New Primary: the address of the elected leader (not the failed node)'
       ;;
     4)
-      printf '    %s\n' $'Creates the table `failover_test` if needed and inserts one row.'
+      printf '    %s\n' 'Creates the table failover_test if needed and inserts one row.'
       printf '    $ %s\n' $'psql -h "$NEW_PRIMARY" -U postgres -c "' 'CREATE TABLE IF NOT EXISTS failover_test (' '  id SERIAL PRIMARY KEY,' '  created_at TIMESTAMPTZ DEFAULT now(),' '  note TEXT' ');' $'INSERT INTO failover_test (note) VALUES (\'failover_$(date +%s)\');' 'SELECT * FROM failover_test ORDER BY created_at DESC LIMIT 1;' '"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' NEW_PRIMARY "${NEW_PRIMARY-'<set by step identify-new-primary>'}"
@@ -641,7 +656,7 @@ rb_show_step() {
       printf '    %s\n' 'Before rejoining the failed node, resolve the cause of the failure (service restart, hardware replacement, etc.). Continue when the node is reachable again.'
       ;;
     8)
-      printf '    %s\n' $'On the failed node: `systemctl start patroni`. Patroni automatically starts syncing via `pg_basebackup` or `pg_rewind`.'
+      printf '    %s\n' 'On the failed node: systemctl start patroni. Patroni automatically starts syncing via pg_basebackup or pg_rewind.'
       printf '    $ %s\n' $'node_service "$FAILED_NODE" start patroni'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' FAILED_NODE "${FAILED_NODE-'<unset>'}"
@@ -649,7 +664,7 @@ rb_show_step() {
       printf '    expect: %s\n' $'Patroni starts; the node rejoins as a replica (`pg_rewind` or `pg_basebackup`).'
       ;;
     9)
-      printf '    %s\n' $'Interactively the reference follows the log with `journalctl -fu patroni` on the failed node. The script polls the member state for at most 5 minutes and then prints the recent Patroni log of the node; a node that has not rejoined is handled by the reinitialise step.'
+      printf '    %s\n' 'Interactively the reference follows the log with journalctl -fu patroni on the failed node. The script polls the member state for at most 5 minutes and then prints the recent Patroni log of the node; a node that has not rejoined is handled by the reinitialise step.'
       printf '    $ %s\n' $'if wait_for_member "$PATRONI_CONF" "$DC1_CLUSTER" "$FAILED_NODE" 300; then' $'  echo "$FAILED_NODE has rejoined"' 'else' $'  echo "$FAILED_NODE has not rejoined yet: see the reinitialise step"' 'fi' $'node_logs "$FAILED_NODE" patroni "10 minutes ago" 50 || echo "(no Patroni log from $FAILED_NODE)"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
@@ -669,7 +684,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'Failed node should appear as Replica in streaming state.'
       ;;
     11)
-      printf '    %s\n' $'Only when the node did not rejoin on its own: `patronictl reinit` deletes the node\'s data directory and rebuilds it from the leader. The step checks the member state first and does nothing if the node is already running or streaming.'
+      printf '    %s\n' $'Only when the node did not rejoin on its own: patronictl reinit deletes the node\'s data directory and rebuilds it from the leader. The step checks the member state first and does nothing if the node is already running or streaming.'
       printf '    $ %s\n' $'STATE=$(member_state "$PATRONI_CONF" "$DC1_CLUSTER" "$FAILED_NODE" || true)' $'case "$STATE" in' '  streaming|running)' $'    echo "$FAILED_NODE is $STATE: reinit not needed"' '    exit 0' '    ;;' 'esac' $'MEMBER=$(member_of "$FAILED_NODE")' $': "${MEMBER:?no Patroni member is named for $FAILED_NODE: reinit would act on no one}"' $'patronictl -c "$PATRONI_CONF" reinit "$DC1_CLUSTER" "$MEMBER" --force --wait'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
@@ -697,7 +712,7 @@ rb_show_secret() {
 
 rb_show_rollback() {
   case $(($1 + 1)) in
-    8) printf 'rollback for %s: %s\n' 'start-failed-node' $'Stop Patroni on the node again: `node_service FAILED_NODE stop patroni`.' >&2 ;;
+    8) printf 'rollback for %s: %s\n' 'start-failed-node' 'Stop Patroni on the node again: node_service FAILED_NODE stop patroni.' >&2 ;;
     *) : ;;
   esac
 }
@@ -1024,6 +1039,11 @@ rb_timed_step() {
     11) limit=1800 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return
@@ -1148,7 +1168,7 @@ rb_main() {
     rb_log run_start title "$RB_TITLE" from "${RB_STEP_IDS[$first]}" dry_run 0
   fi
   printf 'WARNING: %s\n' 'Observe the automatic failover without intervening: a manual promotion while Patroni is electing a leader can cause split-brain.'
-  printf 'WARNING: %s\n' $'If `patronictl list` itself fails, this is not Runbook A: use [[decision-tree]] (etcd failure: [[d-etcd-failure]]).'
+  printf 'WARNING: %s\n' 'If patronictl list itself fails, this is not Runbook A: use the incident decision tree (etcd failure: Runbook D — etcd Cluster Failure).'
   if ((first == 0)); then
     rb_checklist_notification
   fi

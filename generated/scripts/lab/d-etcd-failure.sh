@@ -13,7 +13,6 @@ readonly RB_TITLE='Runbook D — etcd Cluster Failure'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('assess-etcd' 'diagnose-failed-member' 'restart-etcd-member' 'confirm-member-rejoined' 'decide-reconstruction' 'pause-patroni' 'wipe-etcd' 'prepare-etcd-config' 'start-etcd' 'restart-stale-patroni' 'resume-patroni' 'confirm-config-restored')
 readonly RB_STEP_KINDS=('probe' 'probe' 'change' 'wait' 'manual' 'change' 'destructive' 'manual' 'change' 'change' 'change' 'probe')
-readonly RB_STEP_NOTES=('' '' '' '' 'only if step confirm-member-rejoined failed' 'only if step confirm-member-rejoined failed' 'only if step confirm-member-rejoined failed' 'only if step confirm-member-rejoined failed' 'only if step confirm-member-rejoined failed' 'only if step confirm-member-rejoined failed' 'only if step confirm-member-rejoined failed' '')
 readonly RB_STEP_TITLES=(
   'Assess etcd status'
   'Check disk space, memory and log of the failed etcd node'
@@ -168,7 +167,7 @@ rb_usage() {
     '                    "all" for every gate and manual step: unattended drills)' \
     '  --skip STEP       skip STEP (repeatable), e.g. an optional step in an unattended run'
   printf '\nParameters (flag, or the variable of the same name in the environment):\n'
-  printf '  %-28s %s\n' '--etcd-failed-node VALUE' 'Address of the failed etcd member to diagnose and restart ([[d-etcd-failure#diagnose-failed-member]]) (e.g. 10.3.0.10)'
+  printf '  %-28s %s\n' '--etcd-failed-node VALUE' 'Address of the failed etcd member to diagnose and restart (step 2: Check disk space, memory and log of the failed etcd node) (e.g. 10.3.0.10)'
   printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
   printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
   printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
@@ -177,14 +176,42 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Runbook D — etcd Cluster Failure' \
+    'Before the first step: checklist Common Notification Checklist Before Incident Response (--ack notification)' \
+    ' 1. assess-etcd             [probe]       Assess etcd status' \
+    ' 2. diagnose-failed-member  [probe]       Check disk space, memory and log of the failed etcd node' \
+    ' 3. restart-etcd-member     [change]      Restart etcd on the failed node' \
+    '                                          asks you to type yes (--yes)' \
+    '                                          timeout 3m' \
+    ' 4. confirm-member-rejoined [wait]        Confirm the cluster rejoining after restart' \
+    '                                          timeout 2m' \
+    ' 5. decide-reconstruction   [manual]      Full etcd reconstruction (last resort) — decide' \
+    '                                          waits for you to type done (--ack decide-reconstruction)' \
+    '                                          only if step confirm-member-rejoined failed' \
+    ' 6. pause-patroni           [change]      Pause Patroni (prevent automatic failover)' \
+    '                                          asks you to type yes (--yes)' \
+    '                                          only if step confirm-member-rejoined failed' \
+    ' 7. wipe-etcd               [destructive] Stop the service and delete the data on all etcd nodes' \
+    '                                          asks you to type yes (--yes)' \
+    '                                          timeout 5m' \
+    '                                          only if step confirm-member-rejoined failed' \
+    ' 8. prepare-etcd-config     [manual]      Check initial-cluster-state in etcd.conf.yml' \
+    '                                          waits for you to type done (--ack prepare-etcd-config)' \
+    '                                          only if step confirm-member-rejoined failed' \
+    ' 9. start-etcd              [change]      Initialise the new cluster on the Seoul node, then add Busan and Singapore' \
+    '                                          asks you to type yes (--yes)' \
+    '                                          timeout 5m' \
+    '                                          only if step confirm-member-rejoined failed' \
+    '10. restart-stale-patroni   [change]      Restart Patroni where it refuses the rebuilt etcd (StaleEtcdNode)' \
+    '                                          asks you to type yes (--yes)' \
+    '                                          timeout 5m' \
+    '                                          only if step confirm-member-rejoined failed' \
+    '11. resume-patroni          [change]      Resume Patroni' \
+    '                                          asks you to type yes (--yes)' \
+    '                                          only if step confirm-member-rejoined failed' \
+    '12. confirm-config-restored [probe]       Confirm Patroni restores config from patroni.dynamic.json'
 }
 
 rb_die() {
@@ -340,14 +367,14 @@ rb_checklist_notification() {
     'On-call DBA/infrastructure engineer contacted' \
     'Current service traffic level and business impact assessed' \
     'Application-level read-only mode switch confirmed' \
-    $'Runbook version confirmed (version number and last-modified date required) (The script\'s `--help` prints the runbook version; the book page shows the version and the last review date.)'
+    $'Runbook version confirmed (version number and last-modified date required) (The script\'s --help prints the runbook version; the book page shows the version and the last review date.)'
 }
 
 rb_require_params() {
   local value
   if [[ -z $ETCD_FAILED_NODE ]]; then
     if [[ -t 0 ]]; then
-      read -r -p 'Address of the failed etcd member to diagnose and restart ([[d-etcd-failure#diagnose-failed-member]]) (e.g. 10.3.0.10): ' value || true
+      read -r -p 'Address of the failed etcd member to diagnose and restart (step 2: Check disk space, memory and log of the failed etcd node) (e.g. 10.3.0.10): ' value || true
       rb_check_interrupt
       ETCD_FAILED_NODE=$value
     fi
@@ -521,7 +548,7 @@ rb_show_step() {
   printf '\n==> [%d/%d] %s  (%s, %s)\n' "$((i + 1))" "${#RB_STEP_IDS[@]}" "${RB_STEP_TITLES[$i]}" "${RB_STEP_IDS[$i]}" "${RB_STEP_KINDS[$i]}"
   case $((i + 1)) in
     1)
-      printf '    %s\n' $'`etcdctl endpoint status` and `endpoint health` exit non-zero when a member is down, which is the case being handled: the script reports and carries on.'
+      printf '    %s\n' 'etcdctl endpoint status and endpoint health exit non-zero when a member is down, which is the case being handled: the script reports and carries on.'
       printf '    $ %s\n' '# Check etcd cluster status' 'etcdctl_all endpoint status --write-out=table || echo "(some etcd endpoints did not answer)"' '# Count healthy etcd nodes' $'HEALTHY=$(etcdctl_all endpoint health 2>&1 | grep -c "is healthy" || true)' $'TOTAL=$(wc -w <<<"$ETCD_NODES")' $'echo "Healthy etcd nodes: $HEALTHY / $TOTAL"' $'if [ "$HEALTHY" -ge $((TOTAL / 2 + 1)) ]; then' '  echo "Quorum maintained -> waiting for Patroni auto-recovery"' 'else' $'  echo "Quorum lost! Immediate recovery required"' 'fi'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' ETCD_NODES "${ETCD_NODES-'<unset>'}"
@@ -531,7 +558,7 @@ rb_show_step() {
       printf '    expect: %s\n' $'`Quorum maintained -> waiting for Patroni auto-recovery`, or: `Quorum lost! Immediate recovery required`'
       ;;
     2)
-      printf '    %s\n' $'On the failed etcd node (e.g., the Singapore node, `ssh pg-singapore-1`): disk space and memory are the common causes of etcd failure.'
+      printf '    %s\n' 'On the failed etcd node (e.g., the Singapore node, ssh pg-singapore-1): disk space and memory are the common causes of etcd failure.'
       printf '    $ %s\n' $'node_run "$ETCD_FAILED_NODE" "df -h $ETCD_DATA_DIR; free -h" || echo "cannot run commands on $ETCD_FAILED_NODE"' $'node_logs "$ETCD_FAILED_NODE" etcd "10 minutes ago" 50 || echo "(no etcd log from $ETCD_FAILED_NODE)"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' ETCD_FAILED_NODE "${ETCD_FAILED_NODE-'<unset>'}"
@@ -560,7 +587,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'All members healthy and listed as started: the run ends here and Patroni recovers on its own. Otherwise the step fails and the reconstruction follows.'
       ;;
     5)
-      printf '    %s\n' $'Use only when etcd data is corrupted and restart-based recovery is impossible. Patroni restores cluster configuration from `patroni.dynamic.json`, so wiping the data directory alone allows automatic re-registration. This procedure completely wipes etcd data; it runs only when [[d-etcd-failure#confirm-member-rejoined]] found the cluster still unhealthy.'
+      printf '    %s\n' 'Use only when etcd data is corrupted and restart-based recovery is impossible. Patroni restores cluster configuration from patroni.dynamic.json, so wiping the data directory alone allows automatic re-registration. This procedure completely wipes etcd data; it runs only when step 4: Confirm the cluster rejoining after restart found the cluster still unhealthy.'
       ;;
     6)
       printf '    $ %s\n' $'if patronictl -c "$PATRONI_CONF" pause "$DC1_CLUSTER" --wait; then' '  PAUSED=yes' 'else' '  PAUSED=no' '  echo "Patroni cannot be paused: etcd has no quorum (and without a DCS Patroni cannot fail over). Going on with the rebuild."' 'fi'
@@ -579,8 +606,8 @@ rb_show_step() {
       printf '    expect: %s\n' 'etcd stopped and its data directory removed on all three members.'
       ;;
     8)
-      printf '    %s\n' $'3. Seoul node (first node): in `etcd.conf.yml` verify `initial-cluster-state: new`.'
-      printf '    %s\n' $'4. Busan and Singapore nodes: change `initial-cluster-state` to `existing` in `etcd.conf.yml`.'
+      printf '    %s\n' '3. Seoul node (first node): in etcd.conf.yml verify initial-cluster-state: new.'
+      printf '    %s\n' '4. Busan and Singapore nodes: change initial-cluster-state to existing in etcd.conf.yml.'
       printf '    %s\n' ''
       printf '    %s\n' 'Continue when all three files are ready; the next step starts the members in that order.'
       ;;
@@ -596,7 +623,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'All three endpoints healthy.'
       ;;
     10)
-      printf '    %s\n' $'Not in the reference; seen in the lab: after every etcd member is rebuilt, the new raft term is lower than the one Patroni remembers, and Patroni logs `StaleEtcdNode` ("Connected to Etcd node with term … Old known term …") until it is restarted. DC1 is still paused, so restarting its Patroni leaves PostgreSQL running. Only members whose recent Patroni log shows the error are restarted.'
+      printf '    %s\n' 'Not in the reference; seen in the lab: after every etcd member is rebuilt, the new raft term is lower than the one Patroni remembers, and Patroni logs StaleEtcdNode ("Connected to Etcd node with term … Old known term …") until it is restarted. DC1 is still paused, so restarting its Patroni leaves PostgreSQL running. Only members whose recent Patroni log shows the error are restarted.'
       printf '    $ %s\n' 'sleep 30 # let every Patroni run a few HA loops against the new etcd' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  LOG=$(node_logs "$NODE" patroni "5 minutes ago" 200 2>/dev/null || true)' $'  if grep -q "StaleEtcdNode" <<<"$LOG"; then' $'    echo "$NODE: StaleEtcdNode in the Patroni log -> restarting Patroni"' $'    node_service "$NODE" restart patroni' '  else' $'    echo "$NODE: no StaleEtcdNode"' '  fi' 'done'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -640,7 +667,7 @@ rb_show_secret() {
 
 rb_show_rollback() {
   case $(($1 + 1)) in
-    6) printf 'rollback for %s: %s\n' 'pause-patroni' $'`patronictl -c $PATRONI_CONF resume $DC1_CLUSTER --wait`' >&2 ;;
+    6) printf 'rollback for %s: %s\n' 'pause-patroni' $'patronictl -c $PATRONI_CONF resume $DC1_CLUSTER --wait' >&2 ;;
     *) : ;;
   esac
 }
@@ -1026,6 +1053,11 @@ rb_timed_step() {
     10) limit=300 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return
@@ -1149,8 +1181,8 @@ rb_main() {
     trap rb_on_exit EXIT
     rb_log run_start title "$RB_TITLE" from "${RB_STEP_IDS[$first]}" dry_run 0
   fi
-  printf 'WARNING: %s\n' '[[d-etcd-failure#wipe-etcd]] completely wipes etcd data. Use it only when etcd data is corrupted and restart-based recovery is impossible.'
-  printf 'WARNING: %s\n' $'The reference pauses only the DC1 cluster before the rebuild; if the DC2 standby cluster is running, pause it as well (`patronictl -c $DC2_PATRONI_CONF pause $DC2_CLUSTER --wait`) and resume it afterwards.'
+  printf 'WARNING: %s\n' 'step 7: Stop the service and delete the data on all etcd nodes completely wipes etcd data. Use it only when etcd data is corrupted and restart-based recovery is impossible.'
+  printf 'WARNING: %s\n' $'The reference pauses only the DC1 cluster before the rebuild; if the DC2 standby cluster is running, pause it as well (patronictl -c $DC2_PATRONI_CONF pause $DC2_CLUSTER --wait) and resume it afterwards.'
   if ((first == 0)); then
     rb_checklist_notification
   fi

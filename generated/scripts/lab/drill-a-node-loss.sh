@@ -13,7 +13,6 @@ readonly RB_TITLE='Lab drill: primary node loss, handled with Runbook A'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('start' 'kill-leader' 'runbook-a' 'measure')
 readonly RB_STEP_KINDS=('probe' 'fault' 'change' 'wait')
-readonly RB_STEP_NOTES=('' '' '' '')
 readonly RB_STEP_TITLES=(
   'Drill start: find the DC1 leader'
   'Kill the DC1 leader (Patroni and PostgreSQL, kill -9)'
@@ -167,14 +166,16 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Lab drill: primary node loss, handled with Runbook A' \
+    ' 1. start       [probe]  Drill start: find the DC1 leader' \
+    ' 2. kill-leader [fault]  Kill the DC1 leader (Patroni and PostgreSQL, kill -9)' \
+    '                         asks you to type yes (--yes)' \
+    ' 3. runbook-a   [change] Run Runbook A unattended' \
+    '                         timeout 15m' \
+    ' 4. measure     [wait]   Measure: first write through the endpoint, data loss' \
+    '                         timeout 4m'
 }
 
 rb_die() {
@@ -419,7 +420,7 @@ rb_show_step() {
       fi
       ;;
     3)
-      printf '    %s\n' $'[[a-single-node-failure]] with `--failed-node` set to the killed leader. Its `start-failed-node` step brings the node back, which ends the fault.'
+      printf '    %s\n' 'Runbook A — Single-Node Failure (Automatic Failover Confirmation) with --failed-node set to the killed leader. Its start-failed-node step brings the node back, which ends the fault.'
       printf '    $ %s\n' $'run_runbook a-single-node-failure --failed-node "$FAILED"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' FAILED "${FAILED-'<set by step start>'}"
@@ -764,6 +765,11 @@ rb_timed_step() {
     4) limit=240 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

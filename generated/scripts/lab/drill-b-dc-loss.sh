@@ -13,7 +13,6 @@ readonly RB_TITLE='Lab drill: whole-DC loss, recovered with Runbook B'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('start' 'lose-dc1' 'runbook-b' 'measure' 'post-recovery')
 readonly RB_STEP_KINDS=('probe' 'fault' 'promotion' 'wait' 'probe')
-readonly RB_STEP_NOTES=('' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Drill start: DC1 leads, DC2 streams'
   'Lose DC1: power off every DC1 member and the DC1 etcd member'
@@ -168,14 +167,21 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Lab drill: whole-DC loss, recovered with Runbook B' \
+    ' 1. start         [probe]     Drill start: DC1 leads, DC2 streams' \
+    ' 2. lose-dc1      [fault]     Lose DC1: power off every DC1 member and the DC1 etcd member' \
+    '                              asks you to type yes (--yes)' \
+    '                              timeout 2m' \
+    ' 3. runbook-b     [promotion] Run Runbook B unattended' \
+    '                              gate: checklist Pre-Promotion Checklist (--ack pre-promotion)' \
+    '                              asks you to type yes (--yes)' \
+    '                              timeout 15m' \
+    ' 4. measure       [wait]      Measure: writable DC2 leader, first write through the endpoint, data loss' \
+    '                              timeout 4m' \
+    ' 5. post-recovery [probe]     Post-recovery checks on the new primary site' \
+    '                              timeout 10m'
 }
 
 rb_die() {
@@ -327,11 +333,11 @@ rb_gate() {
 
 rb_checklist_pre_promotion() {
   rb_gate 'pre-promotion' 'Pre-Promotion Checklist' \
-    'Have all PostgreSQL instances in DC1 fully stopped? (DC1 nodes: SSH access failed + Patroni REST API timeout confirmed ([[b-full-dc-failure#confirm-dc1-down]]))' \
-    $'Has the DC1 etcd cluster fully stopped? (`etcdctl endpoint health`: no response confirmed)' \
-    $'Have you recorded the current LSN and replication lag of the DC2 Standby Leader? ([[b-full-dc-failure#check-dc2-state]]: `receive_lsn`, `replay_lsn`, `replay_delay`, `fully_replayed` (kept for the post-mortem))' \
+    'Have all PostgreSQL instances in DC1 fully stopped? (DC1 nodes: SSH access failed + Patroni REST API timeout confirmed (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 1: Confirm DC1 is fully down))' \
+    'Has the DC1 etcd cluster fully stopped? (etcdctl endpoint health: no response confirmed)' \
+    'Have you recorded the current LSN and replication lag of the DC2 Standby Leader? (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 2: Check DC2 current state and replication lag: receive_lsn, replay_lsn, replay_delay, fully_replayed (kept for the post-mortem))' \
     'Has all application traffic to DC1 been blocked?' \
-    'Has STONITH been performed if needed? (see Part 4) ([[b-full-dc-failure#stonith-dc1]]: every DC1 instance reports stopped or terminated)' \
+    'Has STONITH been performed if needed? (see Part 4) (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 3: STONITH (if DC1 may be partially alive): every DC1 instance reports stopped or terminated)' \
     'Has the promotion authority (DBA lead / infrastructure manager) approved?'
 }
 
@@ -457,7 +463,7 @@ rb_show_step() {
       fi
       ;;
     3)
-      printf '    %s\n' 'The generated [[b-full-dc-failure]] script, with every confirmation answered: what an operator would do, without the thinking time.'
+      printf '    %s\n' 'The generated Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion) script, with every confirmation answered: what an operator would do, without the thinking time.'
       printf '    $ %s\n' 'run_runbook b-full-dc-failure'
       ;;
     4)
@@ -473,7 +479,7 @@ rb_show_step() {
       fi
       ;;
     5)
-      printf '    %s\n' '[[post-recovery-checks]], unattended.'
+      printf '    %s\n' 'Post-Recovery Immediate Checks (within 30 minutes of recovery), unattended.'
       printf '    $ %s\n' $'run_runbook post-recovery-checks --new-primary "$DC2_LEADER"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC2_LEADER "${DC2_LEADER-'<set by step start>'}"
@@ -813,6 +819,11 @@ rb_timed_step() {
     5) limit=600 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return
@@ -930,7 +941,7 @@ rb_main() {
     trap rb_on_exit EXIT
     rb_log run_start title "$RB_TITLE" from "${RB_STEP_IDS[$first]}" dry_run 0
   fi
-  printf 'WARNING: %s\n' $'This leaves DC2 as the primary site and DC1 powered off: reset the lab (`lab/down --purge && lab/up`) before the next drill.'
+  printf 'WARNING: %s\n' 'This leaves DC2 as the primary site and DC1 powered off: reset the lab (lab/down --purge && lab/up) before the next drill.'
   for ((i = first; i <= last; i++)); do
     rb_run_step "$i"
   done

@@ -13,7 +13,6 @@ readonly RB_TITLE='Lab drill: network partition, handled with Runbook C'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('start' 'partition' 'runbook-c' 'writes-during-partition' 'heal' 'runbook-c-after' 'post-recovery')
 readonly RB_STEP_KINDS=('probe' 'fault' 'probe' 'wait' 'change' 'probe' 'probe')
-readonly RB_STEP_NOTES=('' '' '' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Drill start: DC1 leads, etcd 3/3'
   $'Partition DC1\'s etcd member'
@@ -176,14 +175,21 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Lab drill: network partition, handled with Runbook C' \
+    ' 1. start                   [probe]  Drill start: DC1 leads, etcd 3/3' \
+    $' 2. partition               [fault]  Partition DC1\'s etcd member' \
+    '                                     asks you to type yes (--yes)' \
+    ' 3. runbook-c               [probe]  Run Runbook C unattended during the partition' \
+    '                                     timeout 10m' \
+    ' 4. writes-during-partition [wait]   Measure: writes through the endpoint during the partition' \
+    '                                     timeout 2m' \
+    ' 5. heal                    [change] Heal the partition' \
+    $' 6. runbook-c-after         [probe]  Runbook C\'s node check again, after the partition healed' \
+    '                                     timeout 5m' \
+    ' 7. post-recovery           [probe]  Post-recovery checks' \
+    '                                     timeout 10m'
 }
 
 rb_die() {
@@ -810,6 +816,11 @@ rb_timed_step() {
     7) limit=600 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

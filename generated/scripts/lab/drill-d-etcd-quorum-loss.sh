@@ -13,7 +13,6 @@ readonly RB_TITLE='Lab drill: etcd quorum and data lost, rebuilt with Runbook D'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('start' 'lose-quorum' 'runbook-d' 'measure' 'post-recovery')
 readonly RB_STEP_KINDS=('probe' 'fault' 'destructive' 'wait' 'probe')
-readonly RB_STEP_NOTES=('' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Drill start: etcd 3/3, DC1 leads'
   'Lose etcd quorum: stop two members and delete their data'
@@ -163,14 +162,19 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Lab drill: etcd quorum and data lost, rebuilt with Runbook D' \
+    ' 1. start         [probe]       Drill start: etcd 3/3, DC1 leads' \
+    ' 2. lose-quorum   [fault]       Lose etcd quorum: stop two members and delete their data' \
+    '                                asks you to type yes (--yes)' \
+    ' 3. runbook-d     [destructive] Run Runbook D unattended' \
+    '                                asks you to type yes (--yes)' \
+    '                                timeout 20m' \
+    ' 4. measure       [wait]        Measure: first write through the endpoint, rows lost' \
+    '                                timeout 5m' \
+    ' 5. post-recovery [probe]       Post-recovery checks' \
+    '                                timeout 10m'
 }
 
 rb_die() {
@@ -426,7 +430,7 @@ rb_show_step() {
       fi
       ;;
     3)
-      printf '    %s\n' $'[[d-etcd-failure]] with `--etcd-failed-node` set to one of the lost members; every confirmation is answered, so it goes on to the full reconstruction.'
+      printf '    %s\n' 'Runbook D — etcd Cluster Failure with --etcd-failed-node set to one of the lost members; every confirmation is answered, so it goes on to the full reconstruction.'
       printf '    $ %s\n' $'run_runbook d-etcd-failure --etcd-failed-node "$ETCD_SINGAPORE_NODE"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' ETCD_SINGAPORE_NODE "${ETCD_SINGAPORE_NODE-'<unset>'}"
@@ -784,6 +788,11 @@ rb_timed_step() {
     5) limit=600 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

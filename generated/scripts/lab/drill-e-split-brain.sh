@@ -13,7 +13,6 @@ readonly RB_TITLE='Lab drill: split-brain (two writable primaries), recovered wi
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('start' 'split-brain' 'write-both' 'runbook-e' 'measure' 'post-recovery')
 readonly RB_STEP_KINDS=('probe' 'promotion' 'change' 'destructive' 'wait' 'probe')
-readonly RB_STEP_NOTES=('' '' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Drill start: DC1 leads, DC2 streams'
   'Make a split-brain: promote DC2 while DC1 still leads'
@@ -142,14 +141,22 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Lab drill: split-brain (two writable primaries), recovered with Runbook E' \
+    ' 1. start         [probe]       Drill start: DC1 leads, DC2 streams' \
+    ' 2. split-brain   [promotion]   Make a split-brain: promote DC2 while DC1 still leads' \
+    '                                gate: checklist Pre-Promotion Checklist (--ack pre-promotion)' \
+    '                                asks you to type yes (--yes)' \
+    '                                timeout 3m' \
+    ' 3. write-both    [change]      Write to both primaries at once' \
+    ' 4. runbook-e     [destructive] Run Runbook E unattended' \
+    '                                asks you to type yes (--yes)' \
+    '                                timeout 20m' \
+    ' 5. measure       [wait]        Measure: kept rows all present, one primary, writes back' \
+    '                                timeout 4m' \
+    ' 6. post-recovery [probe]       Post-recovery checks' \
+    '                                timeout 10m'
 }
 
 rb_die() {
@@ -301,11 +308,11 @@ rb_gate() {
 
 rb_checklist_pre_promotion() {
   rb_gate 'pre-promotion' 'Pre-Promotion Checklist' \
-    'Have all PostgreSQL instances in DC1 fully stopped? (DC1 nodes: SSH access failed + Patroni REST API timeout confirmed ([[b-full-dc-failure#confirm-dc1-down]]))' \
-    $'Has the DC1 etcd cluster fully stopped? (`etcdctl endpoint health`: no response confirmed)' \
-    $'Have you recorded the current LSN and replication lag of the DC2 Standby Leader? ([[b-full-dc-failure#check-dc2-state]]: `receive_lsn`, `replay_lsn`, `replay_delay`, `fully_replayed` (kept for the post-mortem))' \
+    'Have all PostgreSQL instances in DC1 fully stopped? (DC1 nodes: SSH access failed + Patroni REST API timeout confirmed (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 1: Confirm DC1 is fully down))' \
+    'Has the DC1 etcd cluster fully stopped? (etcdctl endpoint health: no response confirmed)' \
+    'Have you recorded the current LSN and replication lag of the DC2 Standby Leader? (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 2: Check DC2 current state and replication lag: receive_lsn, replay_lsn, replay_delay, fully_replayed (kept for the post-mortem))' \
     'Has all application traffic to DC1 been blocked?' \
-    'Has STONITH been performed if needed? (see Part 4) ([[b-full-dc-failure#stonith-dc1]]: every DC1 instance reports stopped or terminated)' \
+    'Has STONITH been performed if needed? (see Part 4) (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 3: STONITH (if DC1 may be partially alive): every DC1 instance reports stopped or terminated)' \
     'Has the promotion authority (DBA lead / infrastructure manager) approved?'
 }
 
@@ -459,7 +466,7 @@ rb_show_step() {
       fi
       ;;
     4)
-      printf '    %s\n' $'[[e-split-brain]] with DC1\'s leader as the surviving primary and DC2\'s as the stale one.'
+      printf '    %s\n' $'Runbook E — Split-Brain Detection and Emergency Recovery with DC1\'s leader as the surviving primary and DC2\'s as the stale one.'
       printf '    $ %s\n' $'run_runbook e-split-brain --surviving-primary "$DC1_LEADER" --old-primary "$DC2_LEADER" \\' $'  --divergence-lsn "$DIVERGENCE_LSN"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_LEADER "${DC1_LEADER-'<set by step start>'}"
@@ -816,6 +823,11 @@ rb_timed_step() {
     6) limit=600 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

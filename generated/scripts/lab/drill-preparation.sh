@@ -13,7 +13,6 @@ readonly RB_TITLE='DR Drill Preparation'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('find-current-primary' 'snapshot-state' 'create-drill-log' 'write-load')
 readonly RB_STEP_KINDS=('probe' 'probe' 'change' 'manual')
-readonly RB_STEP_NOTES=('' '' '' '')
 readonly RB_STEP_TITLES=(
   'Find the current Primary'
   'Snapshot the cluster state before the drill'
@@ -131,14 +130,14 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'DR Drill Preparation' \
+    ' 1. find-current-primary [probe]  Find the current Primary' \
+    ' 2. snapshot-state       [probe]  Snapshot the cluster state before the drill' \
+    ' 3. create-drill-log     [change] Snapshot current data state: create dr_drill_log and record the drill start' \
+    ' 4. write-load           [manual] Optional: generate sustained write load during the drill' \
+    '                                  waits for you to type done (--ack write-load)'
 }
 
 rb_die() {
@@ -391,9 +390,9 @@ rb_show_step() {
     4)
       printf '    %s\n' 'In a separate terminal, optionally run a write load for the length of the drill:'
       printf '    %s\n' ''
-      printf '    %s\n' $'`pgbench -h <current primary> -U postgres -d postgres -c 5 -j 2 -T 300 --no-vacuum &`'
+      printf '    %s\n' 'pgbench -h <current primary> -U postgres -d postgres -c 5 -j 2 -T 300 --no-vacuum &'
       printf '    %s\n' ''
-      printf '    %s\n' $'(initialise pgbench\'s tables first with `pgbench -i` if they do not exist).'
+      printf '    %s\n' $'(initialise pgbench\'s tables first with pgbench -i if they do not exist).'
       ;;
   esac
 }
@@ -716,6 +715,11 @@ rb_timed_step() {
   case $((i + 1)) in
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

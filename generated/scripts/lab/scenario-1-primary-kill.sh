@@ -13,7 +13,6 @@ readonly RB_TITLE='Scenario 1: Primary Process Force-Kill'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('find-primary' 'kill-primary' 'wait-for-failover' 'app-recovery' 'verify' 'restore-old-primary' 'record-results')
 readonly RB_STEP_KINDS=('probe' 'fault' 'wait' 'wait' 'probe' 'change' 'manual')
-readonly RB_STEP_NOTES=('' '' '' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Drill start: find the current Primary'
   'Force-kill the Patroni process on the Primary node (kill -9)'
@@ -220,14 +219,22 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Scenario 1: Primary Process Force-Kill' \
+    ' 1. find-primary        [probe]  Drill start: find the current Primary' \
+    ' 2. kill-primary        [fault]  Force-kill the Patroni process on the Primary node (kill -9)' \
+    '                                 asks you to type yes (--yes)' \
+    ' 3. wait-for-failover   [wait]   Wait for failover completion and measure the time' \
+    '                                 timeout 3m' \
+    ' 4. app-recovery        [wait]   Measure application reconnection, first write and data loss' \
+    '                                 timeout 4m' \
+    ' 5. verify              [probe]  Verification' \
+    ' 6. restore-old-primary [change] Restart Patroni on the old Primary and wait for it to rejoin' \
+    '                                 timeout 6m' \
+    ' 7. record-results      [manual] Record the results' \
+    '                                 gate: checklist DR Drill Record: Issues Found and Next Drill (--ack drill-issues)' \
+    '                                 waits for you to type done (--ack record-results)'
 }
 
 rb_die() {
@@ -550,7 +557,7 @@ rb_show_step() {
       printf '    expect: %s\n' $'The old primary rejoins as a replica (`pg_rewind`), streaming.'
       ;;
     7)
-      printf '    %s\n' $'Run `rbgen drill report` on this drill\'s log to fill in the DR Drill Record Sheet (drill date/time, participants, scenario, measurement results), then acknowledge [[drill-issues]].'
+      printf '    %s\n' $'Run rbgen drill report on this drill\'s log to fill in the DR Drill Record Sheet (drill date/time, participants, scenario, measurement results), then acknowledge DR Drill Record: Issues Found and Next Drill.'
       ;;
   esac
 }
@@ -887,6 +894,11 @@ rb_timed_step() {
     6) limit=360 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

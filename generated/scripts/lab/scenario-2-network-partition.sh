@@ -13,7 +13,6 @@ readonly RB_TITLE='Scenario 2: Network Partition Simulation (iptables)'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('choose-replica' 'partition' 'observe-partition' 'heal-partition' 'check-after-recovery' 'record-results')
 readonly RB_STEP_KINDS=('probe' 'fault' 'wait' 'change' 'wait' 'manual')
-readonly RB_STEP_NOTES=('' '' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Drill start: choose the replica to partition'
   'Partition the replica from DC1'
@@ -207,14 +206,20 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Scenario 2: Network Partition Simulation (iptables)' \
+    ' 1. choose-replica       [probe]  Drill start: choose the replica to partition' \
+    ' 2. partition            [fault]  Partition the replica from DC1' \
+    '                                  asks you to type yes (--yes)' \
+    ' 3. observe-partition    [wait]   Observe writes and etcd quorum during the partition' \
+    '                                  timeout 10m' \
+    ' 4. heal-partition       [change] Release the partition' \
+    ' 5. check-after-recovery [wait]   Check cluster status after recovery' \
+    '                                  timeout 4m' \
+    ' 6. record-results       [manual] Record the results' \
+    '                                  gate: checklist DR Drill Record: Issues Found and Next Drill (--ack drill-issues)' \
+    '                                  waits for you to type done (--ack record-results)'
 }
 
 rb_die() {
@@ -483,7 +488,7 @@ rb_show_step() {
   printf '\n==> [%d/%d] %s  (%s, %s)\n' "$((i + 1))" "${#RB_STEP_IDS[@]}" "${RB_STEP_TITLES[$i]}" "${RB_STEP_IDS[$i]}" "${RB_STEP_KINDS[$i]}"
   case $((i + 1)) in
     1)
-      printf '    %s\n' $'The reference partitions `REPLICA_NODE="10.2.0.10"`; the environment\'s `DRILL_REPLICA_NODE` holds it. The step refuses to continue if that node is the DC1 primary.'
+      printf '    %s\n' $'The reference partitions REPLICA_NODE="10.2.0.10"; the environment\'s DRILL_REPLICA_NODE holds it. The step refuses to continue if that node is the DC1 primary.'
       printf '    $ %s\n' 'echo "=== Drill Scenario 2: Cross-Region Partition Simulation ==="' $'DRILL_ID="drill_$(date +%Y%m%d_%H%M)_s2"' $'REPLICA_NODE="$DRILL_REPLICA_NODE"' $'if [ "$REPLICA_NODE" = "$(cluster_leader "$PATRONI_CONF" "$DC1_CLUSTER" || true)" ]; then' $'  echo "$REPLICA_NODE is the DC1 primary: partitioning it would trigger a real failover"' '  exit 1' 'fi' $'echo "Replica to partition: $REPLICA_NODE"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DRILL_REPLICA_NODE "${DRILL_REPLICA_NODE-'<unset>'}"
@@ -494,7 +499,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'Replica to partition: 10.2.0.10 (lab: 127.0.2.10)'
       ;;
     2)
-      printf '    %s\n' $'On the replica: `iptables -I INPUT -s 10.1.0.0/24 -j DROP` and `iptables -I OUTPUT -d 10.1.0.0/24 -j DROP` (the environment\'s `partition_node`). A marker row is written just before, for the RPO check.'
+      printf '    %s\n' $'On the replica: iptables -I INPUT -s 10.1.0.0/24 -j DROP and iptables -I OUTPUT -d 10.1.0.0/24 -j DROP (the environment\'s partition_node). A marker row is written just before, for the RPO check.'
       printf '    $ %s\n' $'app_psql -U postgres -X -q -c "INSERT INTO dr_drill_log (drill_id, event) VALUES (\'$DRILL_ID\', \'pre_fault\');"' $'PRE_FAULT_EPOCH=$(date +%s)' $'partition_node "$REPLICA_NODE"' $'PARTITION_START=$(date +%s)' 'rb_mark fault_injected' $'echo "Partition started. Restoring in $PARTITION_SECONDS seconds..."'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DRILL_ID "${DRILL_ID-'<set by step choose-replica>'}"
@@ -504,7 +509,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'Partition started.'
       ;;
     3)
-      printf '    %s\n' $'Writes go on through the application endpoint and etcd keeps its 2/3 quorum; the step then holds the partition for the rest of `PARTITION_SECONDS` (the reference: `sleep 30`).'
+      printf '    %s\n' 'Writes go on through the application endpoint and etcd keeps its 2/3 quorum; the step then holds the partition for the rest of PARTITION_SECONDS (the reference: sleep 30).'
       printf '    $ %s\n' 'wait_for_app 60 "SELECT 1;"' 'rb_mark app_reconnected' $'wait_for_app 60 "INSERT INTO dr_drill_log (drill_id, event) VALUES (\'$DRILL_ID\', \'write_during_partition\');"' 'rb_mark first_write' 'etcdctl_all endpoint health --write-out=table || echo "(an etcd endpoint is unreachable during the partition)"' $'REMAINING=$((PARTITION_START + PARTITION_SECONDS - $(date +%s)))' $'if [ "$REMAINING" -gt 0 ]; then' $'  sleep "$REMAINING"' 'fi'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DRILL_ID "${DRILL_ID-'<set by step choose-replica>'}"
@@ -539,7 +544,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'Same leader as before the drill, the partitioned replica streaming again, RPO 0.'
       ;;
     6)
-      printf '    %s\n' $'Run `rbgen drill report` on this drill\'s log to fill in the DR Drill Record Sheet, then acknowledge [[drill-issues]].'
+      printf '    %s\n' $'Run rbgen drill report on this drill\'s log to fill in the DR Drill Record Sheet, then acknowledge DR Drill Record: Issues Found and Next Drill.'
       ;;
   esac
 }
@@ -874,6 +879,11 @@ rb_timed_step() {
     5) limit=240 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return
@@ -999,7 +1009,7 @@ rb_main() {
   fi
   printf 'WARNING: %s\n' 'Running this on the Primary node will trigger an actual failover. Run only on a Replica node or notify the team in advance.'
   printf 'WARNING: %s\n' 'Run the drill from a host outside DC1: the partitioned node drops all DC1 traffic, including an SSH session coming from DC1, and the heal would not reach it.'
-  printf 'WARNING: %s\n' $'Lab: loopback cannot cut one node off by source address, so the lab isolates the Seoul etcd member instead (see the lab environment\'s `partition_node`).'
+  printf 'WARNING: %s\n' $'Lab: loopback cannot cut one node off by source address, so the lab isolates the Seoul etcd member instead (see the lab environment\'s partition_node).'
   for ((i = first; i <= last; i++)); do
     rb_run_step "$i"
   done

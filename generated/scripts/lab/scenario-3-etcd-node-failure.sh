@@ -13,7 +13,6 @@ readonly RB_TITLE='Scenario 3: Single etcd Node Failure'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('start' 'stop-etcd' 'confirm-quorum' 'write-test' 'hold-failure' 'start-etcd' 'confirm-rejoin' 'record-results')
 readonly RB_STEP_KINDS=('probe' 'fault' 'probe' 'wait' 'wait' 'change' 'wait' 'manual')
-readonly RB_STEP_NOTES=('' '' '' '' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Drill start'
   'Stop the Singapore etcd member'
@@ -174,14 +173,23 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Scenario 3: Single etcd Node Failure' \
+    ' 1. start          [probe]  Drill start' \
+    ' 2. stop-etcd      [fault]  Stop the Singapore etcd member' \
+    '                            asks you to type yes (--yes)' \
+    ' 3. confirm-quorum [probe]  Confirm normal cluster operation (Quorum 2/3 maintained)' \
+    ' 4. write-test     [wait]   Write test (should succeed)' \
+    '                            timeout 3m' \
+    ' 5. hold-failure   [wait]   Keep the member down for ETCD_DOWN_SECONDS (the reference: 10 minutes)' \
+    '                            timeout 2h' \
+    ' 6. start-etcd     [change] Restore etcd' \
+    ' 7. confirm-rejoin [wait]   Confirm etcd rejoin' \
+    '                            timeout 2m' \
+    ' 8. record-results [manual] Record the results' \
+    '                            gate: checklist DR Drill Record: Issues Found and Next Drill (--ack drill-issues)' \
+    '                            waits for you to type done (--ack record-results)'
 }
 
 rb_die() {
@@ -500,7 +508,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'Write through the application endpoint succeeded'
       ;;
     5)
-      printf '    %s\n' $'Holds the failure until `ETCD_DOWN_SECONDS` after the stop, showing the leader every 30 seconds: it must not change.'
+      printf '    %s\n' 'Holds the failure until ETCD_DOWN_SECONDS after the stop, showing the leader every 30 seconds: it must not change.'
       printf '    $ %s\n' $'END=$((ETCD_STOP_EPOCH + ETCD_DOWN_SECONDS))' $'while [ "$(date +%s)" -lt "$END" ]; do' $'  LEFT=$((END - $(date +%s)))' $'  echo "$(date +%T) leader: $(cluster_leader "$PATRONI_CONF" "$DC1_CLUSTER" || echo none), ${LEFT}s left"' $'  if [ "$LEFT" -gt 30 ]; then sleep 30; else sleep "$LEFT"; fi' 'done'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' ETCD_STOP_EPOCH "${ETCD_STOP_EPOCH-'<set by step stop-etcd>'}"
@@ -535,7 +543,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'Three members started, all healthy; RPO 0.'
       ;;
     8)
-      printf '    %s\n' $'Run `rbgen drill report` on this drill\'s log to fill in the DR Drill Record Sheet, then acknowledge [[drill-issues]].'
+      printf '    %s\n' $'Run rbgen drill report on this drill\'s log to fill in the DR Drill Record Sheet, then acknowledge DR Drill Record: Issues Found and Next Drill.'
       ;;
   esac
 }
@@ -872,6 +880,11 @@ rb_timed_step() {
     7) limit=120 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

@@ -13,7 +13,6 @@ readonly RB_TITLE='Scenario 4: Planned Standby Cluster Promotion Drill'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('start' 'stop-dc1' 'promote-dc2' 'wait-dc2-writable' 'write-test' 'switch-traffic' 'app-recovery' 'register-permanent-slot' 'rejoin-dc1-as-standby' 'wait-dc1-standby' 'switch-back' 'record-results')
 readonly RB_STEP_KINDS=('probe' 'fault' 'promotion' 'wait' 'change' 'change' 'wait' 'change' 'change' 'wait' 'manual' 'manual')
-readonly RB_STEP_NOTES=('' '' '' '' '' '' '' '' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Drill start: find the DC2 Standby Leader'
   'Planned shutdown of DC1 (controlled procedure for the drill)'
@@ -189,14 +188,36 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Scenario 4: Planned Standby Cluster Promotion Drill' \
+    ' 1. start                   [probe]     Drill start: find the DC2 Standby Leader' \
+    ' 2. stop-dc1                [fault]     Planned shutdown of DC1 (controlled procedure for the drill)' \
+    '                                        asks you to type yes (--yes)' \
+    '                                        timeout 5m' \
+    ' 3. promote-dc2             [promotion] DC2 Standby promotion (see Runbook B Step 4)' \
+    '                                        gate: checklist Pre-Promotion Checklist (--ack pre-promotion)' \
+    '                                        asks you to type yes (--yes)' \
+    '                                        timeout 5m' \
+    ' 4. wait-dc2-writable       [wait]      Wait until the DC2 leader accepts writes' \
+    '                                        timeout 2m' \
+    ' 5. write-test              [change]    Write test on the promoted DC2 leader' \
+    ' 6. switch-traffic          [change]    Switch application traffic to DC2 (Runbook B step 6)' \
+    '                                        asks you to type yes (--yes)' \
+    ' 7. app-recovery            [wait]      Measure application reconnection, first write and data loss' \
+    '                                        timeout 4m' \
+    ' 8. register-permanent-slot [change]    Post-drill restoration: register a permanent slot for DC1 on DC2' \
+    '                                        asks you to type yes (--yes)' \
+    $' 9. rejoin-dc1-as-standby   [change]    Post-drill restoration: restart DC1 as DC2\'s standby cluster' \
+    '                                        asks you to type yes (--yes)' \
+    '                                        timeout 3m' \
+    '10. wait-dc1-standby        [wait]      Confirm DC1 runs as a standby cluster of DC2' \
+    '                                        timeout 6m' \
+    '11. switch-back             [manual]    Plan the switch back to DC1' \
+    '                                        waits for you to type done (--ack switch-back)' \
+    '12. record-results          [manual]    Record the results' \
+    '                                        gate: checklist DR Drill Record: Issues Found and Next Drill (--ack drill-issues)' \
+    '                                        waits for you to type done (--ack record-results)'
 }
 
 rb_die() {
@@ -357,11 +378,11 @@ rb_checklist_drill_issues() {
 
 rb_checklist_pre_promotion() {
   rb_gate 'pre-promotion' 'Pre-Promotion Checklist' \
-    'Have all PostgreSQL instances in DC1 fully stopped? (DC1 nodes: SSH access failed + Patroni REST API timeout confirmed ([[b-full-dc-failure#confirm-dc1-down]]))' \
-    $'Has the DC1 etcd cluster fully stopped? (`etcdctl endpoint health`: no response confirmed)' \
-    $'Have you recorded the current LSN and replication lag of the DC2 Standby Leader? ([[b-full-dc-failure#check-dc2-state]]: `receive_lsn`, `replay_lsn`, `replay_delay`, `fully_replayed` (kept for the post-mortem))' \
+    'Have all PostgreSQL instances in DC1 fully stopped? (DC1 nodes: SSH access failed + Patroni REST API timeout confirmed (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 1: Confirm DC1 is fully down))' \
+    'Has the DC1 etcd cluster fully stopped? (etcdctl endpoint health: no response confirmed)' \
+    'Have you recorded the current LSN and replication lag of the DC2 Standby Leader? (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 2: Check DC2 current state and replication lag: receive_lsn, replay_lsn, replay_delay, fully_replayed (kept for the post-mortem))' \
     'Has all application traffic to DC1 been blocked?' \
-    'Has STONITH been performed if needed? (see Part 4) ([[b-full-dc-failure#stonith-dc1]]: every DC1 instance reports stopped or terminated)' \
+    'Has STONITH been performed if needed? (see Part 4) (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 3: STONITH (if DC1 may be partially alive): every DC1 instance reports stopped or terminated)' \
     'Has the promotion authority (DBA lead / infrastructure manager) approved?'
 }
 
@@ -617,7 +638,7 @@ rb_show_step() {
       printf '    expect: %s\n' $'Configuration changed; the slot appears in `pg_replication_slots` on the DC2 leader.'
       ;;
     9)
-      printf '    %s\n' $'DC1 is switched back to standby mode: its dynamic configuration gets a `standby_cluster` section pointing at the DC2 leader and loses the `pause` flag, then Patroni is started on every DC1 node. `patronictl demote-cluster` cannot be used while DC1 has no running leader, so the configuration is edited directly.'
+      printf '    %s\n' 'DC1 is switched back to standby mode: its dynamic configuration gets a standby_cluster section pointing at the DC2 leader and loses the pause flag, then Patroni is started on every DC1 node. patronictl demote-cluster cannot be used while DC1 has no running leader, so the configuration is edited directly.'
       printf '    $ %s\n' $'patronictl -c "$PATRONI_CONF" edit-config "$DC1_CLUSTER" \\' $'  --set "standby_cluster.host=$DC2_LEADER" \\' $'  --set "standby_cluster.port=5432" \\' $'  --set "standby_cluster.primary_slot_name=$DC1_STANDBY_SLOT" \\' '  --set "pause=null" --force' $'for NODE in $DC1_NODES; do' $'  node_service "$NODE" start patroni' 'done'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
@@ -639,10 +660,10 @@ rb_show_step() {
       printf '    expect: %s\n' 'A Standby Leader in DC1, streaming from the DC2 leader; the DC1 replicas streaming from it.'
       ;;
     11)
-      printf '    %s\n' $'The environment now runs with DC2 as the primary site. Switching back to DC1 is a planned switchover (Part 3): demote DC2 into a standby cluster of DC1, promote DC1, switch the application back (`switch_traffic dc1`). Schedule it; it is not part of this drill.'
+      printf '    %s\n' 'The environment now runs with DC2 as the primary site. Switching back to DC1 is a planned switchover (Part 3): demote DC2 into a standby cluster of DC1, promote DC1, switch the application back (switch_traffic dc1). Schedule it; it is not part of this drill.'
       ;;
     12)
-      printf '    %s\n' $'Run `rbgen drill report` on this drill\'s log to fill in the DR Drill Record Sheet, then acknowledge [[drill-issues]].'
+      printf '    %s\n' $'Run rbgen drill report on this drill\'s log to fill in the DR Drill Record Sheet, then acknowledge DR Drill Record: Issues Found and Next Drill.'
       ;;
   esac
 }
@@ -661,8 +682,8 @@ rb_show_secret() {
 
 rb_show_rollback() {
   case $(($1 + 1)) in
-    3) printf 'rollback for %s: %s\n' 'promote-dc2' $'Demote DC2 back into a standby cluster (`patronictl demote-cluster`, Part 3) and restart DC1.' >&2 ;;
-    6) printf 'rollback for %s: %s\n' 'switch-traffic' $'`switch_traffic dc1` once DC1 is the primary again.' >&2 ;;
+    3) printf 'rollback for %s: %s\n' 'promote-dc2' 'Demote DC2 back into a standby cluster (patronictl demote-cluster, Part 3) and restart DC1.' >&2 ;;
+    6) printf 'rollback for %s: %s\n' 'switch-traffic' 'switch_traffic dc1 once DC1 is the primary again.' >&2 ;;
     *) : ;;
   esac
 }
@@ -996,6 +1017,11 @@ rb_timed_step() {
     10) limit=360 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

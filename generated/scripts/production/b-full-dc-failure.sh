@@ -13,7 +13,6 @@ readonly RB_TITLE='Runbook B — Full-DC Failure (2DC Standby Cluster Manual Pro
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('confirm-dc1-down' 'check-dc2-state' 'stonith-dc1' 'promote-dc2' 'verify-promotion' 'switch-endpoints' 'confirm-routing' 'post-promotion-checks')
 readonly RB_STEP_KINDS=('probe' 'probe' 'destructive' 'promotion' 'wait' 'change' 'wait' 'manual')
-readonly RB_STEP_NOTES=('' '' 'only if DC1_ALIVE_CHECKS is not 0' '' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Confirm DC1 is fully down'
   'Check DC2 current state and replication lag'
@@ -177,7 +176,7 @@ rb_usage() {
     '                    "all" for every gate and manual step: unattended drills)' \
     '  --skip STEP       skip STEP (repeatable), e.g. an optional step in an unattended run'
   printf '\nSecrets (export them; they are never stored):\n'
-  printf '  %-28s %s\n' 'REPLICATION_PASSWORD' 'Password of the replicator role ([[b-full-dc-failure#confirm-dc1-down]] connects to DC1 as replicator)'
+  printf '  %-28s %s\n' 'REPLICATION_PASSWORD' 'Password of the replicator role (step 1: Confirm DC1 is fully down connects to DC1 as replicator)'
   printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
   printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
   printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
@@ -186,14 +185,30 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion)' \
+    'Before the first step: checklist Common Notification Checklist Before Incident Response (--ack notification)' \
+    ' 1. confirm-dc1-down      [probe]       Confirm DC1 is fully down' \
+    '                                        timeout 2m' \
+    ' 2. check-dc2-state       [probe]       Check DC2 current state and replication lag' \
+    ' 3. stonith-dc1           [destructive] STONITH (if DC1 may be partially alive)' \
+    '                                        asks you to type yes (--yes)' \
+    '                                        timeout 10m' \
+    '                                        only if DC1_ALIVE_CHECKS is not 0' \
+    ' 4. promote-dc2           [promotion]   Promote the DC2 standby cluster' \
+    '                                        gate: checklist Pre-Promotion Checklist (--ack pre-promotion)' \
+    '                                        asks you to type yes (--yes)' \
+    '                                        timeout 5m' \
+    ' 5. verify-promotion      [wait]        Check status after promotion' \
+    '                                        timeout 2m' \
+    ' 6. switch-endpoints      [change]      Switch application endpoints' \
+    '                                        asks you to type yes (--yes)' \
+    ' 7. confirm-routing       [wait]        Confirm actual traffic routing after switch' \
+    '                                        timeout 3m' \
+    ' 8. post-promotion-checks [manual]      Immediate post-promotion checklist' \
+    '                                        gate: checklist Immediate Post-Promotion Checklist (--ack post-promotion)' \
+    '                                        waits for you to type done (--ack post-promotion-checks)'
 }
 
 rb_die() {
@@ -349,25 +364,25 @@ rb_checklist_notification() {
     'On-call DBA/infrastructure engineer contacted' \
     'Current service traffic level and business impact assessed' \
     'Application-level read-only mode switch confirmed' \
-    $'Runbook version confirmed (version number and last-modified date required) (The script\'s `--help` prints the runbook version; the book page shows the version and the last review date.)'
+    $'Runbook version confirmed (version number and last-modified date required) (The script\'s --help prints the runbook version; the book page shows the version and the last review date.)'
 }
 
 rb_checklist_post_promotion() {
   rb_gate 'post-promotion' 'Immediate Post-Promotion Checklist' \
     'Write test on DC2 Primary succeeded' \
     'Application connections normal (no error logs)' \
-    $'DC2 internal Replica replication confirmed resumed (`patronictl topology` of the DC2 cluster: replicas streaming on the new timeline)' \
+    'DC2 internal Replica replication confirmed resumed (patronictl topology of the DC2 cluster: replicas streaming on the new timeline)' \
     '"DC2 promotion complete" posted to alert channels' \
     'DC1 recovery plan initiated (see Part 3 demote-cluster procedure)'
 }
 
 rb_checklist_pre_promotion() {
   rb_gate 'pre-promotion' 'Pre-Promotion Checklist' \
-    'Have all PostgreSQL instances in DC1 fully stopped? (DC1 nodes: SSH access failed + Patroni REST API timeout confirmed ([[b-full-dc-failure#confirm-dc1-down]]))' \
-    $'Has the DC1 etcd cluster fully stopped? (`etcdctl endpoint health`: no response confirmed)' \
-    $'Have you recorded the current LSN and replication lag of the DC2 Standby Leader? ([[b-full-dc-failure#check-dc2-state]]: `receive_lsn`, `replay_lsn`, `replay_delay`, `fully_replayed` (kept for the post-mortem))' \
+    'Have all PostgreSQL instances in DC1 fully stopped? (DC1 nodes: SSH access failed + Patroni REST API timeout confirmed (step 1: Confirm DC1 is fully down))' \
+    'Has the DC1 etcd cluster fully stopped? (etcdctl endpoint health: no response confirmed)' \
+    'Have you recorded the current LSN and replication lag of the DC2 Standby Leader? (step 2: Check DC2 current state and replication lag: receive_lsn, replay_lsn, replay_delay, fully_replayed (kept for the post-mortem))' \
     'Has all application traffic to DC1 been blocked?' \
-    'Has STONITH been performed if needed? (see Part 4) ([[b-full-dc-failure#stonith-dc1]]: every DC1 instance reports stopped or terminated)' \
+    'Has STONITH been performed if needed? (see Part 4) (step 3: STONITH (if DC1 may be partially alive): every DC1 instance reports stopped or terminated)' \
     'Has the promotion authority (DBA lead / infrastructure manager) approved?'
 }
 
@@ -391,7 +406,7 @@ rb_require_secrets() {
     elif ((RB_DRY_RUN)); then
       export REPLICATION_PASSWORD='<secret>'
     else
-      rb_die 'secret REPLICATION_PASSWORD is not set: export it before running (Password of the replicator role ([[b-full-dc-failure#confirm-dc1-down]] connects to DC1 as replicator))'
+      rb_die 'secret REPLICATION_PASSWORD is not set: export it before running (Password of the replicator role (step 1: Confirm DC1 is fully down connects to DC1 as replicator))'
     fi
   fi
   : "${value:=}"
@@ -563,9 +578,9 @@ rb_show_step() {
     1)
       printf '    %s\n' 'Eliminate any chance that DC1 is still partially alive before promoting. Promoting while DC1 is partially up will cause Split-Brain.'
       printf '    %s\n' ''
-      printf '    %s\n' 'The step reports; it does not stop the runbook. If anything in DC1 still answers, STONITH ([[b-full-dc-failure#stonith-dc1]]) is mandatory before [[b-full-dc-failure#promote-dc2]].'
+      printf '    %s\n' 'The step reports; it does not stop the runbook. If anything in DC1 still answers, STONITH (step 3: STONITH (if DC1 may be partially alive)) is mandatory before step 4: Promote the DC2 standby cluster.'
       printf '    %s\n' ''
-      printf '    %s\n' 'The Patroni REST API check is the one [[pre-promotion#dc1-postgres-stopped]] asks for ("SSH access failed + Patroni REST API timeout confirmed").'
+      printf '    %s\n' 'The Patroni REST API check is the one Pre-Promotion Checklist: Have all PostgreSQL instances in DC1 fully stopped? asks for ("SSH access failed + Patroni REST API timeout confirmed").'
       printf '    $ %s\n' 'ALIVE=0' '# Confirm all DC1 nodes are unreachable (PostgreSQL port and Patroni REST API)' $'for NODE in $DC1_NODES; do' $'  echo -n "DC1 $NODE: "' $'  if timeout 5 bash -c "echo >/dev/tcp/$NODE/5432" 2>/dev/null; then' $'    echo "Connected - still alive!"' $'    ALIVE=$((ALIVE + 1))' '  else' '    echo "Unreachable OK"' '  fi' $'  echo -n "DC1 $NODE Patroni REST API: "' $'  if curl -s -o /dev/null --max-time 5 "http://$NODE:8008/health"; then' $'    echo "responding - still alive!"' $'    ALIVE=$((ALIVE + 1))' '  else' '    echo "timeout OK"' '  fi' 'done' '# DC1 Primary connectivity as seen from DC2' $'if OUT=$(PGPASSWORD="$REPLICATION_PASSWORD" psql "host=${DC1_NODES// /,} port=5432 \\' $'    user=replicator dbname=postgres \\' $'    connect_timeout=5 \\' $'    target_session_attrs=read-write sslmode=$PG_SSLMODE" \\' '    -c "SELECT 1;" 2>&1); then' $'  echo "A DC1 node accepted a read-write session: the DC1 primary is still alive!"' $'  ALIVE=$((ALIVE + 1))' 'else' $'  printf \'%s\\n\' "$OUT" | grep -E "error|FATAL|could not" || true' $'  if printf \'%s\\n\' "$OUT" | grep -qE "FATAL|read-only|hot standby"; then' '    echo "A DC1 server answered: DC1 is NOT fully down"' $'    ALIVE=$((ALIVE + 1))' '  else' '    echo "could not connect to the server -> DC1 fully stopped OK"' '  fi' 'fi' $'if [ "$ALIVE" -gt 0 ]; then' $'  echo "WARNING: DC1 may be partially alive ($ALIVE positive checks): fencing DC1 (step 3) is mandatory before promotion."' 'fi' $'DC1_ALIVE_CHECKS=$ALIVE'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -578,10 +593,10 @@ rb_show_step() {
       printf '    expect: %s\n' $'Every DC1 node: `Unreachable OK` and `timeout OK`; psql: `could not connect to the server -> DC1 fully stopped OK`.'
       ;;
     2)
-      printf '    %s\n' $'Record the DC2 Standby Leader\'s last received and replayed WAL position for the post-mortem ([[pre-promotion#dc2-lsn-recorded]]).'
+      printf '    %s\n' $'Record the DC2 Standby Leader\'s last received and replayed WAL position for the post-mortem (Pre-Promotion Checklist: Have you recorded the current LSN and replication lag of the DC2 Standby Leader?).'
       printf '    %s\n' ''
-      printf '    %s\n' $'- `fully_replayed = t` -> no data loss'
-      printf '    %s\n' $'- `fully_replayed = f` -> potential data loss equal to `replay_delay`'
+      printf '    %s\n' '- fully_replayed = t -> no data loss'
+      printf '    %s\n' '- fully_replayed = f -> potential data loss equal to replay_delay'
       printf '    $ %s\n' '# DC2 Standby Cluster status' $'patronictl -c "$DC2_PATRONI_CONF" topology "$DC2_CLUSTER"' $'DC2_LEADER=$(cluster_leader "$DC2_PATRONI_CONF" "$DC2_CLUSTER")' $'if [ -z "$DC2_LEADER" ]; then' $'  echo "No running Standby Leader in $DC2_CLUSTER: fix DC2 before promoting"' '  exit 1' 'fi' $'echo "DC2 Standby Leader: $DC2_LEADER"' '# Check last received WAL position of DC2 Standby Leader' $'psql -h "$DC2_LEADER" -U postgres -c "' 'SELECT' '  pg_last_wal_receive_lsn() AS receive_lsn,' '  pg_last_wal_replay_lsn() AS replay_lsn,' '  now() - pg_last_xact_replay_timestamp() AS replay_delay,' '  pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AS fully_replayed;' '"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC2_PATRONI_CONF "${DC2_PATRONI_CONF-'<unset>'}"
@@ -591,7 +606,7 @@ rb_show_step() {
       printf '    expect: %s\n' $'pg-busan-1 Standby Leader streaming; one row with `receive_lsn`, `replay_lsn`, `replay_delay` and `fully_replayed`. If there is replication lag, record it (for Post-Mortem).'
       ;;
     3)
-      printf '    %s\n' $'AWS example: force-stop the DC1 instances (pg-seoul-1 `i-0123456789abcdef0`, pg-seoul-2 `i-0123456789abcdef1`, pg-seoul-3 `i-0123456789abcdef2`; the environment maps each node to its instance), then reconfirm: all must be "stopped" or "terminated". See Part 4 for the STONITH design. Decline only if [[b-full-dc-failure#confirm-dc1-down]] proved every DC1 node unreachable and the promotion authority accepts it ([[pre-promotion#stonith-done]]).'
+      printf '    %s\n' 'AWS example: force-stop the DC1 instances (pg-seoul-1 i-0123456789abcdef0, pg-seoul-2 i-0123456789abcdef1, pg-seoul-3 i-0123456789abcdef2; the environment maps each node to its instance), then reconfirm: all must be "stopped" or "terminated". See Part 4 for the STONITH design. Decline only if step 1: Confirm DC1 is fully down proved every DC1 node unreachable and the promotion authority accepts it (Pre-Promotion Checklist: Has STONITH been performed if needed? (see Part 4)).'
       printf '    $ %s\n' $'for NODE in $DC1_NODES; do' $'  echo "STONITH $NODE"' $'  stonith_node "$NODE"' 'done' '# Reconfirm after STONITH completes: all must be "stopped" or "terminated"' 'NOT_STOPPED=0' $'for NODE in $DC1_NODES; do' $'  STATE=$(node_power_state "$NODE")' $'  echo "$NODE: $STATE"' $'  case "$STATE" in' '    stopped|terminated) ;;' $'    *) NOT_STOPPED=$((NOT_STOPPED + 1)) ;;' '  esac' 'done' $'if [ "$NOT_STOPPED" -gt 0 ]; then' $'  echo "$NOT_STOPPED DC1 node(s) not stopped yet: run this step again before promoting"' '  exit 1' 'fi'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -602,10 +617,9 @@ rb_show_step() {
       printf '    expect: %s\n' 'Every DC1 node: stopped (or terminated).'
       ;;
     4)
-      printf '    %s\n' $'Recommended method for Patroni 4.1+: `patronictl promote-cluster` (run on a DC2 node).'
+      printf '    %s\n' 'Recommended method for Patroni 4.1+: patronictl promote-cluster (run on a DC2 node).'
       printf '    %s\n' ''
-      printf '    %s\n' $'Older version or manual method (not run by this script): remove the `standby_cluster` section from the DC2 dynamic configuration:'
-      printf '    %s\n' $'`patronictl -c /etc/patroni/patroni.yml edit-config --set standby_cluster=null --force`'
+      printf '    %s\n' 'Older version or manual method (not run by this script): remove the standby_cluster section from the DC2 dynamic configuration: patronictl -c /etc/patroni/patroni.yml edit-config --set standby_cluster=null --force'
       printf '    $ %s\n' $'patronictl -c "$DC2_PATRONI_CONF" promote-cluster "$DC2_CLUSTER" --force'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC2_PATRONI_CONF "${DC2_PATRONI_CONF-'<unset>'}"
@@ -614,7 +628,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'patronictl reports the cluster promoted; the standby leader becomes Leader on timeline TL+1.'
       ;;
     5)
-      printf '    %s\n' $'Polls the promoted leader for up to 60 seconds until `pg_is_in_recovery()` is false, then shows the topology and the direct confirmation from PostgreSQL.'
+      printf '    %s\n' 'Polls the promoted leader for up to 60 seconds until pg_is_in_recovery() is false, then shows the topology and the direct confirmation from PostgreSQL.'
       printf '    $ %s\n' $'DEADLINE=$((SECONDS + 60))' $'until [ "$(psql -h "$DC2_LEADER" -U postgres -X -t -A -c "SELECT pg_is_in_recovery();" 2>/dev/null || true)" = "f" ]; do' $'  if [ "$SECONDS" -ge "$DEADLINE" ]; then' $'    echo "$DC2_LEADER is still in recovery 60 s after promotion"' '    exit 1' '  fi' '  sleep 1' 'done' '# Check status after promotion' $'patronictl -c "$DC2_PATRONI_CONF" topology "$DC2_CLUSTER"' '# Direct confirmation from PostgreSQL' $'psql -h "$DC2_LEADER" -U postgres -c "SELECT pg_is_in_recovery();"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' SECONDS "${SECONDS-'<unset>'}"
@@ -626,15 +640,15 @@ rb_show_step() {
       printf '    expect: %s\n' $'```text\npg-busan-1 Leader running TL+1\npg-busan-2 Replica running TL+1\npg-busan-3 Replica running TL+1\npg_is_in_recovery = f (false) -> Promotion to Primary complete OK\n```'
       ;;
     6)
-      printf '    %s\n' $'Update HAProxy to DC2 nodes (or switch DNS). The environment\'s `switch_traffic` implements both of the reference\'s methods:'
+      printf '    %s\n' $'Update HAProxy to DC2 nodes (or switch DNS). The environment\'s switch_traffic implements both of the reference\'s methods:'
       printf '    %s\n' ''
-      printf '    %s\n' $'- Method 1: replace the HAProxy config and reload — `cp /etc/haproxy/haproxy-dc2.cfg /etc/haproxy/haproxy.cfg`, `haproxy -c -f /etc/haproxy/haproxy.cfg` (validate config), `systemctl reload haproxy`.'
-      printf '    %s\n' $'- Method 2: update the DNS record if its TTL was pre-lowered (AWS Route53 example: `UPSERT db.example.com A 10.2.0.10`, TTL 60, hosted zone `Z1234567890ABC`).'
+      printf '    %s\n' '- Method 1: replace the HAProxy config and reload — cp /etc/haproxy/haproxy-dc2.cfg /etc/haproxy/haproxy.cfg, haproxy -c -f /etc/haproxy/haproxy.cfg (validate config), systemctl reload haproxy.'
+      printf '    %s\n' '- Method 2: update the DNS record if its TTL was pre-lowered (AWS Route53 example: UPSERT db.example.com A 10.2.0.10, TTL 60, hosted zone Z1234567890ABC).'
       printf '    $ %s\n' 'switch_traffic dc2'
       printf '    expect: %s\n' 'HAProxy config valid and reloaded (or the Route53 change submitted).'
       ;;
     7)
-      printf '    %s\n' $'Polls the application endpoint for up to 2 minutes (DNS TTL) until it reaches a primary, then shows where it lands. With the DNS method the reference checks `psql -h db.example.com -p 5000 -U appuser`.'
+      printf '    %s\n' 'Polls the application endpoint for up to 2 minutes (DNS TTL) until it reaches a primary, then shows where it lands. With the DNS method the reference checks psql -h db.example.com -p 5000 -U appuser.'
       printf '    $ %s\n' $'DEADLINE=$((SECONDS + 120))' $'until [ "$(app_psql -U "$APP_DB_USER" -X -t -A -c "SELECT pg_is_in_recovery();" 2>/dev/null || true)" = "f" ]; do' $'  if [ "$SECONDS" -ge "$DEADLINE" ]; then' '    echo "The application endpoint does not reach a primary 120 s after the switch"' '    exit 1' '  fi' '  sleep 2' 'done' $'app_psql -U "$APP_DB_USER" -c "SELECT inet_server_addr(), pg_is_in_recovery();"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' SECONDS "${SECONDS-'<unset>'}"
@@ -644,7 +658,7 @@ rb_show_step() {
       printf '    expect: %s\n' $'`DC2 primary address | f`'
       ;;
     8)
-      printf '    %s\n' 'Acknowledge each item of [[post-promotion]]. DC1 must not come back as a primary: its recovery follows the Part 3 demote-cluster procedure.'
+      printf '    %s\n' 'Acknowledge each item of Immediate Post-Promotion Checklist. DC1 must not come back as a primary: its recovery follows the Part 3 demote-cluster procedure.'
       ;;
   esac
 }
@@ -663,8 +677,8 @@ rb_show_secret() {
 
 rb_show_rollback() {
   case $(($1 + 1)) in
-    4) printf 'rollback for %s: %s\n' 'promote-dc2' $'Demote DC2 back into a standby cluster with `patronictl demote-cluster` (Part 3 procedure), only while DC1 is still the only primary.' >&2 ;;
-    6) printf 'rollback for %s: %s\n' 'switch-endpoints' $'`switch_traffic dc1` (only while DC1 is the primary).' >&2 ;;
+    4) printf 'rollback for %s: %s\n' 'promote-dc2' 'Demote DC2 back into a standby cluster with patronictl demote-cluster (Part 3 procedure), only while DC1 is still the only primary.' >&2 ;;
+    6) printf 'rollback for %s: %s\n' 'switch-endpoints' 'switch_traffic dc1 (only while DC1 is the primary).' >&2 ;;
     *) : ;;
   esac
 }
@@ -995,6 +1009,11 @@ rb_timed_step() {
     7) limit=180 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

@@ -13,7 +13,6 @@ readonly RB_TITLE='Runbook C — Network Partition (Partial Connectivity Failure
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('check-etcd-quorum' 'respond-by-case' 'monitor-patroni-logs' 'partition-cleared' 'check-node-status')
 readonly RB_STEP_KINDS=('probe' 'manual' 'probe' 'manual' 'probe')
-readonly RB_STEP_NOTES=('' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Check etcd cluster status immediately'
   'Response by case'
@@ -124,14 +123,17 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Runbook C — Network Partition (Partial Connectivity Failure)' \
+    'Before the first step: checklist Common Notification Checklist Before Incident Response (--ack notification)' \
+    ' 1. check-etcd-quorum    [probe]  Check etcd cluster status immediately' \
+    ' 2. respond-by-case      [manual] Response by case' \
+    '                                  waits for you to type done (--ack respond-by-case)' \
+    ' 3. monitor-patroni-logs [probe]  Monitor Patroni logs during the network partition' \
+    ' 4. partition-cleared    [manual] Wait for the partition to clear' \
+    '                                  waits for you to type done (--ack partition-cleared)' \
+    ' 5. check-node-status    [probe]  Check each node status after the partition clears'
 }
 
 rb_die() {
@@ -287,7 +289,7 @@ rb_checklist_notification() {
     'On-call DBA/infrastructure engineer contacted' \
     'Current service traffic level and business impact assessed' \
     'Application-level read-only mode switch confirmed' \
-    $'Runbook version confirmed (version number and last-modified date required) (The script\'s `--help` prints the runbook version; the book page shows the version and the last review date.)'
+    $'Runbook version confirmed (version number and last-modified date required) (The script\'s --help prints the runbook version; the book page shows the version and the last review date.)'
 }
 
 rb_require_params() {
@@ -372,16 +374,14 @@ rb_show_step() {
   printf '\n==> [%d/%d] %s  (%s, %s)\n' "$((i + 1))" "${#RB_STEP_IDS[@]}" "${RB_STEP_TITLES[$i]}" "${RB_STEP_IDS[$i]}" "${RB_STEP_KINDS[$i]}"
   case $((i + 1)) in
     1)
-      printf '    %s\n' $'`etcdctl endpoint health` exits non-zero as soon as one endpoint is unhealthy, which is the normal case here, so the script reports and carries on.'
+      printf '    %s\n' 'etcdctl endpoint health exits non-zero as soon as one endpoint is unhealthy, which is the normal case here, so the script reports and carries on.'
       printf '    %s\n' ''
       printf '    %s\n' 'Output example:'
       printf '    %s\n' ''
-      printf '    %s\n' $'```text'
-      printf '    %s\n' '| ENDPOINT | HEALTH | ERROR |'
-      printf '    %s\n' '| https://10.1.0.10:2379 | true | |'
-      printf '    %s\n' '| https://10.2.0.10:2379 | true | |'
-      printf '    %s\n' '| https://10.3.0.10:2379 | false | context deadline exceeded |'
-      printf '    %s\n' $'```'
+      printf '    %s\n' '    | ENDPOINT | HEALTH | ERROR |'
+      printf '    %s\n' '    | https://10.1.0.10:2379 | true | |'
+      printf '    %s\n' '    | https://10.2.0.10:2379 | true | |'
+      printf '    %s\n' '    | https://10.3.0.10:2379 | false | context deadline exceeded |'
       printf '    %s\n' ''
       printf '    %s\n' '-> 2/3 nodes healthy = Quorum maintained -> cluster can operate normally'
       printf '    $ %s\n' 'etcdctl_all endpoint health --write-out=table || echo "(at least one etcd endpoint is unhealthy)"' 'etcdctl_all member list -w table || echo "(etcd member list failed)"' $'HEALTHY=$(etcdctl_all endpoint health 2>&1 | grep -c "is healthy" || true)' $'TOTAL=$(wc -w <<<"$ETCD_NODES")' $'if [ "$HEALTHY" -ge $((TOTAL / 2 + 1)) ]; then' $'  echo "Healthy etcd nodes: $HEALTHY / $TOTAL -> Quorum maintained: Case 1"' 'else' $'  echo "Healthy etcd nodes: $HEALTHY / $TOTAL -> Quorum LOST: Case 2"' 'fi'
@@ -395,16 +395,16 @@ rb_show_step() {
     2)
       printf '    %s\n' '- Case 1: etcd Quorum maintained (2/3 or more healthy)'
       printf '    %s\n' '  - Handled automatically. Continue monitoring only.'
-      printf '    %s\n' '  - If the isolated node was Primary, confirm automatic failover is proceeding ([[a-single-node-failure#monitor-failover]]).'
+      printf '    %s\n' '  - If the isolated node was Primary, confirm automatic failover is proceeding (Runbook A — Single-Node Failure (Automatic Failover Confirmation), step 2: Monitor automatic failover progress).'
       printf '    %s\n' '  - After network recovery, confirm isolated node automatically rejoins.'
       printf '    %s\n' '- Case 2: etcd Quorum lost (fewer than half healthy)'
       printf '    %s\n' '  - Entire cluster switches to read-only mode.'
       printf '    %s\n' '  - Network recovery is the highest priority.'
-      printf '    %s\n' '  - If recovery impossible, see [[d-etcd-failure]].'
+      printf '    %s\n' '  - If recovery impossible, see Runbook D — etcd Cluster Failure.'
       printf '    %s\n' '  - If DCS Failsafe Mode is active: attempt direct connection to all members.'
       ;;
     3)
-      printf '    %s\n' $'Interactively the reference follows `journalctl -fu patroni | grep -E "DCS|leader|promote|demote|failover"`. The script prints the matching lines of the last 15 minutes from every PostgreSQL node it can reach; run it again to refresh.'
+      printf '    %s\n' 'Interactively the reference follows journalctl -fu patroni | grep -E "DCS|leader|promote|demote|failover". The script prints the matching lines of the last 15 minutes from every PostgreSQL node it can reach; run it again to refresh.'
       printf '    $ %s\n' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  echo "=== $NODE ==="' $'  node_logs "$NODE" patroni "15 minutes ago" 500 | grep -E "DCS|leader|promote|demote|failover" || echo "(no matching lines, or $NODE unreachable)"' 'done'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -748,6 +748,11 @@ rb_timed_step() {
   case $((i + 1)) in
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return

@@ -13,7 +13,6 @@ readonly RB_TITLE='Runbook E — Split-Brain Detection and Emergency Recovery'
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('confirm-split-brain' 'block-writes' 'compare-lsn' 'stop-stale-primary' 'assess-data-loss' 'unblock-surviving' 'demote-stale-cluster' 'rebuild-stale-primary' 'confirm-rejoin' 'clear-write-blocks')
 readonly RB_STEP_KINDS=('probe' 'destructive' 'probe' 'destructive' 'probe' 'change' 'destructive' 'destructive' 'wait' 'change')
-readonly RB_STEP_NOTES=('' '' '' $'only if: [[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]' '' '' $'only if: [[ " $DC2_NODES " == *" $OLD_PRIMARY "* ]]' $'only if: [[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]' '' '')
 readonly RB_STEP_TITLES=(
   'Confirm Split-Brain'
   'Block writes immediately'
@@ -186,7 +185,7 @@ rb_usage() {
   printf '\nParameters (flag, or the variable of the same name in the environment):\n'
   printf '  %-28s %s\n' '--surviving-primary VALUE' 'Address of the primary with the higher LSN (kept) (e.g. 10.2.0.10)'
   printf '  %-28s %s\n' '--old-primary VALUE' 'Address of the stale primary with the lower LSN (stopped, assessed, rebuilt as a replica) (e.g. 10.1.0.10)'
-  printf '  %-28s %s\n' '--divergence-lsn VALUE' $'LSN where the two primaries diverged: the switch point recorded for the newer timeline in the surviving primary\'s `pg_wal/<timeline>.history` (e.g. 0/5A000098)'
+  printf '  %-28s %s\n' '--divergence-lsn VALUE' $'LSN where the two primaries diverged: the switch point recorded for the newer timeline in the surviving primary\'s pg_wal/<timeline>.history (e.g. 0/5A000098)'
   printf '\nEnvironment: RBGEN_LOG (JSON-lines log file), RBGEN_LOG_DIR, RBGEN_LOCK_DIR,\n'
   printf '  RBGEN_OPERATOR (your name in the log; default: the login name)\n'
   printf '\nCtrl-C stops the run where it is: inside a step (wait steps included) the\n'
@@ -195,14 +194,34 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Runbook E — Split-Brain Detection and Emergency Recovery' \
+    'Before the first step: checklist Common Notification Checklist Before Incident Response (--ack notification)' \
+    ' 1. confirm-split-brain   [probe]       Confirm Split-Brain' \
+    ' 2. block-writes          [destructive] Block writes immediately' \
+    '                                        asks you to type yes (--yes)' \
+    '                                        timeout 2m' \
+    ' 3. compare-lsn           [probe]       Determine the surviving Primary (by LSN)' \
+    ' 4. stop-stale-primary    [destructive] Stop the node with the lower LSN (the one with less data)' \
+    '                                        asks you to type yes (--yes)' \
+    '                                        timeout 3m' \
+    '                                        only if OLD_PRIMARY is not one of DC2_NODES' \
+    ' 5. assess-data-loss      [probe]       Assess data loss scope' \
+    ' 6. unblock-surviving     [change]      Release the block on the surviving Primary (higher LSN)' \
+    '                                        asks you to type yes (--yes)' \
+    $' 7. demote-stale-cluster  [destructive] Demote the stale DC2 cluster back into DC1\'s standby cluster' \
+    '                                        asks you to type yes (--yes)' \
+    '                                        timeout 5m' \
+    '                                        only if OLD_PRIMARY is one of DC2_NODES' \
+    ' 8. rebuild-stale-primary [destructive] Reinitialise the stale Primary as a replica' \
+    '                                        asks you to type yes (--yes)' \
+    '                                        timeout 3m' \
+    '                                        only if OLD_PRIMARY is not one of DC2_NODES' \
+    ' 9. confirm-rejoin        [wait]        Confirm rejoin' \
+    '                                        timeout 12m' \
+    '10. clear-write-blocks    [change]      Clear all iptables rules' \
+    '                                        asks you to type yes (--yes)'
 }
 
 rb_die() {
@@ -358,7 +377,7 @@ rb_checklist_notification() {
     'On-call DBA/infrastructure engineer contacted' \
     'Current service traffic level and business impact assessed' \
     'Application-level read-only mode switch confirmed' \
-    $'Runbook version confirmed (version number and last-modified date required) (The script\'s `--help` prints the runbook version; the book page shows the version and the last review date.)'
+    $'Runbook version confirmed (version number and last-modified date required) (The script\'s --help prints the runbook version; the book page shows the version and the last review date.)'
 }
 
 rb_require_params() {
@@ -393,7 +412,7 @@ rb_require_params() {
   fi
   if [[ -z $DIVERGENCE_LSN ]]; then
     if [[ -t 0 ]]; then
-      read -r -p $'LSN where the two primaries diverged: the switch point recorded for the newer timeline in the surviving primary\'s `pg_wal/<timeline>.history` (e.g. 0/5A000098): ' value || true
+      read -r -p $'LSN where the two primaries diverged: the switch point recorded for the newer timeline in the surviving primary\'s pg_wal/<timeline>.history (e.g. 0/5A000098): ' value || true
       rb_check_interrupt
       DIVERGENCE_LSN=$value
     fi
@@ -575,7 +594,7 @@ rb_show_step() {
   printf '\n==> [%d/%d] %s  (%s, %s)\n' "$((i + 1))" "${#RB_STEP_IDS[@]}" "${RB_STEP_TITLES[$i]}" "${RB_STEP_IDS[$i]}" "${RB_STEP_KINDS[$i]}"
   case $((i + 1)) in
     1)
-      printf '    %s\n' $'Immediately check role and LSN of all nodes. If two nodes return `is_recovery=false`, Split-Brain is confirmed.'
+      printf '    %s\n' 'Immediately check role and LSN of all nodes. If two nodes return is_recovery=false, Split-Brain is confirmed.'
       printf '    $ %s\n' 'echo "=== Split-Brain Diagnosis ==="' 'PRIMARIES=0' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  echo -n "$NODE: "' $'  if ROW=$(psql -h "$NODE" -U postgres -t --no-align -c \\' $'      "SELECT inet_server_addr()::text || \' | is_recovery=\' || pg_is_in_recovery()::text' $'       || \' | lsn=\' || CASE WHEN pg_is_in_recovery()' '       THEN pg_last_wal_replay_lsn()::text' '       ELSE pg_current_wal_lsn()::text END;" 2>/dev/null); then' $'    echo "$ROW"' $'    case "$ROW" in' $'      *"is_recovery=false"*) PRIMARIES=$((PRIMARIES + 1)) ;;' '    esac' '  else' '    echo "connection failed"' '  fi' 'done' $'if [ "$PRIMARIES" -ge 2 ]; then' $'  echo "Split-Brain CONFIRMED: $PRIMARIES nodes report is_recovery=false"' 'else' $'  echo "$PRIMARIES node(s) report is_recovery=false: no split-brain visible from here"' 'fi'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -587,7 +606,7 @@ rb_show_step() {
       printf '    expect: %s\n' $'Two nodes with `is_recovery=false` -> Split-Brain confirmed.'
       ;;
     2)
-      printf '    %s\n' $'Block both Primaries to prevent further writes while determining which to keep: port 5432 is dropped (iptables) on every node, in parallel. Local connections on each node keep working, which [[e-split-brain#compare-lsn]] relies on. Patroni must reach its own PostgreSQL over the unix socket (`postgresql.use_unix_socket: true`): over TCP its HA loop stalls on this block.'
+      printf '    %s\n' 'Block both Primaries to prevent further writes while determining which to keep: port 5432 is dropped (iptables) on every node, in parallel. Local connections on each node keep working, which step 3: Determine the surviving Primary (by LSN) relies on. Patroni must reach its own PostgreSQL over the unix socket (postgresql.use_unix_socket: true): over TCP its HA loop stalls on this block.'
       printf '    $ %s\n' 'PIDS=()' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  block_port "$NODE" 5432 &' $'  PIDS+=("$!")' 'done' 'FAILED=0' $'for PID in "${PIDS[@]}"; do' $'  wait "$PID" || FAILED=$((FAILED + 1))' 'done' $'if [ "$FAILED" -gt 0 ]; then' $'  echo "Write block FAILED on $FAILED node(s): block them by hand now"' '  exit 1' 'fi' 'echo "Write block applied to all nodes"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -600,7 +619,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'Write block applied to all nodes'
       ;;
     3)
-      printf '    %s\n' 'The node with the higher LSN has more data. Always preserve this node. Port 5432 is blocked since [[e-split-brain#block-writes]], so each node is asked over its local socket.'
+      printf '    %s\n' 'The node with the higher LSN has more data. Always preserve this node. Port 5432 is blocked since step 2: Block writes immediately, so each node is asked over its local socket.'
       printf '    $ %s\n' 'echo "=== LSN Comparison ==="' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  LSN=$(pg_node_psql "$NODE" -t --no-align -c \\' '    "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END;" 2>/dev/null || true)' $'  echo "$NODE: LSN = ${LSN:-unknown}"' 'done' $'SURVIVING_LSN=$(pg_node_psql "$SURVIVING_PRIMARY" -t --no-align -c "SELECT pg_current_wal_lsn();" 2>/dev/null || true)' $'OLD_LSN=$(pg_node_psql "$OLD_PRIMARY" -t --no-align -c "SELECT pg_current_wal_lsn();" 2>/dev/null || true)' $'echo "SURVIVING_PRIMARY $SURVIVING_PRIMARY: ${SURVIVING_LSN:-unknown}"' $'echo "OLD_PRIMARY       $OLD_PRIMARY: ${OLD_LSN:-unknown}"' $'if [ -z "$SURVIVING_LSN" ] || [ -z "$OLD_LSN" ]; then' $'  echo "Cannot read both primaries\' LSNs: compare by hand before continuing"' '  exit 1' 'fi' $'if ! lsn_ge "$SURVIVING_LSN" "$OLD_LSN"; then' '  echo "SURVIVING_PRIMARY has the LOWER LSN: swap the two parameters"' '  exit 1' 'fi' $'echo "OK: $SURVIVING_PRIMARY is kept, $OLD_PRIMARY is the stale Primary"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -622,7 +641,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'Patroni and PostgreSQL stopped on the stale Primary.'
       ;;
     5)
-      printf '    %s\n' $'Identify the divergence point with `pg_waldump` on the stale (stopped) Primary, then build a list of lost transactions for business recovery: transactions committed after the divergence, from the PostgreSQL logs, into `/tmp/lost_transactions.txt`.'
+      printf '    %s\n' 'Identify the divergence point with pg_waldump on the stale (stopped) Primary, then build a list of lost transactions for business recovery: transactions committed after the divergence, from the PostgreSQL logs, into /tmp/lost_transactions.txt.'
       printf '    $ %s\n' $'DATADIR=$(node_pgdata "$OLD_PRIMARY")' '# Identify divergence point (using pg_waldump) on the stale Primary' $'node_run "$OLD_PRIMARY" "pg_waldump -n 100 --path=$DATADIR/pg_wal --start=$DIVERGENCE_LSN 2>/dev/null | head -50" \\' $'  || echo "(pg_waldump printed nothing from $DIVERGENCE_LSN)"' '# Build list of lost transactions (for business recovery)' $'node_run "$OLD_PRIMARY" "grep -h COMMIT $PG_LOG_GLOB | tail -100" > /tmp/lost_transactions.txt \\' $'  || echo "(no COMMIT lines found in $PG_LOG_GLOB on $OLD_PRIMARY)"' $'echo "$(wc -l < /tmp/lost_transactions.txt) line(s) in /tmp/lost_transactions.txt"'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' OLD_PRIMARY "${OLD_PRIMARY-'<unset>'}"
@@ -640,7 +659,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'The surviving Primary accepts connections on 5432 again.'
       ;;
     7)
-      printf '    %s\n' $'Only when the stale primary leads the DC2 standby cluster: `patronictl demote-cluster` makes DC2 a standby cluster of the surviving primary again; Patroni rewinds the stale primary (`pg_rewind`) onto the surviving timeline, which discards what DC2 wrote after the divergence ([[e-split-brain#assess-data-loss]] listed it).'
+      printf '    %s\n' 'Only when the stale primary leads the DC2 standby cluster: patronictl demote-cluster makes DC2 a standby cluster of the surviving primary again; Patroni rewinds the stale primary (pg_rewind) onto the surviving timeline, which discards what DC2 wrote after the divergence (step 5: Assess data loss scope listed it).'
       printf '    $ %s\n' $'patronictl -c "$DC2_PATRONI_CONF" demote-cluster "$DC2_CLUSTER" \\' $'  --host "$SURVIVING_PRIMARY" --port 5432 \\' $'  --primary-slot-name "$DC2_STANDBY_SLOT" --force' $'# DC2\'s own members follow their new standby leader over 5432.' $'for NODE in $DC2_NODES; do' $'  unblock_port "$NODE" 5432 2>/dev/null || echo "$NODE: no block rule left"' 'done'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC2_PATRONI_CONF "${DC2_PATRONI_CONF-'<unset>'}"
@@ -653,7 +672,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'DC2 is a standby cluster again; its leader streams from the surviving primary.'
       ;;
     8)
-      printf '    %s\n' $'Delete the data directory of the stale Primary and start Patroni: it resyncs via `pg_basebackup` from its cluster\'s leader.'
+      printf '    %s\n' $'Delete the data directory of the stale Primary and start Patroni: it resyncs via pg_basebackup from its cluster\'s leader.'
       printf '    $ %s\n' $'DATADIR=$(node_pgdata "$OLD_PRIMARY")' $'node_run "$OLD_PRIMARY" "rm -rf ${DATADIR:?}/*"' $'node_service "$OLD_PRIMARY" start patroni'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' OLD_PRIMARY "${OLD_PRIMARY-'<unset>'}"
@@ -677,7 +696,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'The former stale Primary is listed as Replica, streaming; one Leader per cluster.'
       ;;
     10)
-      printf '    %s\n' 'Removes the rule of [[e-split-brain#block-writes]] on every node; nodes that no longer have it (the surviving Primary) are skipped.'
+      printf '    %s\n' 'Removes the rule of step 2: Block writes immediately on every node; nodes that no longer have it (the surviving Primary) are skipped.'
       printf '    $ %s\n' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  unblock_port "$NODE" 5432 2>/dev/null || echo "$NODE: no block rule left"' 'done'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -891,7 +910,7 @@ rb_should_run() {
         if ! (
 [[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]
         ) >/dev/null 2>&1; then
-          RB_SKIP_WHY=$'only if: [[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]'
+          RB_SKIP_WHY='only if OLD_PRIMARY is not one of DC2_NODES'
           return 1
         fi
       fi
@@ -903,7 +922,7 @@ rb_should_run() {
         if ! (
 [[ " $DC2_NODES " == *" $OLD_PRIMARY "* ]]
         ) >/dev/null 2>&1; then
-          RB_SKIP_WHY=$'only if: [[ " $DC2_NODES " == *" $OLD_PRIMARY "* ]]'
+          RB_SKIP_WHY='only if OLD_PRIMARY is one of DC2_NODES'
           return 1
         fi
       fi
@@ -915,7 +934,7 @@ rb_should_run() {
         if ! (
 [[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]
         ) >/dev/null 2>&1; then
-          RB_SKIP_WHY=$'only if: [[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]'
+          RB_SKIP_WHY='only if OLD_PRIMARY is not one of DC2_NODES'
           return 1
         fi
       fi
@@ -1067,6 +1086,11 @@ rb_timed_step() {
     9) limit=720 ;;
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return
@@ -1204,7 +1228,7 @@ rb_main() {
   fi
   printf 'WARNING: %s\n' 'Split-Brain is the highest-severity incident. Block all writes immediately and begin recovery.'
   printf 'WARNING: %s\n' 'Keeping the node with the lower LSN alive means more data loss.'
-  printf 'WARNING: %s\n' 'The write block of [[e-split-brain#block-writes]] is not lifted automatically when the script stops; [[e-split-brain#unblock-surviving]] and [[e-split-brain#clear-write-blocks]] lift it.'
+  printf 'WARNING: %s\n' 'The write block of step 2: Block writes immediately is not lifted automatically when the script stops; step 6: Release the block on the surviving Primary (higher LSN) and step 10: Clear all iptables rules lift it.'
   if ((first == 0)); then
     rb_checklist_notification
   fi

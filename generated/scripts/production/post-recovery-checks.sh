@@ -13,7 +13,6 @@ readonly RB_TITLE='Post-Recovery Immediate Checks (within 30 minutes of recovery
 readonly RB_PROJECT='Patroni multi-region HA'
 readonly RB_STEP_IDS=('snapshot-state' 'check-cluster' 'replication-lag' 'data-consistency' 'etcd-status' 'watchdog-status' 'post-recovery-checklist')
 readonly RB_STEP_KINDS=('probe' 'probe' 'probe' 'probe' 'probe' 'probe' 'manual')
-readonly RB_STEP_NOTES=('' '' '' '' '' '' '')
 readonly RB_STEP_TITLES=(
   'Final cluster state snapshot'
   'Common health check (check_cluster)'
@@ -133,14 +132,18 @@ rb_usage() {
 }
 
 rb_list() {
-  local i
-  printf '%s\n' "$RB_TITLE"
-  for i in "${!RB_STEP_IDS[@]}"; do
-    printf '%3d. %-28s %-14s %s\n' "$((i + 1))" "${RB_STEP_IDS[$i]}" "[${RB_STEP_KINDS[$i]}]" "${RB_STEP_TITLES[$i]}"
-    if [[ -n ${RB_STEP_NOTES[$i]} ]]; then
-      printf '     %-28s %-14s (%s)\n' '' '' "${RB_STEP_NOTES[$i]}"
-    fi
-  done
+  # Laid out by rbgen: columns as wide as the longest step id.
+  printf '%s\n' \
+    'Post-Recovery Immediate Checks (within 30 minutes of recovery)' \
+    ' 1. snapshot-state          [probe]  Final cluster state snapshot' \
+    ' 2. check-cluster           [probe]  Common health check (check_cluster)' \
+    ' 3. replication-lag         [probe]  Confirm replication lag has converged to zero' \
+    ' 4. data-consistency        [probe]  Basic data consistency check (compare row counts of key tables)' \
+    ' 5. etcd-status             [probe]  Final etcd status check' \
+    ' 6. watchdog-status         [probe]  Watchdog status check' \
+    ' 7. post-recovery-checklist [manual] Acknowledge the post-recovery checklist' \
+    '                                     gate: checklist Post-Recovery Immediate Checks (--ack post-recovery)' \
+    '                                     waits for you to type done (--ack post-recovery-checklist)'
 }
 
 rb_die() {
@@ -292,11 +295,11 @@ rb_gate() {
 
 rb_checklist_post_recovery() {
   rb_gate 'post-recovery' 'Post-Recovery Immediate Checks' \
-    $'Final cluster topology and configuration snapshot taken (`/tmp/post_recovery_topology.txt` and `/tmp/post_recovery_config.txt` written and attached to the incident)' \
-    $'Replication lag has converged to zero on every replica (`pg_stat_replication` on the new primary: `write_lag`, `flush_lag`, `replay_lag` empty or zero; `state` streaming)' \
+    'Final cluster topology and configuration snapshot taken (/tmp/post_recovery_topology.txt and /tmp/post_recovery_config.txt written and attached to the incident)' \
+    'Replication lag has converged to zero on every replica (pg_stat_replication on the new primary: write_lag, flush_lag, replay_lag empty or zero; state streaming)' \
     'Basic data consistency checked (row counts of key tables match on every reachable node)' \
-    $'etcd: every member healthy (`etcdctl endpoint health --write-out=table`: all true)' \
-    $'Watchdog state and timeline of every member confirmed (`GET /patroni` on each member: `role`, `timeline`, `watchdog_failed` false)' \
+    'etcd: every member healthy (etcdctl endpoint health --write-out=table: all true)' \
+    'Watchdog state and timeline of every member confirmed (GET /patroni on each member: role, timeline, watchdog_failed false)' \
     'Isolated or failed nodes have rejoined as replicas (or have a recovery plan)' \
     'Application read-only mode lifted and writes confirmed through the application endpoint'
 }
@@ -407,7 +410,7 @@ rb_show_step() {
   printf '\n==> [%d/%d] %s  (%s, %s)\n' "$((i + 1))" "${#RB_STEP_IDS[@]}" "${RB_STEP_TITLES[$i]}" "${RB_STEP_IDS[$i]}" "${RB_STEP_KINDS[$i]}"
   case $((i + 1)) in
     1)
-      printf '    %s\n' $'Writes the topology and dynamic configuration to `/tmp` for the post-mortem. The DC2 topology is saved too (the reference saves DC1\'s only).'
+      printf '    %s\n' $'Writes the topology and dynamic configuration to /tmp for the post-mortem. The DC2 topology is saved too (the reference saves DC1\'s only).'
       printf '    $ %s\n' $'patronictl -c "$PATRONI_CONF" topology "$DC1_CLUSTER" > /tmp/post_recovery_topology.txt' $'patronictl -c "$PATRONI_CONF" show-config "$DC1_CLUSTER" > /tmp/post_recovery_config.txt' $'patronictl -c "$DC2_PATRONI_CONF" topology "$DC2_CLUSTER" > /tmp/post_recovery_topology_dc2.txt' 'cat /tmp/post_recovery_topology.txt /tmp/post_recovery_topology_dc2.txt'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' PATRONI_CONF "${PATRONI_CONF-'<unset>'}"
@@ -433,7 +436,7 @@ rb_show_step() {
       printf '    expect: %s\n' $'Every replica streaming; `write_lag`, `flush_lag` and `replay_lag` empty or zero.'
       ;;
     4)
-      printf '    %s\n' $'Row count of the key table (production: `orders` in `mydb`) on every node; the DC2 nodes are compared too (the reference checks DC1 only).'
+      printf '    %s\n' 'Row count of the key table (production: orders in mydb) on every node; the DC2 nodes are compared too (the reference checks DC1 only).'
       printf '    $ %s\n' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  echo -n "$NODE: "' $'  psql -h "$NODE" -U postgres -d "$KEY_DB" -t --no-align -c \\' $'    "SELECT COUNT(*) FROM $KEY_TABLE;" 2>/dev/null || echo "unreachable"' 'done'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -449,7 +452,7 @@ rb_show_step() {
       printf '    expect: %s\n' 'All endpoints: HEALTH true.'
       ;;
     6)
-      printf '    %s\n' $'The reference asks the local Patroni (`curl -s http://localhost:8008/patroni`); the script asks every member\'s REST API.'
+      printf '    %s\n' $'The reference asks the local Patroni (curl -s http://localhost:8008/patroni); the script asks every member\'s REST API.'
       printf '    $ %s\n' $'for NODE in $DC1_NODES $DC2_NODES; do' $'  echo "=== $NODE ==="' $'  curl -s --max-time 3 "http://$NODE:8008/patroni" | python3 -m json.tool \\' '    | grep -E "role|watchdog|timeline" || echo "no response"' 'done'
       if ((RB_DRY_RUN)); then
         printf '    %s=%s\n' DC1_NODES "${DC1_NODES-'<unset>'}"
@@ -789,6 +792,11 @@ rb_timed_step() {
   case $((i + 1)) in
     *) : ;;
   esac
+  # A dry run executes probes: one that never ends (`watch`, `tail -f`)
+  # must not hang the rehearsal, so every step there has a time limit.
+  if ((limit == 0 && RB_DRY_RUN)); then
+    limit=${RBGEN_DRY_RUN_TIMEOUT:-60}
+  fi
   if ((limit == 0)); then
     (rb_call_step_checked "$((i + 1))")
     return
