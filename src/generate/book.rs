@@ -50,6 +50,16 @@ fn opt(s: &Option<S>) -> Option<&str> {
     s.as_ref().map(|v| v.get_ref().as_str())
 }
 
+/// The date of the newest drill record of drill `id` (none for a runbook).
+fn latest_record(spec: &Spec, kind: ProcKind, id: &str) -> Option<String> {
+    if kind != ProcKind::Drill {
+        return None;
+    }
+    super::history::runs(spec, kind, id)
+        .first()
+        .map(|r| r.date.clone())
+}
+
 fn date(d: &Option<crate::spec::Spanned<toml::value::Datetime>>) -> String {
     d.as_ref()
         .map(|d| d.get_ref().to_string())
@@ -146,9 +156,13 @@ fn proc_value(sem: &Semantics, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "choices": choices,
         "version": opt(&p.version).unwrap_or("unversioned"),
         "last_reviewed": date(&p.last_reviewed),
-        "last_performed": match (&p.last_performed, &p.due) {
-            (None, Some(due)) => format!("never (first run due by {})", due.get_ref()),
-            _ => date(&p.last_performed),
+        // A drill run on record counts as performed, whatever the spec's
+        // `last_performed` says.
+        "last_performed": match (&p.last_performed, latest_record(spec, kind, id), &p.due) {
+            (Some(d), _, _) => d.get_ref().to_string(),
+            (None, Some(run), _) => format!("{run} (drill record)"),
+            (None, None, Some(due)) => format!("never (first run due by {})", due.get_ref()),
+            (None, None, None) => "never".to_string(),
         },
         "cadence_days": p.cadence_days.as_ref().map(|c| *c.get_ref()).unwrap_or(spec.project.doc.project.drill_cadence_days),
         "owner": opt(&p.owner).or(opt(&spec.project.doc.project.owner)).unwrap_or("unassigned"),

@@ -88,7 +88,7 @@ pub fn document(spec: &Spec, env_id: &str) -> anyhow::Result<String> {
     );
     let _ = writeln!(
         d,
-        "#set page(paper: \"a4\", margin: (top: 24mm, bottom: 19mm, x: 16mm), header: running-header({}), footer: running-footer({}), foreground: thumb-tab())",
+        "#set page(paper: \"a4\", margin: (top: 28mm, bottom: 22mm, x: 16mm), header-ascent: 12%, header: running-header({}), footer: running-footer({}), foreground: thumb-tab())",
         typst_str(&env_title),
         typst_str(&format!("{name} · collection v{version}"))
     );
@@ -302,6 +302,14 @@ fn procedure(
     // A runbook's letter ("B" of "Runbook B — …", else its place in the
     // binder) in the page corner, on its edge tab and in END OF RUNBOOK B.
     let short = tab.map(|t| short_name(p.title.get_ref(), t));
+    // END OF RUNBOOK B goes inside the last block of the runbook, so it is
+    // never alone on a page: the rb_mark card, else the last function,
+    // else the last step.
+    let marks = calls_rb_mark(p, env_id);
+    let end = short
+        .as_ref()
+        .map(|short| format!("#end-of({})", typst_str(&format!("{} {short}", kind.as_str()))))
+        .unwrap_or_default();
     let version = p
         .version
         .as_ref()
@@ -396,11 +404,11 @@ fn procedure(
         None => {}
     }
     let uses = crate::semantics::uses::of(spec, p, env);
-    if !uses.is_empty() {
+    if !uses.functions.is_empty() {
         facts.push((
-            "values used".into(),
+            "functions".into(),
             format!(
-                "[what this {} uses in {}: p.~#page-of({})]",
+                "[the shell functions this {} calls in {}: p.~#page-of({})]",
                 kind.as_str(),
                 prose::typst_text(env_id),
                 label(&format!("{id}.uses"))
@@ -489,8 +497,42 @@ fn procedure(
             d.push('\n');
         }
     }
+    // The values the commands use, where they are first needed: a card
+    // before the first step.
+    if !uses.vars.is_empty() || !uses.secrets.is_empty() {
+        let _ = writeln!(
+            d,
+            "#block(breakable: false, stroke: 1pt, inset: 6pt, width: 100%)[*Values in {}* (to type a command by hand, set these first) {}\n",
+            prose::typst_text(env_id),
+            label(&format!("{id}.values"))
+        );
+        if !uses.vars.is_empty() {
+            let lines: Vec<String> = uses
+                .vars
+                .iter()
+                .map(|(n, v)| format!("{n}={}", crate::shell::quote::sh_quote(v)))
+                .collect();
+            let _ = writeln!(d, "{}", code_block(&lines.join("\n"), CODE_COLUMNS));
+        }
+        if !uses.secrets.is_empty() {
+            let _ = writeln!(
+                d,
+                "Secrets to export first (never printed): {}.",
+                uses.secrets
+                    .iter()
+                    .map(|s| format!("#raw({})", typst_str(s)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        d.push_str("]\n");
+    }
     d.push_str("== Steps\n");
-    for s in crate::semantics::steps_in(p, env_id) {
+    let steps: Vec<&crate::spec::model::Step> = crate::semantics::steps_in(p, env_id).collect();
+    let Some(last_step) = steps.last() else {
+        return;
+    };
+    for s in steps.iter().copied() {
         // Numbers are the procedure's own, as in the book and the script.
         let number = p
             .steps
@@ -541,13 +583,27 @@ fn procedure(
                 );
             }
         }
+        // Challenge and response: a one-line expected result is printed in
+        // bold right under the step's action; the explanation is set
+        // smaller under it.
+        let one_line_expect = s
+            .expect
+            .as_ref()
+            .filter(|e| !e.get_ref().trim().contains('\n') && !e.get_ref().contains("```"));
+        if let Some(e) = one_line_expect {
+            let _ = writeln!(
+                body,
+                "#block(above: 0.2em, below: 0.6em, text(10.5pt, weight: \"bold\")[→ Expect: {}])",
+                md(spec, e.get_ref()).replace("\n\n", " ")
+            );
+        }
         if let Some(desc) = &s.description {
-            let _ = writeln!(body, "{}\n", md(spec, desc.get_ref()));
+            let _ = writeln!(body, "#[#set text(9.5pt)\n{}\n]\n", md(spec, desc.get_ref()));
         }
         if let Some(run) = &s.run {
             let _ = writeln!(body, "{}", code_block(run.get_ref(), CODE_COLUMNS));
         }
-        if let Some(e) = &s.expect {
+        if let Some(e) = s.expect.as_ref().filter(|_| one_line_expect.is_none()) {
             // Kept with what it introduces: never alone at a page foot.
             let _ = writeln!(
                 body,
@@ -573,6 +629,9 @@ fn procedure(
         if let Some(r) = &s.rollback {
             let _ = writeln!(body, "*Rollback:* {}\n", md(spec, r.get_ref()));
         }
+        if uses.functions.is_empty() && !marks && std::ptr::eq(s, *last_step) {
+            body.push_str(&end);
+        }
         let _ = writeln!(
             d,
             "#step({anchor}, {number}, {}, {}, {}, {timeout}, {danger})[\n{}\n]",
@@ -582,38 +641,27 @@ fn procedure(
             body.trim_end()
         );
     }
-    // What the runbook uses in this environment.
-    let marks = calls_rb_mark(p, env_id);
-    if !uses.is_empty() || marks {
+    // The functions the runbook calls in this environment, at its end.
+    if !uses.functions.is_empty() || marks {
         let _ = writeln!(
             d,
-            "#block(sticky: true, above: 1.6em)[#heading(level: 2)[What this {} uses in {}] {}]",
+            "#block(sticky: true, above: 1.6em)[#heading(level: 2)[Functions this {} calls in {}] {}]",
             kind.as_str(),
             prose::typst_text(env_id),
             label(&format!("{id}.uses"))
         );
-        d.push_str("Values and shell functions of this environment that the commands above use. To type a command by hand, set the values and define the functions first.\n\n");
-        if !uses.vars.is_empty() {
-            let lines: Vec<String> = uses
-                .vars
-                .iter()
-                .map(|(n, v)| format!("{n}={}", crate::shell::quote::sh_quote(v)))
-                .collect();
-            let _ = writeln!(d, "{}", code_block(&lines.join("\n"), CODE_COLUMNS));
-        }
-        if !uses.secrets.is_empty() {
-            let _ = writeln!(
-                d,
-                "Secrets to export first (never printed): {}.\n",
-                uses.secrets
-                    .iter()
-                    .map(|s| format!("#raw({})", typst_str(s)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        for (_, _, def) in &uses.functions {
-            let _ = writeln!(d, "{}", code_block(def, CODE_COLUMNS));
+        d.push_str("Shell functions of this environment that the commands above call. To type a command by hand, define them first (and set the values at the start of this runbook).\n\n");
+        let count = uses.functions.len();
+        for (i, (_, _, def)) in uses.functions.iter().enumerate() {
+            if i + 1 == count && !marks {
+                let _ = writeln!(
+                    d,
+                    "#block(breakable: false)[{}{end}]",
+                    code_block(def, CODE_COLUMNS)
+                );
+            } else {
+                let _ = writeln!(d, "{}", code_block(def, CODE_COLUMNS));
+            }
         }
     }
     if marks {
@@ -621,18 +669,11 @@ fn procedure(
         d.push_str("#block(breakable: false)[`rb_mark NAME [VALUE]` records the moment an event happened (and a measured value) for the record sheet. The script logs it; by hand, define it as below and write the time it prints on the record sheet.\n\n");
         let _ = writeln!(
             d,
-            "{}]",
+            "{}{end}]",
             code_block(
                 "rb_mark() { printf 'mark %s at %s %s\\n' \"$1\" \"$(date +%H:%M:%S)\" \"${2:-}\"; }",
                 CODE_COLUMNS
             )
-        );
-    }
-    if let Some(short) = &short {
-        let _ = writeln!(
-            d,
-            "#end-of({})",
-            typst_str(&format!("{} {short}", kind.as_str()))
         );
     }
 }
@@ -790,7 +831,7 @@ fn record_sheet(d: &mut String, spec: &Spec, doc: &Doc<Procedure>, env_id: &str)
         }
     }
     if !events.is_empty() {
-        d.push_str("== Event times\nWrite the wall-clock time of each event as it happens; the targets below are measured between them.\n#table(columns: (1fr, 40mm), inset: 6pt, rows: (auto, 10mm), [*event*], [*time (hh:mm:ss)*],\n");
+        d.push_str("== Event times\nWrite the wall-clock time of each event as it happens; the targets below are measured between them.\n#table(columns: (1fr, 40mm), inset: 5pt, rows: (auto, 9mm), [*event*], [*time (hh:mm:ss)*],\n");
         for m in events {
             let _ = writeln!(d, "  raw({}), [],", typst_str(m));
         }
@@ -805,7 +846,7 @@ fn record_sheet(d: &mut String, spec: &Spec, doc: &Doc<Procedure>, env_id: &str)
         })
         .collect();
     if !values.is_empty() {
-        d.push_str("== Measured values\nWhat the drill measures (the script marks it with `rb_mark NAME VALUE`).\n#table(columns: (1fr, 40mm), inset: 6pt, rows: (auto, 10mm), [*value*], [*measured*],\n");
+        d.push_str("== Measured values\nWhat the drill measures (the script marks it with `rb_mark NAME VALUE`).\n#table(columns: (1fr, 40mm), inset: 5pt, rows: (auto, 9mm), [*value*], [*measured*],\n");
         for (m, unit) in values {
             let _ = writeln!(
                 d,
@@ -825,7 +866,7 @@ fn record_sheet(d: &mut String, spec: &Spec, doc: &Doc<Procedure>, env_id: &str)
             md_inline(spec, t.target.get_ref())
         );
     }
-    d.push_str(")\n== Issues found and improvements\n#writing-lines(4)\n*Next drill:* scheduled date #blank(30mm) #h(1em) scenario #blank(60mm)\n");
+    d.push_str(")\n== Issues found and improvements\n#writing-lines(3)\n*Next drill:* scheduled date #blank(30mm) #h(1em) scenario #blank(60mm)\n");
 }
 
 fn postmortem(d: &mut String, spec: &Spec) {

@@ -16,7 +16,10 @@ use std::collections::BTreeMap;
 pub const WIDTH: f64 = 680.0;
 const INDENT: f64 = 22.0;
 const LINE: f64 = 15.0;
-const SMALL_LINE: f64 = 13.0;
+/// Line height of an answer ("Yes", "No — the leader is reachable"): as
+/// large as the boxes' text, bold, so the words that choose a branch are
+/// never the smallest on the page.
+const SMALL_LINE: f64 = 16.0;
 const PAD: f64 = 6.0;
 const GAP: f64 = 6.0;
 /// Room kept right of a runbook box on paper for its page number.
@@ -264,7 +267,7 @@ fn layout(rows: &mut [Row], paper: bool) {
         r.lines = wrap(&label, width, 12.0, bold);
         if let Some(first) = r.answer.first().and_then(|l| l.first()) {
             let text = first.0.clone();
-            r.answer = wrap(&text, WIDTH - x - 4.0, 10.5, false);
+            r.answer = wrap(&text, WIDTH - x - 4.0, 13.0, true);
         }
         r.height =
             r.answer.len() as f64 * SMALL_LINE + r.lines.len() as f64 * LINE + 2.0 * PAD + GAP;
@@ -330,9 +333,9 @@ fn draw(rows: &[Row], range: std::ops::Range<usize>, paper: bool, title: &str) -
                     x + 5.0,
                     y + SMALL_LINE * (k as f64 + 0.85),
                     line,
-                    10.5,
+                    13.0,
+                    "bold",
                     "normal",
-                    "italic",
                 );
             }
             // Continue the spine to the box when the answer takes lines.

@@ -70,6 +70,31 @@ fn the_binder_reads_as_a_procedure() {
             i + 1
         );
     }
+    // A step split across pages says so at both ends.
+    let mut splits = 0;
+    for (i, p) in pages.iter().enumerate() {
+        let here = i + 1;
+        if let Some(at) = p.find(&format!("continued on p. {}", here + 1)) {
+            splits += 1;
+            let step = p[..at].rsplit("Step ").next().unwrap().trim().to_string();
+            let next = &pages[here];
+            assert!(
+                next.contains(&format!("Step {step}:")) && next.contains(&format!("continued from p. {here}")),
+                "page {here} says step {step} continues on p. {}, which does not say where it came from:\n{next}",
+                here + 1
+            );
+        }
+    }
+    assert!(splits > 0, "the example has long steps; none was split?");
+    // Nothing of another environment, and no pointer to a document the
+    // binder does not contain.
+    assert!(!all.contains("(lab:") && !all.contains("loopback"), "lab-only text in production");
+    assert!(!all.contains("see Part 4)") && !all.contains("Part 3 procedure"), "points outside the binder");
+    // The values a runbook uses are on a card before its first step.
+    let b_first = pages.iter().position(|p| p.contains("Runbook B — ") && p.contains("kind runbook")).unwrap();
+    let card = pages[b_first..].iter().find(|p| p.contains("Values in production")).expect("a values card");
+    assert!(card.find("Values in production").unwrap() < card.find("Step 1:").unwrap_or(usize::MAX));
+
     // Every command a drill page types is defined in the binder.
     if all.contains("rb_mark ") {
         assert!(all.contains("rb_mark() {"), "rb_mark is typed but never defined");
@@ -94,14 +119,37 @@ fn the_binder_reads_as_a_procedure() {
 
 #[test]
 #[cfg_attr(not(feature = "pdf"), ignore = "needs the pdf feature: tools/test builds with --features pdf")]
-fn a_foreign_binder_has_tabs_ends_and_words_too() {
-    let spec = root().join("tests/fixtures/foreign/k8s-operator/spec");
-    let loaded = rbgen::spec::Spec::load(&spec).unwrap_or_else(|_| panic!("loads"));
-    let env = loaded.environments[0].doc.id.get_ref().clone();
-    let pages = pdf_pages(&spec, &env);
-    let all = pages.join("\n");
-    assert!(all.contains("END OF RUNBOOK"), "{all}");
-    assert!(!all.contains("only if:"), "a raw condition");
+fn foreign_binders_have_ends_words_and_no_near_empty_pages() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(root().join("tests/fixtures/foreign")).unwrap() {
+        let spec = entry.unwrap().path().join("spec");
+        if !spec.is_dir() {
+            continue;
+        }
+        let loaded = rbgen::spec::Spec::load(&spec).unwrap_or_else(|_| panic!("{} loads", spec.display()));
+        let env = loaded.environments[0].doc.id.get_ref().clone();
+        let pages = pdf_pages(&spec, &env);
+        let all = pages.join("\n");
+        let runbooks = loaded.runbooks.iter().filter(|r| {
+            loaded.environments_of(&r.doc).iter().any(|e| e.doc.id.get_ref() == &env)
+        }).count();
+        assert_eq!(all.matches("END OF RUNBOOK ").count(), runbooks, "{}: one END OF RUNBOOK per runbook", spec.display());
+        assert!(!all.contains("only if:"), "{}: a raw condition", spec.display());
+        for (i, p) in pages.iter().enumerate().skip(1) {
+            let words = p.split_whitespace().count();
+            assert!(
+                words > 25
+                    || p.contains("This page is intentionally blank.")
+                    || p.starts_with("Incident decision tree")
+                    || p.trim().is_empty(),
+                "{} page {} is nearly empty: {p}",
+                spec.display(),
+                i + 1
+            );
+        }
+        seen += 1;
+    }
+    assert!(seen >= 10, "the foreign corpus has {seen} specs");
 }
 
 #[test]

@@ -337,7 +337,7 @@ rb_checklist_pre_promotion() {
     'Has the DC1 etcd cluster fully stopped? (etcdctl endpoint health: no response confirmed)' \
     'Have you recorded the current LSN and replication lag of the DC2 Standby Leader? (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 2: Check DC2 current state and replication lag: receive_lsn, replay_lsn, replay_delay, fully_replayed (kept for the post-mortem))' \
     'Has all application traffic to DC1 been blocked?' \
-    'Has STONITH been performed if needed? (see Part 4) (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 3: STONITH (if DC1 may be partially alive): every DC1 instance reports stopped or terminated)' \
+    'Has STONITH been performed if needed? (the STONITH design: Part 4 of the architecture series, not in this binder) (Runbook B — Full-DC Failure (2DC Standby Cluster Manual Promotion), step 3: STONITH (if DC1 may be partially alive): every DC1 instance reports stopped or terminated)' \
     'Has the promotion authority (DBA lead / infrastructure manager) approved?'
 }
 
