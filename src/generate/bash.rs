@@ -329,8 +329,21 @@ fn list_lines(spec: &Spec, p: &Procedure, steps: &[&Step]) -> Vec<String> {
                 g.get_ref()
             ));
         }
+        if let Some(t) = &s.target {
+            let target = t.get_ref().split_whitespace().collect::<Vec<_>>().join(" ");
+            let role = match s.role.as_ref().map(|r| r.get_ref().trim()) {
+                None | Some("any") => String::new(),
+                Some(r) => match r.strip_prefix('!') {
+                    Some(not) => format!(", never while it is {not}"),
+                    None => format!(", must be {r} when it runs"),
+                },
+            };
+            details.push(format!("acts on {target}{role}"));
+        }
         if *s.kind.get_ref() == StepKind::Manual {
             details.push(format!("waits for you to type done (--ack {})", s.id.get_ref()));
+        } else if s.asks_confirmation() && s.target.is_some() {
+            details.push("asks you to type the target (--yes)".into());
         } else if s.asks_confirmation() {
             details.push("asks you to type yes (--yes)".into());
         }
@@ -416,6 +429,7 @@ fn step_info(
     });
     StepInfo {
         number: i + 1,
+        target: s.target.as_ref().map(|t| target_info(env, s, t.get_ref())),
         id: s.id.get_ref().clone(),
         title: s.title.get_ref().clone(),
         kind: kind.as_str().to_string(),
@@ -471,6 +485,35 @@ fn step_info(
             .restores
             .as_ref()
             .and_then(|r| numbers.get(r.get_ref().as_str()).copied()),
+    }
+}
+
+/// A step's target as the script resolves it in `env`: each item (a node,
+/// a group, a `$NAME`) as shell words inside one double-quoted string.
+fn target_info(env: &Doc<Environment>, s: &Step, target: &str) -> TargetInfo {
+    let label = target.split_whitespace().collect::<Vec<_>>().join(" ");
+    let e = &env.doc;
+    let mut parts: Vec<String> = Vec::new();
+    let mut from_var = false;
+    for item in s.target_items() {
+        if let Some(name) = item.strip_prefix('$') {
+            from_var = true;
+            let name = name.trim_start_matches('{').trim_end_matches('}');
+            parts.push(format!("${{{name}-}}"));
+        } else if let Some(n) = e.nodes.iter().find(|n| n.name.get_ref() == item) {
+            // Host addresses are checked by the loader; quoted for the
+            // double-quoted string all the same.
+            parts.push(n.host.get_ref().replace(['"', '\\', '$', '`'], ""));
+        } else if let Some((_, g)) = e.groups.iter().find(|(g, _)| g.get_ref() == item) {
+            parts.push(format!("${{{}-}}", g.var.get_ref()));
+        }
+    }
+    TargetInfo {
+        from_var: from_var && s.target_items().len() == 1,
+        label,
+        hosts: format!("\"{}\"", parts.join(" ")),
+        role: s.role.as_ref().map(|r| r.get_ref().trim().to_string()),
+        max: s.max_targets.as_ref().map(|m| *m.get_ref()),
     }
 }
 

@@ -138,10 +138,29 @@ pub struct OptionInfo {
     pub label: String,
 }
 
+/// Where a step acts (`target`), and the role its hosts must have.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TargetInfo {
+    /// As the spec writes it: `$MEMBER`, `dc1`, `pg-seoul-2`.
+    pub label: String,
+    /// Shell words (already quoted) that expand to the hosts, separated by
+    /// spaces or commas: `"${MEMBER-}"`, `"${DC1_NODES-}"`, `'10.1.0.11'`.
+    pub hosts: String,
+    /// The role each host must have just before the step runs.
+    pub role: Option<String>,
+    /// The most hosts the step may act on.
+    pub max: Option<u32>,
+    /// Whether the target is a variable: the operator then types the host
+    /// (or the number of hosts) to confirm, else the node or group name.
+    pub from_var: bool,
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct StepInfo {
     /// 1-based position in this environment's script.
     pub number: usize,
+    /// Where the step acts, when it says.
+    pub target: Option<TargetInfo>,
     pub id: String,
     pub title: String,
     /// `probe`, `change`, `destructive`, `promotion`, `fault`, `wait`, `manual`.

@@ -51,6 +51,18 @@ pub fn of(spec: &Spec, proc: &Procedure, env: &Doc<Environment>) -> Uses {
     let mut texts: Vec<String> = Vec::new();
     for step in steps_in(proc, env_id) {
         texts.extend(shell_fields(step).map(|f| f.text.get_ref().clone()));
+        // What a step's target and role check use: the variable holding
+        // the hosts (or the group's), and the function that reads a role.
+        for t in step.target_items() {
+            if t.starts_with('$') {
+                texts.push(format!(": \"{t}\""));
+            } else if let Some(g) = env.doc.groups.iter().find(|(g, _)| g.get_ref() == t) {
+                texts.push(format!(": \"${}\"", g.1.var.get_ref()));
+            }
+        }
+        if step.role.is_some() {
+            texts.push(format!("{} \"$host\"", crate::spec::model::ROLE_FUNCTION));
+        }
     }
 
     let mut var_names: BTreeSet<String> = BTreeSet::new();

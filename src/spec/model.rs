@@ -330,9 +330,34 @@ pub struct Step {
     /// `choice.option`: the step belongs to one alternative of a choice in
     /// `[[choices]]`, and runs only when the operator picks that option.
     pub option: Option<S>,
+    /// Where the step acts: a node's name, a group's name, or `$NAME` (a
+    /// parameter, variable or a value an earlier step `sets`) holding one
+    /// or more hosts; several of these separated by spaces. The confirmation names these hosts, and `role` is
+    /// checked on each of them just before the step runs.
+    pub target: Option<S>,
+    /// The role every target must have when the step runs, as the
+    /// environment's `node_role HOST` function prints it: `primary`,
+    /// `replica`, `standby-leader`, `stopped` (also met by an unreachable
+    /// host), `any`, or a role the team's function defines.
+    pub role: Option<S>,
+    /// The most hosts the step may act on: a group or a list in a variable
+    /// with more stops the run before anything is asked or done.
+    pub max_targets: Option<Spanned<u32>>,
 }
 
+/// The environment function that reads a host's role (`node_role HOST`),
+/// used by every step that declares a `role`.
+pub const ROLE_FUNCTION: &str = "node_role";
+
 impl Step {
+    /// The items of `target`: node names, group names and `$NAME`s.
+    pub fn target_items(&self) -> Vec<&str> {
+        self.target
+            .as_ref()
+            .map(|t| t.get_ref().split_whitespace().collect())
+            .unwrap_or_default()
+    }
+
     /// Whether the script asks before running the step: `confirm` when
     /// given, else what the kind requires.
     pub fn asks_confirmation(&self) -> bool {

@@ -538,6 +538,83 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A step's `target` names a node, a group or `$NAME`; a `role` needs
+    /// a target and the environments' `node_role` function.
+    fn target(&mut self, doc: &Doc<Procedure>, step: &crate::spec::model::Step) {
+        let id = step.id.get_ref();
+        for text in step.target_items() {
+            let Some(t) = &step.target else { break };
+            let is_var = text
+                .strip_prefix('$')
+                .map(|n| n.trim_start_matches('{').trim_end_matches('}'))
+                .is_some_and(|n| {
+                    !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+            let known = self.spec.environments.iter().any(|e| {
+                e.doc.nodes.iter().any(|n| n.name.get_ref() == text)
+                    || e.doc.groups.keys().any(|g| g.get_ref() == text)
+            });
+            if !is_var && !known {
+                let mut names: Vec<&str> = self
+                    .spec
+                    .environments
+                    .iter()
+                    .flat_map(|e| {
+                        e.doc
+                            .nodes
+                            .iter()
+                            .map(|n| n.name.get_ref().as_str())
+                            .chain(e.doc.groups.keys().map(|g| g.get_ref().as_str()))
+                    })
+                    .collect();
+                names.sort();
+                names.dedup();
+                self.err(
+                    "spec-invalid",
+                    format!("step `{id}`: target `{text}` is no node, no group and no `$NAME`"),
+                    doc.loc(t),
+                    &format!(
+                        "name a node or a group of the environments ({}), or a parameter or variable holding the hosts as `$NAME`",
+                        if names.is_empty() { "none defined".to_string() } else { names.join(", ") }
+                    ),
+                );
+            }
+        }
+        if let Some(role) = &step.role {
+            if step.target.is_none() {
+                self.err(
+                    "spec-missing",
+                    format!("step `{id}` has a `role` but no `target`"),
+                    doc.loc(role),
+                    "add `target = \"$NAME\"` (or a node or group): the role is checked on the target's hosts",
+                );
+            }
+            for env in self.spec.environments_of(&doc.doc) {
+                let has = self
+                    .spec
+                    .functions_of(env)
+                    .contains_key(crate::spec::model::ROLE_FUNCTION);
+                if !has {
+                    self.err(
+                        "spec-missing",
+                        format!(
+                            "step `{id}` checks the role of its target, but environment `{}` has no `{}` function to read it",
+                            env.doc.id.get_ref(),
+                            crate::spec::model::ROLE_FUNCTION
+                        ),
+                        doc.loc(role),
+                        "define `[functions.node_role]` (args = [\"HOST\"]) in the environment or common.toml: it prints the host's role (primary, replica, standby-leader, stopped…), e.g. from Patroni's REST API",
+                    );
+                }
+            }
+        }
+        if let Some(max) = &step.max_targets {
+            if *max.get_ref() == 0 {
+                self.err("spec-invalid", "`max_targets` is 0: the step could act on nothing".into(), doc.loc(max), "set it to the most hosts the step may touch (1 or more)");
+            }
+        }
+    }
+
     fn steps(&mut self, doc: &Doc<Procedure>) {
         let p = &doc.doc;
         let mut seen: BTreeMap<&str, StepKind> = BTreeMap::new();
@@ -580,6 +657,7 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
+            self.target(doc, step);
             if let Some(cleanup) = &step.cleanup {
                 if kind != StepKind::Fault {
                     self.err("spec-invalid", "`cleanup` is only for fault steps".into(), doc.loc(cleanup), "use `rollback` (printed, never run) for other kinds, or set `kind = \"fault\"`");

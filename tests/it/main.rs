@@ -25,5 +25,6 @@ mod readable_findings;
 mod paper_and_terminal;
 mod print;
 mod scripts;
+mod targets;
 mod unknown_output_field;
 mod when_tests;

@@ -206,6 +206,9 @@ RB_DRY_PROBES=()
 RB_DRY_FAILED=()
 RB_DRY_CHANGES=()
 RB_DRY_WAITS=()
+# The hosts the current step acts on (its `target`), and the target as written.
+RB_TARGETS=()
+RB_TARGET_LABEL=""
 RB_OPERATOR=${RBGEN_OPERATOR:-${LOGNAME:-${USER:-}}}
 
 rb_usage() {
@@ -327,7 +330,7 @@ rb_step_index() {
 }
 
 rb_confirm() {
-  local i=$1 answer
+  local i=$1 answer expected prompt
   if ((RB_DRY_RUN)); then
     RB_DRY_WAITS+=("confirmation before ${RB_STEP_IDS[$i]}")
     return 0
@@ -338,12 +341,112 @@ rb_confirm() {
   if [[ ! -t 0 ]]; then
     rb_die "step ${RB_STEP_IDS[$i]} is a ${RB_STEP_KINDS[$i]} step and needs confirmation: run it on a terminal, or pass --yes"
   fi
+  # A step that names its target is confirmed by typing the target, the
+  # way a repository host asks for the repository's name before deleting
+  # it: the node or group name, else the host (or, for several hosts from
+  # a variable, how many).
+  expected=yes
+  prompt="Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: "
+  if ((${#RB_TARGETS[@]})); then
+    printf '    step %s (%s) acts on %d host(s): %s\n' "${RB_STEP_IDS[$i]}" "${RB_STEP_KINDS[$i]}" "${#RB_TARGETS[@]}" "${RB_TARGETS[*]}"
+    if [[ $RB_TARGET_LABEL != \$* ]]; then
+      expected=$RB_TARGET_LABEL
+    elif ((${#RB_TARGETS[@]} == 1)); then
+      expected=${RB_TARGETS[0]}
+    else
+      expected=${#RB_TARGETS[@]}
+    fi
+    if [[ $expected == "${#RB_TARGETS[@]}" && $RB_TARGET_LABEL == \$* ]]; then
+      prompt="Type the number of hosts ($expected) to run it: "
+    else
+      prompt="Type the target ($expected) to run it: "
+    fi
+  fi
   answer=""
-  read -r -p "Run ${RB_STEP_KINDS[$i]} step '${RB_STEP_IDS[$i]}'? Type yes to continue: " answer || true
+  read -r -p "$prompt" answer || true
   rb_check_interrupt
-  if [[ $answer != yes ]]; then
+  if [[ $answer != "$expected" ]]; then
     rb_log step_declined step "${RB_STEP_IDS[$i]}"
     rb_die "stopped before step ${RB_STEP_IDS[$i]}; resume with: $0 --from ${RB_STEP_IDS[$i]}"
+  fi
+}
+
+# The hosts step I acts on (its `target`), into RB_TARGETS: separated by
+# spaces or commas. An empty target stops the run before anything is done.
+rb_set_targets() {
+  local i=$1 label=$2 list=$3
+  RB_TARGET_LABEL=$label
+  RB_TARGETS=()
+  IFS=$' \t\n,' read -r -a RB_TARGETS <<<"$list" || true
+  if ((${#RB_TARGETS[@]} == 0)); then
+    if ((RB_DRY_RUN)); then
+      printf '    target: %s (no value yet in a dry run)\n' "$label"
+      return 0
+    fi
+    rb_log target_empty step "${RB_STEP_IDS[$i]}" target "$label"
+    rb_die "step ${RB_STEP_IDS[$i]}: its target $label names no host; nothing was run. Set it, then resume with: $0 --from ${RB_STEP_IDS[$i]}"
+  fi
+  printf '    target: %s = %s (%d host(s))\n' "$label" "${RB_TARGETS[*]}" "${#RB_TARGETS[@]}"
+}
+
+# A step over a group or a list may touch at most MAX hosts.
+rb_bound_targets() {
+  local i=$1 max=$2
+  if ((${#RB_TARGETS[@]} > max)); then
+    ((RB_DRY_RUN)) || rb_log target_refused step "${RB_STEP_IDS[$i]}" target "$RB_TARGET_LABEL" hosts "${#RB_TARGETS[@]}" max "$max"
+    printf 'rbgen: step %s would act on %d hosts (%s), more than its max_targets %d\n' "${RB_STEP_IDS[$i]}" "${#RB_TARGETS[@]}" "${RB_TARGETS[*]}" "$max" >&2
+    ((RB_DRY_RUN)) && return 0
+    rb_die "nothing was run: check $RB_TARGET_LABEL, then resume with: $0 --from ${RB_STEP_IDS[$i]}"
+  fi
+}
+
+# A role as the roles of the spec name them: Patroni's master/leader are
+# primary; sync/async standbys are replicas.
+rb_role_norm() {
+  local r=${1,,}
+  r=${r//_/-}
+  case $r in
+    primary | master | leader) printf 'primary' ;;
+    replica | standby | sync-standby | async | quorum-standby) printf 'replica' ;;
+    standby-leader) printf 'standby-leader' ;;
+    stopped | down | unreachable | "") printf 'stopped' ;;
+    *) printf '%s' "$r" ;;
+  esac
+}
+
+# Just before step I runs: every target host has the role the step needs
+# (read now with node_role), or the run stops with the host and both roles.
+rb_check_roles() {
+  local i=$1 want host found bad=0 ok
+  # `!ROLE`: any role but that one (`!primary`: never the primary).
+  if [[ $2 == '!'* ]]; then
+    want="not $(rb_role_norm "${2#!}")"
+  else
+    want=$(rb_role_norm "$2")
+  fi
+  [[ $want == any ]] && return 0
+  for host in "${RB_TARGETS[@]}"; do
+    found=$(node_role "$host" 2>/dev/null | head -n 1) || true
+    found=$(rb_role_norm "$found")
+    if ((RB_DRY_RUN)); then
+      printf '    role of %s now: %s (the step needs %s)\n' "$host" "$found" "$want"
+      continue
+    fi
+    if [[ $want == "not "* ]]; then
+      [[ $found != "${want#not }" ]] && ok=1 || ok=0
+    else
+      [[ $found == "$want" ]] && ok=1 || ok=0
+    fi
+    if ((!ok)); then
+      rb_log role_refused step "${RB_STEP_IDS[$i]}" host "$host" found "$found" needed "$want"
+      printf 'rbgen: step %s refused: %s is %s now, but this step needs it to be %s\n' "${RB_STEP_IDS[$i]}" "$host" "$found" "$want" >&2
+      bad=1
+    else
+      rb_log role_checked step "${RB_STEP_IDS[$i]}" host "$host" role "$found"
+    fi
+  done
+  if ((bad)); then
+    rb_die "nothing was run: the roles are not what the runbook assumes (check the cluster), then resume with: $0 --from ${RB_STEP_IDS[$i]}"
   fi
 }
 
@@ -656,6 +759,8 @@ rb_run_step() {
     rb_skipped "$i" "declined (optional)"
     return 0
   fi
+  RB_TARGETS=()
+  RB_TARGET_LABEL=""
   rb_before_step "$i"
   if [[ $kind == manual ]]; then
     rb_manual "$i"
