@@ -329,16 +329,8 @@ fn list_lines(spec: &Spec, p: &Procedure, steps: &[&Step]) -> Vec<String> {
                 g.get_ref()
             ));
         }
-        if let Some(t) = &s.target {
-            let target = t.get_ref().split_whitespace().collect::<Vec<_>>().join(" ");
-            let role = match s.role.as_ref().map(|r| r.get_ref().trim()) {
-                None | Some("any") => String::new(),
-                Some(r) => match r.strip_prefix('!') {
-                    Some(not) => format!(", never while it is {not}"),
-                    None => format!(", must be {r} when it runs"),
-                },
-            };
-            details.push(format!("acts on {target}{role}"));
+        if let Some(words) = crate::semantics::condition::target_words(s) {
+            details.push(format!("acts on {words}"));
         }
         if *s.kind.get_ref() == StepKind::Manual {
             details.push(format!("waits for you to type done (--ack {})", s.id.get_ref()));
@@ -496,10 +488,19 @@ fn target_info(env: &Doc<Environment>, s: &Step, target: &str) -> TargetInfo {
     let mut parts: Vec<String> = Vec::new();
     let mut from_var = false;
     for item in s.target_items() {
-        if let Some(name) = item.strip_prefix('$') {
+        if let Some(vars) = item
+            .contains('$')
+            .then(|| crate::spec::model::target_word_vars(item))
+            .flatten()
+        {
+            // Each `$NAME` as `${NAME-}` (set -u), the rest of the word as
+            // written (the loader allows no quotes or shell syntax in it).
             from_var = true;
-            let name = name.trim_start_matches('{').trim_end_matches('}');
-            parts.push(format!("${{{name}-}}"));
+            let mut word = item.replace("${", "$").replace('}', "");
+            for v in &vars {
+                word = word.replacen(&format!("${v}"), &format!("\u{1}{v}\u{2}"), 1);
+            }
+            parts.push(word.replace('\u{1}', "${").replace('\u{2}', "-}"));
         } else if let Some(n) = e.nodes.iter().find(|n| n.name.get_ref() == item) {
             // Host addresses are checked by the loader; quoted for the
             // double-quoted string all the same.

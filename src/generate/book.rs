@@ -116,6 +116,8 @@ fn proc_value(sem: &Semantics, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
                 "gate": s.gate.as_ref().map(|g| checklist_value(spec, g.get_ref())),
                 "environments": s.environments.as_ref().map(|e| e.iter().map(|x| x.get_ref().as_str()).collect::<Vec<_>>().join(", ")),
                 "branch": Some(crate::generate::bash::step_note(s, p)).filter(|n| !n.is_empty()),
+                "target": Some(s.target_items().join(" ")).filter(|t| !t.is_empty()),
+                "role_words": crate::semantics::condition::role_words(s),
             })
         })
         .collect();

@@ -556,6 +556,14 @@ fn procedure(
         if let Some(w) = &s.when {
             let _ = writeln!(body, "{}", branch(p, env_id, s, w));
         }
+        // What the script checks before the step, checked by hand on paper.
+        if let Some(words) = crate::semantics::condition::target_words(s) {
+            let _ = writeln!(
+                body,
+                "#block(breakable: false, above: 0.3em, below: 0.6em, grid(columns: (7mm, 1fr), tick(false), [*Acts on* {}. Check it before you start; host(s): #box(width: 1fr, height: 7mm, stroke: (bottom: 0.6pt))]))",
+                prose::typst_text(&words)
+            );
+        }
         let others = other_notes(s, p);
         if !others.is_empty() {
             let _ = writeln!(body, "_{}_\n", prose::typst_text(&others));

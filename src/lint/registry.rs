@@ -32,6 +32,8 @@ pub static RULES: &[&dyn Rule] = &[
     &interactive_prompt::InteractivePrompt,
     &unknown_output_field::UnknownOutputField,
     &catalog_version::CatalogVersion,
+    &untargeted_step::UntargetedStep,
+    &implicit_host::ImplicitHost,
 ];
 
 /// Look a rule up by code (`RB001`) or name (`undefined-variable`).

@@ -234,3 +234,25 @@ mod tests {
         }
     }
 }
+
+/// Where a step acts and the role it needs, in words, for paper, the book
+/// and `--list`: "$OLD_PRIMARY, which must be stopped when the step runs".
+pub fn target_words(step: &crate::spec::model::Step) -> Option<String> {
+    let target = step.target_items().join(" ");
+    if target.is_empty() {
+        return None;
+    }
+    Some(format!("{target}{}", role_words(step)))
+}
+
+/// The role part of [`target_words`]: ", which must be stopped when the
+/// step runs" (nothing for no role or `any`).
+pub fn role_words(step: &crate::spec::model::Step) -> String {
+    match step.role.as_ref().map(|r| r.get_ref().trim()) {
+        None | Some("any") => String::new(),
+        Some(r) => match r.strip_prefix('!') {
+            Some(not) => format!(", which must not be {not} when the step runs"),
+            None => format!(", which must be {r} when the step runs"),
+        },
+    }
+}

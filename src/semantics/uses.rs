@@ -54,7 +54,7 @@ pub fn of(spec: &Spec, proc: &Procedure, env: &Doc<Environment>) -> Uses {
         // What a step's target and role check use: the variable holding
         // the hosts (or the group's), and the function that reads a role.
         for t in step.target_items() {
-            if t.starts_with('$') {
+            if t.contains('$') {
                 texts.push(format!(": \"{t}\""));
             } else if let Some(g) = env.doc.groups.iter().find(|(g, _)| g.get_ref() == t) {
                 texts.push(format!(": \"${}\"", g.1.var.get_ref()));

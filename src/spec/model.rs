@@ -345,6 +345,41 @@ pub struct Step {
     pub max_targets: Option<Spanned<u32>>,
 }
 
+/// The variables a target word is built from (`$CLUSTER-0` → `CLUSTER`),
+/// or `None` when the word has a `$` that is not a plain name, or quotes,
+/// backslashes or backquotes: a target is data, never shell code.
+pub fn target_word_vars(word: &str) -> Option<Vec<&str>> {
+    if word.contains(['"', '\'', '\\', '`', '(', ')', ';', '|', '&', '<', '>']) {
+        return None;
+    }
+    let mut vars = Vec::new();
+    let mut rest = word;
+    while let Some(at) = rest.find('$') {
+        let after = &rest[at + 1..];
+        let (name, tail) = match after.strip_prefix('{') {
+            Some(inner) => {
+                let end = inner.find('}')?;
+                (&inner[..end], &inner[end + 1..])
+            }
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        let valid = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return None;
+        }
+        vars.push(name);
+        rest = tail;
+    }
+    Some(vars)
+}
+
 /// The environment function that reads a host's role (`node_role HOST`),
 /// used by every step that declares a `role`.
 pub const ROLE_FUNCTION: &str = "node_role";

@@ -544,12 +544,9 @@ impl<'a> Checker<'a> {
         let id = step.id.get_ref();
         for text in step.target_items() {
             let Some(t) = &step.target else { break };
-            let is_var = text
-                .strip_prefix('$')
-                .map(|n| n.trim_start_matches('{').trim_end_matches('}'))
-                .is_some_and(|n| {
-                    !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                });
+            // `$NAME`, `${NAME}`, or a word built from them (`$CLUSTER-0`).
+            let is_var = text.contains('$')
+                && crate::spec::model::target_word_vars(text).is_some();
             let known = self.spec.environments.iter().any(|e| {
                 e.doc.nodes.iter().any(|n| n.name.get_ref() == text)
                     || e.doc.groups.keys().any(|g| g.get_ref() == text)
@@ -571,7 +568,7 @@ impl<'a> Checker<'a> {
                 names.dedup();
                 self.err(
                     "spec-invalid",
-                    format!("step `{id}`: target `{text}` is no node, no group and no `$NAME`"),
+                    format!("step `{id}`: target `{text}` is no node, no group and no `$NAME` (or word made of `$NAME`s, like `$CLUSTER-0`)"),
                     doc.loc(t),
                     &format!(
                         "name a node or a group of the environments ({}), or a parameter or variable holding the hosts as `$NAME`",

@@ -95,6 +95,14 @@ fn the_binder_reads_as_a_procedure() {
     let card = pages[b_first..].iter().find(|p| p.contains("Values in production")).expect("a values card");
     assert!(card.find("Values in production").unwrap() < card.find("Step 1:").unwrap_or(usize::MAX));
 
+    // Where a step acts, and the role the script checks, next to the step.
+    assert!(
+        all.contains("Acts on $OLD_PRIMARY, which must be stopped when the step runs."),
+        "target and role on paper"
+    );
+    let book = std::fs::read_to_string(root().join("generated/book/runbooks/e-split-brain.md")).unwrap();
+    assert!(book.contains("**Acts on:** `$OLD_PRIMARY`, which must be stopped when the step runs"), "target in the book");
+
     // Every command a drill page types is defined in the binder.
     if all.contains("rb_mark ") {
         assert!(all.contains("rb_mark() {"), "rb_mark is typed but never defined");

@@ -106,7 +106,7 @@ fn a_dry_run_shows_each_target_and_its_role_now() {
     assert!(stdout.contains("role of 10.0.0.1 now: replica (the step needs replica)"), "{stdout}");
     let list = run(p, &["--list"]);
     let list = String::from_utf8_lossy(&list.stdout);
-    assert!(list.contains("acts on $OLD_PRIMARY, must be replica when it runs"), "{list}");
+    assert!(list.contains("acts on $OLD_PRIMARY, which must be replica when the step runs"), "{list}");
     assert!(list.contains("asks you to type the target (--yes)"), "{list}");
 }
 

@@ -168,7 +168,7 @@ rb_list() {
     ' 1. start         [probe]       Drill start: DC1 leads, DC2 streams' \
     ' 2. split-brain   [promotion]   Make a split-brain: promote DC2 while DC1 still leads' \
     '                                gate: checklist Pre-Promotion Checklist (--ack pre-promotion)' \
-    $'                                acts on $DC2_LEADER, must be standby-leader when it runs' \
+    $'                                acts on $DC2_LEADER, which must be standby-leader when the step runs' \
     '                                asks you to type the target (--yes)' \
     '                                timeout 3m' \
     ' 3. write-both    [change]      Write to both primaries at once' \

@@ -276,7 +276,7 @@ rb_list() {
     '                                          timeout 7m' \
     '10. confirm-rejoin          [probe]       Confirm successful rejoin' \
     '11. reinit-if-rejoin-failed [destructive] If automatic rejoin fails, reinitialise manually' \
-    $'                                          acts on $FAILED_NODE, never while it is primary' \
+    $'                                          acts on $FAILED_NODE, which must not be primary when the step runs' \
     '                                          asks you to type the target (--yes)' \
     '                                          timeout 30m' \
     '                                          only if step confirm-rejoin failed'

@@ -220,7 +220,7 @@ rb_list() {
     '                                        only if DC1_ALIVE_CHECKS is not 0' \
     ' 4. promote-dc2           [promotion]   Promote the DC2 standby cluster' \
     '                                        gate: checklist Pre-Promotion Checklist (--ack pre-promotion)' \
-    $'                                        acts on $DC2_LEADER, must be standby-leader when it runs' \
+    $'                                        acts on $DC2_LEADER, which must be standby-leader when the step runs' \
     '                                        asks you to type the target (--yes)' \
     '                                        timeout 5m' \
     ' 5. verify-promotion      [wait]        Check status after promotion' \

@@ -226,7 +226,7 @@ rb_list() {
     '                                        timeout 2m' \
     ' 3. compare-lsn           [probe]       Determine the surviving Primary (by LSN)' \
     ' 4. stop-stale-primary    [destructive] Stop the node with the lower LSN (the one with less data)' \
-    $'                                        acts on $OLD_PRIMARY, must be primary when it runs' \
+    $'                                        acts on $OLD_PRIMARY, which must be primary when the step runs' \
     '                                        asks you to type the target (--yes)' \
     '                                        timeout 3m' \
     '                                        only if OLD_PRIMARY is not one of DC2_NODES' \
@@ -234,12 +234,12 @@ rb_list() {
     ' 6. unblock-surviving     [change]      Release the block on the surviving Primary (higher LSN)' \
     '                                        asks you to type yes (--yes)' \
     $' 7. demote-stale-cluster  [destructive] Demote the stale DC2 cluster back into DC1\'s standby cluster' \
-    $'                                        acts on $OLD_PRIMARY, must be primary when it runs' \
+    $'                                        acts on $OLD_PRIMARY, which must be primary when the step runs' \
     '                                        asks you to type the target (--yes)' \
     '                                        timeout 5m' \
     '                                        only if OLD_PRIMARY is one of DC2_NODES' \
     ' 8. rebuild-stale-primary [destructive] Reinitialise the stale Primary as a replica' \
-    $'                                        acts on $OLD_PRIMARY, must be stopped when it runs' \
+    $'                                        acts on $OLD_PRIMARY, which must be stopped when the step runs' \
     '                                        asks you to type the target (--yes)' \
     '                                        timeout 3m' \
     '                                        only if OLD_PRIMARY is not one of DC2_NODES' \
