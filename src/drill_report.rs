@@ -175,7 +175,9 @@ pub fn report(
             )
         })
         .collect();
+    let stops = stops(&all);
     let mut sheet = blank_sheet(p);
+    sheet["stops"] = json!(stops);
     sheet["date"] = json!(format!(
         "{} ~ {} UTC",
         utc(first, "%Y-%m-%d %H:%M:%S"),
@@ -306,4 +308,56 @@ pub fn record(
         utc(first, "%Y%m%dT%H%M%SZ")
     );
     Ok((name, text))
+}
+
+/// Where a script refused to go on (a target with the wrong role, too many
+/// hosts, an empty target): the step, the message the operator saw, and
+/// how long until that step succeeded once the run was resumed.
+fn stops(all: &[&Event]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, e) in all.iter().enumerate() {
+        let v = &e.value;
+        let text = |k: &str| v[k].as_str().unwrap_or("?").to_string();
+        let message = match v["event"].as_str() {
+            Some("role_refused") => format!(
+                "rbgen: step {} refused: {} is {} now, but this step needs it to be {}",
+                text("step"),
+                text("host"),
+                text("found"),
+                text("needed")
+            ),
+            Some("target_refused") => format!(
+                "rbgen: step {} would act on {} hosts, more than its max_targets {}",
+                text("step"),
+                v["hosts"],
+                v["max"]
+            ),
+            Some("target_empty") => format!(
+                "rbgen: step {}: its target {} names no host; nothing was run",
+                text("step"),
+                text("target")
+            ),
+            _ => continue,
+        };
+        // The same step of the same runbook succeeding later: the resume.
+        let recovered = all[i + 1..].iter().find(|later| {
+            later.value["event"] == "step_end"
+                && later.value["status"] == 0
+                && later.value["runbook"] == v["runbook"]
+                && later.value["step"] == v["step"]
+        });
+        let after = match recovered {
+            Some(r) => format!(
+                "; after the resume the step succeeded {:.1} s later",
+                (r.epoch_ms - e.epoch_ms) as f64 / 1000.0
+            ),
+            None => "; the step did not succeed later in this log".to_string(),
+        };
+        out.push(format!(
+            "Step {} of {} stopped. The operator saw: “{message}”{after}.",
+            text("step"),
+            text("runbook")
+        ));
+    }
+    out
 }

@@ -413,6 +413,7 @@ pub fn blank_sheet(p: &Procedure) -> Value {
         "environment": "",
         "next_date": "YYYY-MM-DD",
         "issues": [],
+        "stops": [],
         "rows": p.targets.iter().map(|t| json!({"item": t.item.get_ref(), "target": t.target.get_ref(), "actual": "", "achieved": "OK/NG"})).collect::<Vec<_>>(),
     })
 }

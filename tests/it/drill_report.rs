@@ -233,3 +233,30 @@ fn a_branch_taken_is_not_an_issue_but_a_failed_step_is() {
     );
     assert!(!sheet.contains("confirm-member-rejoined"), "{sheet}");
 }
+
+/// A real log of the second-fault drill (lab/drill-ci): Runbook B's
+/// promotion refused a standby leader that had moved, and succeeded after
+/// the re-run. The sheet says where the run stopped, what the operator
+/// saw, and how long the resume took.
+#[test]
+fn a_refused_step_is_on_the_sheet_with_its_message_and_the_resume() {
+    let out = report(&[logs().join("drill-b-leader-moved.jsonl").as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let sheet = String::from_utf8_lossy(&out.stdout);
+    assert!(sheet.contains("### Where the run stopped"), "{sheet}");
+    assert!(
+        sheet.contains("- Step promote-dc2 of b-full-dc-failure stopped. The operator saw: “rbgen: step promote-dc2 refused: 127.0.2.10 is replica now, but this step needs it to be standby-leader”; after the resume the step succeeded 3.3 s later."),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains("| Refusal to first write through the endpoint (re-run from step 2) | within 5 min | 4.1 s | OK |"),
+        "{sheet}"
+    );
+    // A drill that stopped nowhere has no such section.
+    let plain = report(&[
+        logs().join("preparation.jsonl").as_os_str(),
+        logs().join("scenario-1.jsonl").as_os_str(),
+    ]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("Where the run stopped"));
+}
