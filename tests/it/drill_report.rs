@@ -260,3 +260,19 @@ fn a_refused_step_is_on_the_sheet_with_its_message_and_the_resume() {
     ]);
     assert!(!String::from_utf8_lossy(&plain.stdout).contains("Where the run stopped"));
 }
+
+/// The other second-fault drill: the new leader lost before the endpoint
+/// switch; the runbook resumed and the endpoint reached the new leader.
+#[test]
+fn the_new_leader_lost_drill_measures_the_recovery_from_the_second_fault() {
+    let out = report(&[logs().join("drill-b-new-leader-lost.jsonl").as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let sheet = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        sheet.contains("| New leader lost to first write through the endpoint | within 5 min | 19.3 s | OK |"),
+        "{sheet}"
+    );
+    // Nothing refused on the way.
+    assert!(!sheet.contains("Where the run stopped"), "{sheet}");
+}
