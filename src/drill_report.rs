@@ -311,7 +311,7 @@ pub fn record(
 }
 
 /// Where a script refused to go on (a target with the wrong role, too many
-/// hosts, an empty target): the step, the message the operator saw, and
+/// hosts, an empty target) or a runbook stopped on a failed step: the step, the message the operator saw, and
 /// how long until that step succeeded once the run was resumed.
 fn stops(all: &[&Event]) -> Vec<String> {
     let mut out = Vec::new();
@@ -337,6 +337,25 @@ fn stops(all: &[&Event]) -> Vec<String> {
                 text("step"),
                 text("target")
             ),
+            // A runbook's own check failing ends the run too; a drill's
+            // steps are the drill, not the recovery, so only runbooks count.
+            Some("step_failed") if v["kind"] != "drill" => {
+                // A step stopped by its timeout: what the operator read is
+                // the timeout, not the exit status of the killed step.
+                let timed_out = all[..i].iter().rev().find(|t| {
+                    t.value["event"] == "step_timed_out"
+                        && t.value["runbook"] == v["runbook"]
+                        && t.value["step"] == v["step"]
+                });
+                match timed_out {
+                    Some(t) => format!(
+                        "rbgen: step {} timed out after {}s; stopping it",
+                        text("step"),
+                        t.value["seconds"]
+                    ),
+                    None => format!("rbgen: step {} failed (exit {}).", text("step"), v["status"]),
+                }
+            }
             _ => continue,
         };
         // The same step of the same runbook succeeding later: the resume.

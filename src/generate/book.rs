@@ -66,6 +66,22 @@ fn date(d: &Option<crate::spec::Spanned<toml::value::Datetime>>) -> String {
         .unwrap_or_else(|| "never".to_string())
 }
 
+/// A related document's link as the book reaches it: a URL as written, a
+/// path (relative to the spec's runbooks, as RB030 checks it) from the
+/// book's root, which `prose::at_page` then makes relative to the page.
+fn link_href(spec: &Spec, href: &str) -> String {
+    if href.contains("://") || href.starts_with("mailto:") || href.starts_with('#') {
+        return href.to_string();
+    }
+    // generated/book/ is two levels under the project root, where spec/ is.
+    let from_project = spec
+        .root
+        .file_name()
+        .map(|spec_dir| format!("{}/runbooks/{href}", spec_dir.to_string_lossy()))
+        .unwrap_or_else(|| href.to_string());
+    format!("{}../../{from_project}", prose::ROOT)
+}
+
 fn checklist_value(spec: &Spec, id: &str) -> Value {
     match spec.checklist(id) {
         Some(c) => json!({
@@ -73,7 +89,7 @@ fn checklist_value(spec: &Spec, id: &str) -> Value {
             "anchor": prose::checklist_fragment(id),
             "title": c.doc.title.get_ref(),
             "description": block(spec, &c.doc.description),
-            "items": c.doc.items.iter().map(|i| json!({"id": i.id.get_ref(), "text": prose::to_book_inline(spec, i.text.get_ref()), "how": inline(spec, &i.how)})).collect::<Vec<_>>(),
+            "items": c.doc.items.iter().map(|i| json!({"id": i.id.get_ref(), "text": prose::to_book_inline(spec, i.text.get_ref()), "how": inline(spec, &i.how), "owner": opt(&i.owner)})).collect::<Vec<_>>(),
         }),
         None => {
             json!({"id": id, "anchor": prose::checklist_fragment(id), "title": id, "items": []})
@@ -170,6 +186,10 @@ fn proc_value(sem: &Semantics, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "owner": opt(&p.owner).or(opt(&spec.project.doc.project.owner)).unwrap_or("unassigned"),
         "trigger": inline(spec, &p.trigger),
         "summary": block(spec, &p.summary),
+        "description": block(spec, &p.description),
+        "classification": inline(spec, &p.classification),
+        "links": p.links.iter().map(|l| json!({"title": l.title.get_ref(), "href": link_href(spec, l.href.get_ref())})).collect::<Vec<_>>(),
+        "after": p.after.iter().map(|c| checklist_value(spec, c.get_ref())).collect::<Vec<_>>(),
         "goal": inline(spec, &p.goal),
         "rto": inline(spec, &p.rto),
         "rpo": inline(spec, &p.rpo),
@@ -481,6 +501,7 @@ pub fn generate(sem: &Semantics, tera: &tera::Tera, out: &mut Output) -> Result<
         "has_cheatsheet": cheatsheet.as_array().is_some_and(|t| !t.is_empty()),
         "postmortem_file": postmortem.as_ref().map(|_| "postmortem.md"),
         "postmortem_title": postmortem.as_ref().map(|pm| pm["title"].clone()),
+        "pages": spec.pages.iter().map(|p| json!({"title": p.doc.title, "file": prose::page_file(&p.doc.id)})).collect::<Vec<_>>(),
     });
     // Each page: (path in the book, Markdown). Prose links are relative to
     // the book's root until `at_page` knows where the page is.
@@ -575,6 +596,10 @@ pub fn generate(sem: &Semantics, tera: &tera::Tera, out: &mut Output) -> Result<
                 &json!({"pm": pm, "paper": true}),
             )?,
         ));
+    }
+    for page in &spec.pages {
+        let md = prose::to_book(spec, page.doc.text.get_ref(), Breaks::Soft);
+        add(&prose::page_file(&page.doc.id), md);
     }
     if base["has_cheatsheet"] == json!(true) {
         add(

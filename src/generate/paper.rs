@@ -164,6 +164,14 @@ Each runbook ends with the values and shell functions it uses in this environmen
             typst_str(pm.doc.title.get_ref())
         );
     }
+    for page in &spec.pages {
+        let _ = writeln!(
+            d,
+            "#v(0.6em)#toc-entry({}, {})",
+            label(&format!("page.{}", page.doc.id)),
+            typst_str(&format!("Reference: {}", page.doc.title))
+        );
+    }
     let _ = writeln!(
         d,
         "#v(0.6em)#toc-entry({}, [Appendix: environment {}])",
@@ -189,6 +197,7 @@ Each runbook ends with the values and shell functions it uses in this environmen
     if spec.postmortem.is_some() {
         postmortem(&mut d, spec);
     }
+    reference_pages(&mut d, spec);
     appendix(&mut d, spec, env);
     Ok(d)
 }
@@ -357,6 +366,7 @@ fn procedure(
         }
     }
     for (key, value) in [
+        ("classification", &p.classification),
         ("trigger", &p.trigger),
         ("goal", &p.goal),
         ("expected RTO", &p.rto),
@@ -422,6 +432,18 @@ fn procedure(
     d.push_str(")\n");
     if let Some(s) = &p.summary {
         let _ = writeln!(d, "{}\n", md(spec, s.get_ref()));
+    }
+    if let Some(s) = &p.description {
+        let _ = writeln!(d, "#[#set text(9.5pt)\n{}\n]\n", md(spec, s.get_ref()));
+    }
+    if !p.links.is_empty() {
+        d.push_str("#text(9pt)[*Related documents:* ");
+        let links: Vec<String> = p
+            .links
+            .iter()
+            .map(|l| prose::typst_text(&format!("{} ({})", l.title.get_ref(), l.href.get_ref())))
+            .collect();
+        let _ = writeln!(d, "{}]\n", links.join("; "));
     }
     if runs.len() > 1 {
         d.push_str("#text(9pt)[*Drill history:* ");
@@ -637,7 +659,7 @@ fn procedure(
         if let Some(r) = &s.rollback {
             let _ = writeln!(body, "*Rollback:* {}\n", md(spec, r.get_ref()));
         }
-        if uses.functions.is_empty() && !marks && std::ptr::eq(s, *last_step) {
+        if uses.functions.is_empty() && !marks && p.after.is_empty() && std::ptr::eq(s, *last_step) {
             body.push_str(&end);
         }
         let _ = writeln!(
@@ -648,6 +670,19 @@ fn procedure(
             typst_str(s.id.get_ref()),
             body.trim_end()
         );
+    }
+    // Follow-up lists: done after the runbook, ticked and owned on paper.
+    let follow_ups: Vec<_> = p.after.iter().filter_map(|c| spec.checklist(c.get_ref())).collect();
+    for (i, list) in follow_ups.iter().enumerate() {
+        let _ = writeln!(
+            d,
+            "#block(sticky: true, above: 1.6em)[#heading(level: 2)[After the runbook: {}]]\nFollow-up, not a gate: done once the incident is over.\n",
+            prose::typst_text(list.doc.title.get_ref())
+        );
+        checklist_items_with(d, spec, &list.doc, true);
+        if i + 1 == follow_ups.len() && uses.functions.is_empty() && !marks {
+            let _ = writeln!(d, "#block(breakable: false)[{end}]");
+        }
     }
     // The functions the runbook calls in this environment, at its end.
     if !uses.functions.is_empty() || marks {
@@ -763,12 +798,31 @@ fn other_notes(s: &crate::spec::model::Step, p: &Procedure) -> String {
 }
 
 fn checklist_items(d: &mut String, spec: &Spec, c: &crate::spec::model::Checklist) {
+    checklist_items_with(d, spec, c, false)
+}
+
+/// A checklist's items with tick boxes; a follow-up list also names each
+/// item's owner, or leaves a line to write one in.
+fn checklist_items_with(
+    d: &mut String,
+    spec: &Spec,
+    c: &crate::spec::model::Checklist,
+    follow_up: bool,
+) {
     for it in &c.items {
-        let how = it
+        let mut how = it
             .how
             .as_ref()
             .map(|h| format!(" \\ #text(9pt, emph({}))", md_inline(spec, h.get_ref())))
             .unwrap_or_default();
+        if follow_up {
+            match &it.owner {
+                Some(o) => {
+                    let _ = write!(how, " \\ #text(9.5pt)[owner: *{}*]", prose::typst_text(o.get_ref()));
+                }
+                None => how.push_str(" \\ #text(9.5pt)[owner: #box(width: 45mm, height: 6mm, stroke: (bottom: 0.6pt))]"),
+            }
+        }
         let _ = writeln!(
             d,
             "#block(spacing: 0.55em, breakable: false, grid(columns: (7mm, 1fr), tick(false), {}))",
@@ -907,6 +961,38 @@ fn postmortem(d: &mut String, spec: &Spec) {
         CODE_COLUMNS,
     ));
     d.push_str("\n#writing-lines(4)\n]\n");
+}
+
+/// Reference pages (`pages/*.md`), each an appendix chapter: what a step
+/// points at (a configuration excerpt, a contact list) is in the binder.
+fn reference_pages(d: &mut String, spec: &Spec) {
+    for page in &spec.pages {
+        let p = &page.doc;
+        let _ = writeln!(
+            d,
+            "#chapter(\"reference\", {}, {}, none)",
+            typst_str(&p.id),
+            typst_str(&format!("Reference: {}", p.title))
+        );
+        // The page's own first heading is its title: printed once, labelled.
+        let body = strip_first_h1(p.text.get_ref());
+        let _ = writeln!(
+            d,
+            "#heading(level: 1, {}) {}",
+            typst_str(&format!("Reference: {}", p.title)),
+            label(&format!("page.{}", p.id))
+        );
+        let _ = writeln!(d, "{}\n", md(spec, &body));
+    }
+}
+
+/// `text` without its first line when that line is a `# ` heading.
+fn strip_first_h1(text: &str) -> String {
+    let trimmed = text.trim_start();
+    match trimmed.strip_prefix("# ") {
+        Some(rest) => rest.split_once('\n').map(|(_, body)| body.to_string()).unwrap_or_default(),
+        None => text.to_string(),
+    }
 }
 
 fn appendix(d: &mut String, spec: &Spec, env: &Doc<crate::spec::model::Environment>) {

@@ -14,7 +14,8 @@
 //! never leave a stale "see step 6" behind. An unknown target is RB018.
 
 pub use crate::semantics::references::{
-    Reference, Resolved, checklist_fragment, options, question_fragment, references, resolve,
+    Reference, Resolved, checklist_fragment, options, page_file, question_fragment, references,
+    resolve,
     step_fragment,
 };
 use crate::spec::Spec;

@@ -34,6 +34,8 @@ pub static RULES: &[&dyn Rule] = &[
     &catalog_version::CatalogVersion,
     &untargeted_step::UntargetedStep,
     &implicit_host::ImplicitHost,
+    &numbered_step_title::NumberedStepTitle,
+    &broken_link::BrokenLink,
 ];
 
 /// Look a rule up by code (`RB001`) or name (`undefined-variable`).

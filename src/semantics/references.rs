@@ -3,7 +3,8 @@
 //! Prose may point at other parts of the spec with `[[target]]`:
 //! `[[runbook-id]]`, `[[runbook-id#step-id]]`, `[[checklist-id]]`,
 //! `[[checklist-id#item-id]]`, `[[decision-tree]]`,
-//! `[[decision-tree#question-id]]` and `[[postmortem]]`. Each resolves into
+//! `[[decision-tree#question-id]]`, `[[postmortem]]`, and a reference page
+//! `[[page-id]]` / `[[page-id#heading-anchor]]`. Each resolves into
 //! the target's current title and number ("Runbook B, step 8: …"), its book
 //! page and anchor, and a document-wide key; the generators render it as a
 //! link or a page number, lint reports one that resolves to nothing (RB018).
@@ -220,5 +221,29 @@ pub fn resolve(spec: &Spec, target: &str) -> Option<Resolved> {
             step: None,
         });
     }
+    if let Some(page) = spec.page(id) {
+        let page = &page.doc;
+        let (label, fragment) = match part {
+            None => (page.title.clone(), String::new()),
+            Some(anchor) => {
+                let (a, text) = page.headings.iter().find(|(a, _)| a == anchor)?;
+                (format!("{}: {text}", page.title), a.clone())
+            }
+        };
+        return Some(Resolved {
+            label,
+            page: page_file(id),
+            // On paper a page number is enough: the binder labels the
+            // page, not each of its headings.
+            key: format!("page.{id}"),
+            fragment,
+            step: None,
+        });
+    }
     None
+}
+
+/// The book page of a reference page.
+pub fn page_file(id: &str) -> String {
+    format!("pages/{id}.md")
 }

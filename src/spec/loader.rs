@@ -58,6 +58,7 @@ pub fn load(root: &Path) -> Result<Spec, Vec<Diagnostic>> {
     let drills = read_dir::<Procedure>(root, "drills", &mut errors);
     // What `rbgen drill report --record` wrote: the drills' history.
     let records = read_dir::<DrillRecord>(root, "drills/records", &mut errors);
+    let pages = read_pages(root, &mut errors);
 
     match project {
         Some(project) if errors.is_empty() => Ok(Spec {
@@ -71,6 +72,7 @@ pub fn load(root: &Path) -> Result<Spec, Vec<Diagnostic>> {
             records,
             decision_tree,
             postmortem,
+            pages,
         }),
         _ => Err(errors),
     }
@@ -138,6 +140,53 @@ fn read_dir<T: DeserializeOwned>(
         .iter()
         .filter_map(|file| read_doc::<T>(file, true, errors))
         .collect()
+}
+
+/// `pages/*.md`. A page's id is its file name, and becomes a file name in
+/// `generated/book/pages/`: only lower-case letters, digits and `-`.
+fn read_pages(root: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Doc<Page>> {
+    let dir = root.join("pages");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md") && p.is_file())
+        .collect();
+    paths.sort();
+    let mut pages = Vec::new();
+    for path in paths {
+        let shown = display_path(&path);
+        let id = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t.replace("\r\n", "\n"),
+            Err(err) => {
+                errors.push(
+                    Diagnostic::error("spec-io", format!("cannot read `{}`: {err}", shown.display()))
+                        .help("reference pages are UTF-8 Markdown files"),
+                );
+                continue;
+            }
+        };
+        let file = SourceFile::new(shown.clone(), text);
+        let safe = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !id.starts_with('-');
+        if !safe {
+            errors.push(
+                Diagnostic::error("spec-id", format!("page file name `{id}.md` is not a safe id"))
+                    .at(Location::new(&file, 0..0))
+                    .help("name reference pages with lower-case letters, digits and `-` (e.g. `pgbouncer-config.md`)"),
+            );
+            continue;
+        }
+        let doc = Page::parse(&id, &file.text);
+        pages.push(Doc { file, doc });
+    }
+    pages
 }
 
 /// Read and parse one file; `None` (with errors pushed) when it cannot be used.

@@ -65,6 +65,8 @@ pub struct Spec {
     pub records: Vec<Doc<DrillRecord>>,
     pub decision_tree: Option<Doc<DecisionTree>>,
     pub postmortem: Option<Doc<Postmortem>>,
+    /// `pages/*.md`: reference pages, in file-name order.
+    pub pages: Vec<Doc<Page>>,
 }
 
 /// Whether a procedure is a runbook or a drill.
@@ -149,6 +151,10 @@ impl Spec {
 
     pub fn procedure(&self, id: &str) -> Option<(ProcKind, &Doc<Procedure>)> {
         self.procedures().find(|(_, d)| d.doc.id.get_ref() == id)
+    }
+
+    pub fn page(&self, id: &str) -> Option<&Doc<Page>> {
+        self.pages.iter().find(|p| p.doc.id == id)
     }
 
     pub fn checklist(&self, id: &str) -> Option<&Doc<Checklist>> {

@@ -200,6 +200,17 @@ pub struct ChecklistItem {
     pub text: S,
     /// How to verify the item.
     pub how: Option<S>,
+    /// Who does it: a follow-up item (`after` of a runbook) prints with it.
+    pub owner: Option<S>,
+}
+
+/// A related document: a path in the repository (relative to the file
+/// that names it, checked by RB030) or a URL (left as is).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub title: S,
+    pub href: S,
 }
 
 /// A runbook (`runbooks/*.toml`) or a drill (`drills/*.toml`). Both compile to
@@ -216,6 +227,14 @@ pub struct Procedure {
     pub owner: Option<S>,
     pub trigger: Option<S>,
     pub summary: Option<S>,
+    /// Longer Markdown shown under the summary: background, context, what
+    /// the procedure assumes.
+    pub description: Option<S>,
+    /// Free Markdown: severity, category, audience ("SEV1, unplanned").
+    pub classification: Option<S>,
+    /// Related documents.
+    #[serde(default)]
+    pub links: Vec<Link>,
     pub rto: Option<S>,
     pub rpo: Option<S>,
     #[serde(default)]
@@ -223,6 +242,11 @@ pub struct Procedure {
     /// Checklists acknowledged before the first step.
     #[serde(default)]
     pub before: Vec<S>,
+    /// Follow-up checklists: done after the runbook, not gates. Printed at
+    /// its end with tick boxes and owners, and listed by the script when
+    /// the run ends.
+    #[serde(default)]
+    pub after: Vec<S>,
     pub environments: Option<Vec<S>>,
     /// Tool name → minimum version.
     #[serde(default)]
@@ -576,4 +600,70 @@ pub struct RecordedTarget {
     pub max_seconds: Spanned<f64>,
     pub unit: Option<S>,
     pub ok: Spanned<bool>,
+}
+
+/// A reference page (`pages/*.md`): Markdown that is not a procedure —
+/// configuration excerpts, architecture, contacts. The book shows it as a
+/// chapter, the binder as an appendix; prose points at it with
+/// `[[page-id]]` or `[[page-id#heading]]`.
+#[derive(Debug)]
+pub struct Page {
+    /// The file name without `.md`.
+    pub id: String,
+    /// The first `#` heading, else the id.
+    pub title: String,
+    /// The Markdown as written; its span is the whole file, so RB018 can
+    /// point into it.
+    pub text: Spanned<String>,
+    /// `(anchor, heading text)` of every heading, in order.
+    pub headings: Vec<(String, String)>,
+}
+
+/// The anchor mdBook gives a heading: lower case, spaces to `-`, and only
+/// letters, digits, `-` and `_` kept.
+pub fn heading_anchor(text: &str) -> String {
+    text.trim()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect::<String>()
+        .to_lowercase()
+}
+
+impl Page {
+    /// Read a page from its Markdown.
+    pub fn parse(id: &str, text: &str) -> Page {
+        use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+        let mut headings = Vec::new();
+        let mut title = None;
+        let mut current: Option<(HeadingLevel, String)> = None;
+        for event in Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS) {
+            match event {
+                Event::Start(Tag::Heading { level, .. }) => current = Some((level, String::new())),
+                Event::Text(t) | Event::Code(t) => {
+                    if let Some((_, h)) = &mut current {
+                        h.push_str(&t);
+                    }
+                }
+                Event::End(TagEnd::Heading(_)) => {
+                    if let Some((level, h)) = current.take() {
+                        if level == HeadingLevel::H1 && title.is_none() {
+                            title = Some(h.clone());
+                        }
+                        headings.push((heading_anchor(&h), h));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Page {
+            id: id.to_string(),
+            title: title.unwrap_or_else(|| id.to_string()),
+            text: Spanned::new(0..text.len(), text.to_string()),
+            headings,
+        }
+    }
 }

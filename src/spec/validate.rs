@@ -379,7 +379,7 @@ impl<'a> Checker<'a> {
             } else {
                 self.drill_fields(doc);
             }
-            for list in &p.before {
+            for list in p.before.iter().chain(&p.after) {
                 if spec.checklist(list.get_ref()).is_none() {
                     let known = self.checklist_ids();
                     self.unknown(doc, list, "checklist", &known);

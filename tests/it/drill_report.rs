@@ -276,3 +276,23 @@ fn the_new_leader_lost_drill_measures_the_recovery_from_the_second_fault() {
     // Nothing refused on the way.
     assert!(!sheet.contains("Where the run stopped"), "{sheet}");
 }
+
+/// Runbook D's drill with a second etcd member lost during the rebuild
+/// (a real log): the resumed runbook stopped on its configuration check's
+/// timeout, and the sheet says so, with the time to succeed after the
+/// member's restart and the resume.
+#[test]
+fn the_etcd_member_lost_drill_shows_where_runbook_d_stopped() {
+    let out = report(&[logs().join("drill-d-member-lost-during-rebuild.jsonl").as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let sheet = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        sheet.contains("- Step confirm-config-restored of d-etcd-failure stopped. The operator saw: “rbgen: step confirm-config-restored timed out after 120s; stopping it”; after the resume the step succeeded 1.2 s later."),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains("| Second member lost to every etcd member healthy again | within 10 min | 2.5 min (151.8 s) | OK |"),
+        "{sheet}"
+    );
+}

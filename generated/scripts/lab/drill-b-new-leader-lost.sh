@@ -761,6 +761,9 @@ rb_run_step() {
     return 0
   fi
   if ((rc != 0)); then
+    # The run stops here: logged apart from step_end, so a drill's record
+    # sheet can say where a run stopped and when its resume succeeded.
+    rb_log step_failed step "$RB_CURRENT_STEP" index "$((i + 1))" status "$rc"
     printf '\nrbgen: step %s failed (exit %d).\n' "$RB_CURRENT_STEP" "$rc" >&2
     rb_show_rollback "$i"
     printf 'Fix the cause, then resume with: %s --from %s\n' "$0" "$RB_CURRENT_STEP" >&2
@@ -985,6 +988,7 @@ rb_timed_step() {
     trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
     wait "$sleeper"
     printf 'rbgen: step %s timed out after %ss; stopping it\n' "${RB_STEP_IDS[$i]}" "$limit" >&2
+    ((RB_DRY_RUN)) || rb_log step_timed_out step "${RB_STEP_IDS[$i]}" index "$((i + 1))" seconds "$limit"
     rb_kill_tree "$pid"
   ) &
   watchdog=$!

@@ -1,6 +1,7 @@
 //! One file per rule, named for what it flags.
 
 pub mod branch_condition;
+pub mod broken_link;
 pub mod catalog_version;
 pub mod decision_tree;
 pub mod endless_command;
@@ -9,6 +10,7 @@ pub mod hard_coded_secret;
 pub mod implicit_host;
 pub mod interactive_prompt;
 pub mod missing_metadata;
+pub mod numbered_step_title;
 pub mod probe_changes_state;
 pub mod promotion_without_gate;
 pub mod shellcheck;

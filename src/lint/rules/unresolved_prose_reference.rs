@@ -12,7 +12,10 @@ declare_rule! {
     /// drill, step, checklist, checklist item or decision-tree question.
     /// Targets are `[[runbook-id]]`, `[[runbook-id#step-id]]`,
     /// `[[checklist-id]]`, `[[checklist-id#item-id]]`, `[[decision-tree]]`,
-    /// `[[decision-tree#question-id]]` and `[[postmortem]]`. References in
+    /// `[[decision-tree#question-id]]`, `[[postmortem]]`, `[[page-id]]` and
+    /// `[[page-id#heading-anchor]]` (a reference page and one of its
+    /// headings, anchored as mdBook does: `## Pool settings` is
+    /// `pool-settings`). Reference pages are checked too. References in
     /// code spans and code blocks are text, not references.
     ///
     /// ## Why it matters
@@ -33,12 +36,23 @@ declare_rule! {
 }
 
 fn check<T>(ctx: &LintContext, doc: &Doc<T>, value: &Spanned<String>, out: &mut Vec<Diagnostic>) {
-    for r in prose::references(value.get_ref()) {
+    check_at(ctx, value.get_ref(), |range| ctx.in_value(doc, value, range), out);
+}
+
+/// The references of `text` that resolve to nothing; `at` places a range
+/// of `text` in its file (a TOML string, or a whole Markdown page).
+fn check_at(
+    ctx: &LintContext,
+    text: &str,
+    at: impl Fn(std::ops::Range<usize>) -> crate::source::Location,
+    out: &mut Vec<Diagnostic>,
+) {
+    for r in prose::references(text) {
         if prose::resolve(ctx.spec, &r.target).is_some() {
             continue;
         }
         let mut d = Diagnostic::finding(format!("`[[{}]]` names nothing in the spec", r.target))
-            .at(ctx.in_value(doc, value, r.range.clone()));
+            .at(at(r.range.clone()));
         let known = known_targets(ctx);
         d = match crate::spec::loader::closest(&r.target, known.iter().map(String::as_str)) {
             Some(near) => d.help(format!("did you mean `[[{near}]]`?")),
@@ -72,6 +86,10 @@ fn known_targets(ctx: &LintContext) -> Vec<String> {
                 .map(|i| format!("{id}#{}", i.id.get_ref())),
         );
     }
+    for p in &spec.pages {
+        out.push(p.doc.id.clone());
+        out.extend(p.doc.headings.iter().map(|(a, _)| format!("{}#{a}", p.doc.id)));
+    }
     if let Some(t) = &spec.decision_tree {
         out.push("decision-tree".into());
         out.extend(
@@ -89,7 +107,7 @@ impl Check for UnresolvedProseReference {
         let spec = ctx.spec;
         for (_, doc) in spec.procedures() {
             let p = &doc.doc;
-            for v in [&p.summary, &p.trigger, &p.goal, &p.rto, &p.rpo]
+            for v in [&p.summary, &p.description, &p.classification, &p.trigger, &p.goal, &p.rto, &p.rpo]
                 .into_iter()
                 .flatten()
             {
@@ -154,6 +172,10 @@ impl Check for UnresolvedProseReference {
                     }
                 }
             }
+        }
+        for page in &spec.pages {
+            let at = |range| crate::source::Location::new(&page.file, range);
+            check_at(ctx, page.doc.text.get_ref(), at, out);
         }
         if let Some(doc) = &spec.postmortem {
             for v in [&doc.doc.description].into_iter().flatten() {
