@@ -46,6 +46,18 @@ pub enum Command {
         #[arg(long, default_value = "starter", value_name = "NAME")]
         example: String,
     },
+    /// Turn Markdown runbooks into a spec draft in DIR (a new project, or `spec/` added to an existing one), never overwriting a file; then lint it
+    Import {
+        /// Markdown runbooks (CommonMark with GitHub task lists and tables)
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The project to write into (default: the current directory)
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        into: PathBuf,
+        /// The date written as each runbook's `last_reviewed` (default: today), YYYY-MM-DD
+        #[arg(long)]
+        today: Option<String>,
+    },
     /// The JSON Schema of each spec file kind: printed as one document, or one file per kind with `--out DIR` (for editors and taplo)
     Schema {
         /// Write one `<kind>.schema.json` per file kind into DIR
@@ -197,6 +209,25 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
         } => build(spec, out, check, templates),
         Command::Init { dir, example } => crate::init::run(&dir, &example),
+        Command::Import { files, into, today } => match crate::import::run(&files, &into, today.as_deref())? {
+            Err(code) => Ok(code),
+            Ok(imported) => {
+                // The draft is linted as written; its findings are the
+                // document's open questions, so they do not fail the import.
+                lint(LintArgs {
+                    spec: Some(imported.spec_dir),
+                    format: Format::Human,
+                    deny: None,
+                    today: today.clone(),
+                    no_shellcheck: which_shellcheck().is_none(),
+                    out: None,
+                    templates: None,
+                    base: None,
+                    statistics: false,
+                })?;
+                Ok(0)
+            }
+        },
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(shell, &mut Cli::command(), "rbgen", &mut std::io::stdout());
@@ -786,4 +817,13 @@ fn drill_report(
         eprintln!("error: at least one target was missed (NG)");
         Ok(1)
     }
+}
+
+/// ShellCheck on PATH, if any: an import lints without it rather than fail.
+fn which_shellcheck() -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("shellcheck"))
+            .find(|p| p.is_file())
+    })
 }

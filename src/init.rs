@@ -33,6 +33,23 @@ const PROJECT_FILES: &[(&str, &str)] = &[
     (".taplo.toml", include_str!("../templates/init/taplo.toml")),
 ];
 
+/// The files of a project around its spec: book.toml, .gitignore, the CI
+/// workflow, pre-commit and taplo configuration, and the JSON Schemas
+/// (`rbgen import` writes them too when it starts a project).
+pub fn project_files() -> Result<Vec<(PathBuf, String)>> {
+    let mut files: Vec<(PathBuf, String)> = PROJECT_FILES
+        .iter()
+        .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+        .collect();
+    for (file, _, schema) in crate::spec::schema::per_kind() {
+        files.push((
+            Path::new("schemas").join(file),
+            format!("{}\n", serde_json::to_string_pretty(&schema)?),
+        ));
+    }
+    Ok(files)
+}
+
 /// The starter's dates: reviewed today, its drill due within 30 days.
 fn starter_text(text: &str, today: jiff::civil::Date) -> String {
     let due = today.saturating_add(jiff::Span::new().days(30));
@@ -66,17 +83,7 @@ pub fn run(dir: &Path, example: &str) -> Result<u8> {
         .into_iter()
         .map(|(rel, text)| (Path::new("spec").join(rel), text))
         .collect();
-    files.extend(
-        PROJECT_FILES
-            .iter()
-            .map(|(p, t)| (PathBuf::from(p), t.to_string())),
-    );
-    for (file, _, schema) in crate::spec::schema::per_kind() {
-        files.push((
-            Path::new("schemas").join(file),
-            format!("{}\n", serde_json::to_string_pretty(&schema)?),
-        ));
-    }
+    files.extend(project_files()?);
 
     // Never overwrite: an existing repository may adopt rbgen (`rbgen init .`)
     // as long as none of these files is there yet.

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod drill_report;
 pub mod generate;
 pub mod git;
+pub mod import;
 pub mod init;
 pub mod lint;
 #[cfg(feature = "pdf")]

@@ -207,6 +207,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("pdf", 4),
     ("drill_report", 4),
     ("init", 4),
+    ("import", 4),
     ("cli", 5),
 ];
 
@@ -214,6 +215,7 @@ const LAYERS: &[(&str, u8)] = &[
 const SAME_LAYER: &[(&str, &str)] = &[
     ("diagnostic", "source"), // a diagnostic points into a source file
     ("spec", "shell"),        // validation parses `when` tests and bodies
+    ("import", "init"),       // an import that starts a project writes init's files
 ];
 
 fn layer(m: &str) -> u8 {

@@ -13,6 +13,7 @@ mod docs;
 mod drill_report;
 mod foreign;
 mod hostile;
+mod import;
 mod init_project;
 mod injection;
 mod lint_output;

@@ -192,7 +192,9 @@ fn shellcheckrc(spec_root: &std::path::Path) -> Option<String> {
 /// string that a command runs through a shell of its own — `watch -n 1
 /// 'patronictl -c $PATRONI_CONFIG list'`, `bash -c '…'`, `su -c '…'` — when
 /// every variable in it is one the script exports (the environment's vars
-/// and secrets, or the login environment's): that shell expands them.
+/// and secrets, or the login environment's): that shell expands them. Nor
+/// is it right about an `aws`/`az` `--query` (JMESPath, whose literals are
+/// written in backquotes).
 fn shell_expands_it(ctx: &LintContext, text: &str, line: usize, column: usize) -> bool {
     let Some(line_start) = std::iter::once(0)
         .chain(text.match_indices('\n').map(|(i, _)| i + 1))
@@ -215,6 +217,11 @@ fn shell_expands_it(ctx: &LintContext, text: &str, line: usize, column: usize) -
         return false;
     };
     let before = |flag: &str| i > 0 && command.args[i - 1].text == flag;
+    // A JMESPath query (`aws … --query 'X[?W==`true`]'`): its backquotes are
+    // JMESPath literals, nothing a shell would expand.
+    if matches!(command.name(), "aws" | "az") && before("--query") {
+        return true;
+    }
     let through_shell = match command.name() {
         "watch" => true,
         "bash" | "sh" | "dash" | "zsh" => before("-c"),

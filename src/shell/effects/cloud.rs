@@ -217,12 +217,19 @@ pub fn machines(c: &Command, out: &mut Vec<Action>) {
                 .iter()
                 .enumerate()
                 .skip(1)
-                .find(|(_, t)| t.contains('-') || destroys(t) || is_mutating_verb(t))
+                .find(|(_, t)| t.contains('-') || destroys(t) || is_mutating_verb(t) || promotes(t))
             else {
                 return;
             };
             let what = format!("`{} {}`", c.name(), texts[..=i].join(" "));
-            if destroys(verb) {
+            // A managed database's failover or replica promotion
+            // (`aws rds failover-db-cluster`, `promote-read-replica`,
+            // `reboot-db-instance --force-failover`, `gcloud sql instances
+            // failover`, `az postgres flexible-server replica promote`).
+            let forced = c.args.iter().any(|a| a.text == "--force-failover" || a.text.starts_with("--failover"));
+            if promotes(verb) || (verb.starts_with("reboot-db") && forced) {
+                out.push(Action::promotes(what, pos[i].range.clone()));
+            } else if destroys(verb) {
                 out.push(Action::destroys(what, pos[i].range.clone()));
             } else if is_mutating_verb(verb) {
                 out.push(Action::changes(what, pos[i].range.clone()));
@@ -256,6 +263,11 @@ pub fn machines(c: &Command, out: &mut Vec<Action>) {
         }
         _ => {}
     }
+}
+
+/// A cloud CLI verb that makes a new primary.
+fn promotes(verb: &str) -> bool {
+    verb.starts_with("failover") || verb.starts_with("promote") || verb.starts_with("switchover")
 }
 
 fn is_mutating_verb(verb: &str) -> bool {

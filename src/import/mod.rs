@@ -1,0 +1,167 @@
+//! `rbgen import FILE.md… [--into DIR]`: a team's Markdown runbooks as a
+//! spec draft. The Markdown is read with pulldown-cmark (`outline`), turned
+//! into runbooks, checklists, variables and reference pages (`draft`) with
+//! step kinds guessed by the same command model the lint rules use, and
+//! written as commented TOML (`emit`). It never overwrites a file; the CLI
+//! then runs lint on the result.
+
+pub mod draft;
+mod emit;
+pub mod outline;
+
+use anyhow::{Context as _, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The environment an import creates in a new project.
+const ENV_ID: &str = "production";
+
+/// What an import wrote, for the CLI to lint.
+pub struct Imported {
+    pub spec_dir: PathBuf,
+}
+
+pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result<Imported, u8>> {
+    let today = match today {
+        Some(t) => t
+            .parse::<jiff::civil::Date>()
+            .map_err(|e| anyhow::anyhow!("--today {t}: {e} (use YYYY-MM-DD)"))?
+            .to_string(),
+        None => jiff::ZonedDateTime::now().date().to_string(),
+    };
+    let mut drafts = Vec::new();
+    let mut rejected = 0;
+    for file in files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t.replace("\r\n", "\n"),
+            Err(err) => {
+                eprintln!("error: cannot read {}: {err}\n  help: pass Markdown files (`rbgen import runbooks/*.md`)", file.display());
+                return Ok(Err(2));
+            }
+        };
+        let sections = outline::sections(&text);
+        if !draft::looks_like_runbook(&sections) {
+            eprintln!(
+                "error: {} is not a runbook: no shell or SQL block in it runs an operations command (psql, patronictl, kubectl, systemctl, aws, …)\n  help: import Markdown runbooks, the procedures with their commands; nothing was written for this file",
+                file.display()
+            );
+            rejected += 1;
+            continue;
+        }
+        let stem = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let d = draft::draft(&sections, &stem);
+        if d.runbooks.is_empty() {
+            eprintln!(
+                "error: {}: no heading or numbered list holds the commands as steps\n  help: put each procedure under a heading, its steps as sub-headings or a numbered list; nothing was written for this file",
+                file.display()
+            );
+            rejected += 1;
+            continue;
+        }
+        drafts.push((file.clone(), d));
+    }
+    if drafts.is_empty() || rejected > 0 {
+        if !drafts.is_empty() {
+            eprintln!("nothing was written: fix or leave out the files above, then run `rbgen import` again");
+        }
+        return Ok(Err(2));
+    }
+
+    let spec_dir = into.join("spec");
+    let fresh = !spec_dir.exists();
+    let mut out: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut summary = Vec::new();
+    let mut merged = draft::Draft::default();
+    let mut taken_ids = std::collections::BTreeSet::new();
+    for (file, d) in &mut drafts {
+        let source = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let page_ids: Vec<String> = d.pages.iter().map(|p| p.id.clone()).collect();
+        for p in &d.pages {
+            out.insert(PathBuf::from(format!("spec/pages/{}.md", p.id)), p.text.clone());
+            summary.push(format!("  reference page  spec/pages/{}.md  ({})", p.id, p.title));
+        }
+        for c in &d.checklists {
+            out.insert(PathBuf::from(format!("spec/checklists/{}.toml", c.id)), emit::checklist(c, &source));
+            summary.push(format!(
+                "  checklist       spec/checklists/{}.toml  ({} items, {})",
+                c.id,
+                c.items.len(),
+                if c.gating { "gating" } else { "follow-up" }
+            ));
+        }
+        for r in &mut d.runbooks {
+            let base = r.id.clone();
+            let mut n = 2;
+            while !taken_ids.insert(r.id.clone()) {
+                r.id = format!("{base}-{n}");
+                n += 1;
+            }
+        }
+        for r in &d.runbooks {
+            out.insert(PathBuf::from(format!("spec/runbooks/{}.toml", r.id)), emit::runbook(r, d, &source, &today, &page_ids));
+            let kinds: Vec<String> = r.steps.iter().map(|s| s.kind.to_string()).collect();
+            summary.push(format!("  runbook         spec/runbooks/{}.toml  ({} steps: {})", r.id, r.steps.len(), kinds.join(", ")));
+            if !r.params.is_empty() {
+                summary.push(format!("                  parameters (used, never defined): {}", r.params.join(", ")));
+            }
+        }
+        merged.vars.extend(std::mem::take(&mut d.vars));
+        merged.secrets.extend(std::mem::take(&mut d.secrets));
+        merged.tools.extend(std::mem::take(&mut d.tools));
+        merged.tools_unstated.extend(std::mem::take(&mut d.tools_unstated));
+        if merged.title.is_empty() {
+            merged.title = d.title.clone();
+        }
+    }
+    merged.tools_unstated.retain(|t| !merged.tools.contains_key(t));
+    let sources: Vec<String> = drafts.iter().map(|(f, _)| f.display().to_string()).collect();
+    if fresh {
+        out.insert(PathBuf::from("spec/rbgen.toml"), emit::project(&merged.title));
+        out.insert(
+            PathBuf::from(format!("spec/environments/{ENV_ID}.toml")),
+            emit::environment(&merged, ENV_ID, &sources.join(", ")),
+        );
+        for (path, text) in crate::init::project_files()? {
+            out.insert(path, text);
+        }
+    }
+    let taken: Vec<String> = out.keys().filter(|p| into.join(p).exists()).map(|p| p.display().to_string()).collect();
+    if !taken.is_empty() {
+        eprintln!(
+            "error: {} already has {}; rbgen import never overwrites a file\n  help: import into a new directory (`--into DIR`), or move those files away first",
+            into.display(),
+            taken.join(", ")
+        );
+        return Ok(Err(2));
+    }
+    for (rel, text) in &out {
+        let path = into.join(rel);
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p).with_context(|| format!("cannot create {}", p.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    eprintln!("imported {} into {}:", sources.join(", "), spec_dir.display());
+    for line in &summary {
+        eprintln!("{line}");
+    }
+    if fresh {
+        eprintln!(
+            "  environment     spec/environments/{ENV_ID}.toml  ({} variables{})",
+            merged.vars.len(),
+            if merged.secrets.is_empty() { String::new() } else { format!(", {} secrets", merged.secrets.len()) }
+        );
+    } else if !merged.vars.is_empty() || !merged.secrets.is_empty() {
+        let names: Vec<&str> = merged.vars.keys().chain(merged.secrets.iter()).map(String::as_str).collect();
+        eprintln!("  not written: spec/ exists, so add these to an environment by hand: {}", names.join(", "));
+    }
+    if !merged.secrets.is_empty() {
+        let names: Vec<&str> = merged.secrets.iter().map(String::as_str).collect();
+        eprintln!("  secrets: {} were set in the document; their values were dropped (export them before a run, and rotate them if the document was shared)", names.join(", "));
+    }
+    for tool in &merged.tools_unstated {
+        eprintln!("  asked: which {tool} version runs in {ENV_ID}? The document does not say; write it in [tools]");
+    }
+    eprintln!("\nEvery `# guessed:` comment in the files is a guess to confirm (docs/import.md). Lint follows:\n");
+    Ok(Ok(Imported { spec_dir }))
+}
