@@ -11,6 +11,9 @@ use std::sync::LazyLock;
 #[derive(Debug, Default)]
 pub struct Draft {
     pub title: String,
+    /// From front matter: who owns the runbooks, and their classification.
+    pub owner: Option<String>,
+    pub classification: Option<String>,
     pub vars: BTreeMap<String, String>,
     /// Secret-looking names; their values are dropped.
     pub secrets: BTreeSet<String>,
@@ -107,7 +110,16 @@ static OWNER: LazyLock<Regex> =
 /// A file-name-safe id: lower case, digits and `-`.
 pub fn slug(text: &str) -> String {
     let s = SLUG_DROP.replace_all(&text.to_lowercase(), "-").trim_matches('-').to_string();
-    let s: String = s.chars().take(48).collect();
+    // At most 48 characters, cut between words.
+    let s = if s.len() > 48 {
+        let cut: String = s.chars().take(48).collect();
+        match cut.rfind('-') {
+            Some(at) if at > 16 => cut[..at].to_string(),
+            _ => cut,
+        }
+    } else {
+        s
+    };
     let s = s.trim_end_matches('-').to_string();
     if s.is_empty() { "untitled".into() } else { s }
 }
@@ -199,9 +211,33 @@ fn env_table(source: &str) -> Option<Vec<(String, String)>> {
     (!vars.is_empty()).then_some(vars)
 }
 
+/// Commands that only read (or only print): a step of nothing else is a
+/// probe. Any command outside this list and `OPS_COMMANDS` makes a step a
+/// `change`, so `--dry-run` (which runs probes) never runs what rbgen
+/// cannot read.
+const READ_ONLY: &[&str] = &[
+    "echo", "printf", "grep", "egrep", "awk", "jq", "yq", "cat", "tail", "head", "less", "sleep",
+    "date", "ls", "df", "du", "free", "uptime", "ping", "dig", "host", "nslookup", "nc", "hostname",
+    "wc", "sort", "uniq", "cut", "tr", "test", "[", "[[", "true", "false", "seq", "ps", "ss",
+    "netstat", "watch", "timeout", "env", "id", "whoami", "stat", "find", "pg_lsclusters",
+    "column", "tee", "xargs", "openssl", "nproc", "lsblk", "mount", "read", "exit", "return",
+    "set", "export", "local", "cd", "pwd", "basename", "dirname", "which", "command", "type",
+    "pgrep", "top", "vmstat", "iostat", "sed", "diff", "md5sum", "sha256sum", "base64",
+    // Shell builtins and wrappers (what a wrapper runs is read as its own command).
+    "break", "continue", "shift", "wait", "trap", ":", "sudo", "doas", "nohup", "time", "nice",
+    "ionice", "su", "runuser", "exec",
+];
+
 /// What a step's commands do, strongest first: the kind and why.
 fn kind_of(run: &str) -> (&'static str, String) {
     let model = crate::shell::command::commands(run);
+    let unknown = model.commands.iter().find(|c| {
+        let name = c.name.text.as_str();
+        !name.is_empty()
+            && !name.starts_with('$')
+            && !READ_ONLY.contains(&name)
+            && !OPS_COMMANDS.contains(&name)
+    });
     let mut best: Option<(Effect, String)> = None;
     for c in &model.commands {
         for a in actions(c) {
@@ -214,6 +250,13 @@ fn kind_of(run: &str) -> (&'static str, String) {
         Some((Effect::Promotes, what)) => ("promotion", format!("{what} promotes")),
         Some((Effect::Destructive, what)) => ("destructive", format!("{what} destroys data or stops a service")),
         Some((Effect::ChangesState, what)) => ("change", format!("{what} changes state")),
+        None if unknown.is_some() => (
+            "change",
+            format!(
+                "`{}` is a command rbgen does not know: a change, so --dry-run does not run it",
+                unknown.map(|c| c.name.text.as_str()).unwrap_or_default()
+            ),
+        ),
         None if model.commands.iter().any(|c| c.name.text == "sleep") => {
             ("wait", "no command changes state, and it sleeps: a wait".into())
         }
@@ -280,6 +323,31 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
         steps.push(manual);
         run = rest;
     }
+    let (replaced, placeholders) = placeholders_to_vars(&run);
+    if !placeholders.is_empty() {
+        notes.push(format!(
+            "placeholders {} became variables: give them as parameters",
+            placeholders.iter().map(|(p, v)| format!("`{p}` → ${v}")).collect::<Vec<_>>().join(", ")
+        ));
+        run = replaced;
+    }
+    // Commands bash cannot parse (prose pasted into a block, an unbalanced
+    // quote) are kept as text for a person, never put in a script.
+    if !run.trim().is_empty() {
+        if let Some(err) = bash_cannot_parse(&run) {
+            steps.push(Step {
+                id,
+                title,
+                kind: "manual",
+                why: format!("bash cannot parse the block ({err}): kept as text to do by hand"),
+                description: format!("{}\n\n```bash\n{}```", description, ensure_newline(&run)).trim().to_string(),
+                expect,
+                notes,
+                ..Step::default()
+            });
+            return steps;
+        }
+    }
     if run.trim().is_empty() {
         steps.push(Step {
             id,
@@ -295,6 +363,94 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
     let (kind, why) = kind_of(&run);
     steps.push(Step { id, title, kind, why, description, run, expect, notes, ..Step::default() });
     steps
+}
+
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<([A-Za-z][A-Za-z0-9_-]*)>|‹([A-Za-z][A-Za-z0-9_-]*)›").unwrap());
+
+/// `<app-name>` placeholders as `"${APP_NAME}"` (quoted when outside
+/// quotes), and the placeholders found with their variable names.
+pub fn placeholders_to_vars(run: &str) -> (String, Vec<(String, String)>) {
+    let mut out = String::new();
+    let mut found: Vec<(String, String)> = Vec::new();
+    let (mut single, mut double) = (false, false);
+    let mut last = 0;
+    // Quote state at each byte, for the matches.
+    let mut state = Vec::with_capacity(run.len());
+    let mut prev = ' ';
+    for c in run.chars() {
+        for _ in 0..c.len_utf8() {
+            state.push((single, double));
+        }
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single && prev != '\\' => double = !double,
+            _ => {}
+        }
+        prev = c;
+    }
+    for m in PLACEHOLDER.captures_iter(run) {
+        let all = m.get(0).unwrap();
+        // `<<EOF` heredocs and `<(…)` are shell, not placeholders.
+        if all.start() > 0 && run[..all.start()].ends_with('<') {
+            continue;
+        }
+        let name = m.get(1).or(m.get(2)).unwrap().as_str();
+        let var = name.to_uppercase().replace('-', "_");
+        let (in_single, in_double) = state.get(all.start()).copied().unwrap_or_default();
+        out.push_str(&run[last..all.start()]);
+        if in_single || in_double {
+            out.push_str(&format!("${{{var}}}"));
+        } else {
+            out.push_str(&format!("\"${{{var}}}\""));
+        }
+        last = all.end();
+        if !found.iter().any(|(p, _)| p == all.as_str()) {
+            found.push((all.as_str().to_string(), var));
+        }
+    }
+    out.push_str(&run[last..]);
+    (out, found)
+}
+
+/// `bash -n`'s complaint about `run`, if it has one.
+fn bash_cannot_parse(run: &str) -> Option<String> {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(run.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    if out.status.success() {
+        return None;
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    Some(
+        err.lines()
+            .next()
+            .unwrap_or("syntax error")
+            .trim_start_matches("bash: ")
+            .trim_start_matches("line ")
+            .to_string(),
+    )
+}
+
+/// "Check X. Every node must be …" → ("Check X", "Every node must be …").
+fn first_sentence(text: &str) -> (&str, &str) {
+    let mut from = 0;
+    while let Some(at) = text[from..].find(". ") {
+        let end = from + at;
+        // Not inside a code span (an odd number of backquotes before it).
+        if text[..end].matches('`').count() % 2 == 0 {
+            return (text[..end].trim(), text[end + 2..].trim());
+        }
+        from = end + 2;
+    }
+    (text.trim().trim_end_matches('.'), "")
 }
 
 fn ensure_newline(s: &str) -> String {
@@ -327,8 +483,10 @@ fn section_prose(s: &Section) -> String {
         .iter()
         .filter_map(|b| match b {
             Block::Paragraph(p) => Some(p.trim().to_string()),
-            Block::Table(t) => Some(t.trim().to_string()),
+            // A variables table went to the environment's [vars].
+            Block::Table(t) if env_table(t).is_none() => Some(t.trim().to_string()),
             Block::Other(o) => Some(o.trim().to_string()),
+            Block::Metadata(_) => None,
             Block::List { items, source, .. } if !items.iter().any(|i| !i.code.is_empty()) => Some(source.trim().to_string()),
             _ => None,
         })
@@ -357,6 +515,27 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
         title: sections.iter().find(|s| s.level == 1).map(|s| s.title.clone()).unwrap_or_else(|| fallback_title.to_string()),
         ..Draft::default()
     };
+    if let Some(Block::Metadata(front)) = sections.first().and_then(|s| s.blocks.iter().find(|b| matches!(b, Block::Metadata(_)))) {
+        for line in front.lines() {
+            let Some((k, v)) = line.split_once(':').or_else(|| line.split_once('=')) else { continue };
+            let v = v.trim().trim_matches(['"', '\'']).trim();
+            if v.is_empty() {
+                continue;
+            }
+            match k.trim().to_lowercase().as_str() {
+                "title" => d.title = v.to_string(),
+                "owner" | "author" | "team" => d.owner = Some(v.to_string()),
+                "severity" | "classification" | "priority" | "category" => {
+                    let c = d.classification.get_or_insert_with(String::new);
+                    if !c.is_empty() {
+                        c.push_str(", ");
+                    }
+                    c.push_str(&format!("{}: {v}", k.trim()));
+                }
+                _ => {}
+            }
+        }
+    }
     let all_text: String = sections.iter().map(|s| format!("{}\n{}\n", s.title, section_prose(s))).collect();
     for m in VERSION.captures_iter(&all_text) {
         let tool = match m[1].to_lowercase().as_str() {
@@ -426,7 +605,11 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             match b {
                 Block::List { ordered, items, .. } if list_steps(items, *ordered) => {
                     for it in items {
-                        steps.extend(step_from(&it.text, &it.more, &it.code));
+                        // A list item's first sentence is its title, the
+                        // rest of its text the description.
+                        let (title, rest) = first_sentence(&it.text);
+                        let more = format!("{rest}\n\n{}", it.more).trim().to_string();
+                        steps.extend(step_from(title, &more, &it.code));
                     }
                 }
                 Block::Code(c) if env_found && env_block(c).is_some() => {}
@@ -544,6 +727,7 @@ fn append_section(text: &mut String, s: &Section) {
                 text.push_str("\n\n");
             }
             Block::Code(c) => text.push_str(&format!("```{}\n{}```\n\n", c.lang, ensure_newline(&c.text))),
+            Block::Metadata(_) => {}
         }
     }
 }
@@ -563,8 +747,15 @@ fn owner_split(text: &str) -> (String, Option<String>) {
 /// nowhere.
 fn finish(d: &mut Draft) {
     for c in &d.checklists {
+        let promotes = |r: &Runbook| r.steps.iter().any(|s| s.kind == "promotion");
+        let next_promoting = d.runbooks.iter().filter(|r| r.order > c.order && promotes(r)).map(|r| r.order).min();
         let target = if c.gating {
-            d.runbooks.iter_mut().filter(|r| r.order > c.order).min_by_key(|r| r.order)
+            // The checks before a promotion belong to the runbook that
+            // promotes, not to a "pre-failover" one that only looks.
+            match next_promoting {
+                Some(at) => d.runbooks.iter_mut().find(|r| r.order == at),
+                None => d.runbooks.iter_mut().filter(|r| r.order > c.order).min_by_key(|r| r.order),
+            }
         } else {
             d.runbooks.iter_mut().filter(|r| r.order < c.order).max_by_key(|r| r.order)
         };
@@ -646,6 +837,23 @@ mod tests {
         let (prompt, var, rest) = split_read("read -p \"Proceed? (yes/no) \" ans\n[ \"$ans\" = yes ] || exit 1\necho go\n").unwrap();
         assert_eq!((prompt.as_str(), var.as_str()), ("Proceed? (yes/no) ", "ans"));
         assert_eq!(rest, "echo go\n");
+    }
+
+    #[test]
+    fn placeholders_become_variables_quoted_where_they_stand() {
+        let (run, found) = placeholders_to_vars("fly ssh console -a <app-name>\npsql \"host=<host>\" <<EOF\nx\nEOF\n");
+        assert_eq!(run, "fly ssh console -a \"${APP_NAME}\"\npsql \"host=${HOST}\" <<EOF\nx\nEOF\n");
+        assert_eq!(found.len(), 2);
+        assert!(bash_cannot_parse(&run).is_none());
+        assert!(bash_cannot_parse("fly ssh console -a <app-name>\n").is_some());
+    }
+
+    #[test]
+    fn unknown_commands_are_changes_not_probes() {
+        assert_eq!(kind_of("touch postgresql.base.conf").0, "change");
+        assert_eq!(kind_of("mysql -e 'INSERT INTO t VALUES (1)'").0, "change");
+        assert_eq!(kind_of("aws sns publish --topic-arn x --message y").0, "change");
+        assert_eq!(kind_of("aws rds describe-db-clusters").0, "probe");
     }
 
     #[test]

@@ -75,6 +75,12 @@ pub fn runbook(r: &Runbook, d: &Draft, source: &str, today: &str, pages: &[Strin
     let _ = writeln!(t, "# guess to confirm; `rbgen lint` lists what the document leaves open.");
     let _ = writeln!(t, "id = {}\ntitle = {}\nversion = \"0.1.0\"", q(&r.id), q(&r.title));
     let _ = writeln!(t, "last_reviewed = {today}              # the import date: set it when a person has reviewed this");
+    if let Some(o) = &d.owner {
+        let _ = writeln!(t, "owner = {}                 # from the document's front matter", q(o));
+    }
+    if let Some(c) = &d.classification {
+        let _ = writeln!(t, "classification = {}", q(c));
+    }
     let mut description = r.description.trim().to_string();
     if !pages.is_empty() {
         let refs: Vec<String> = pages.iter().map(|p| format!("[[{p}]]")).collect();

@@ -97,6 +97,13 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
                 n += 1;
             }
         }
+        // A related document's path is relative to the Markdown file; in
+        // the spec it is relative to the runbook's file.
+        let md_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let runbooks_dir = spec_dir.join("runbooks");
+        for (_, href) in &mut d.links {
+            *href = rebase(href, &md_dir, &runbooks_dir);
+        }
         for r in &d.runbooks {
             out.insert(PathBuf::from(format!("spec/runbooks/{}.toml", r.id)), emit::runbook(r, d, &source, &today, &page_ids));
             let kinds: Vec<String> = r.steps.iter().map(|s| s.kind.to_string()).collect();
@@ -164,4 +171,48 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
     }
     eprintln!("\nEvery `# guessed:` comment in the files is a guess to confirm (docs/import.md). Lint follows:\n");
     Ok(Ok(Imported { spec_dir }))
+}
+
+/// `href`, written relative to `from`, as a path relative to `to` — when it
+/// is a path to a file that exists; a URL or a missing file stays as written
+/// (RB030 reports the missing one).
+fn rebase(href: &str, from: &Path, to: &Path) -> String {
+    if href.contains("://") || href.starts_with("mailto:") || href.starts_with('#') {
+        return href.to_string();
+    }
+    let (path, fragment) = match href.split_once('#') {
+        Some((p, f)) => (p, format!("#{f}")),
+        None => (href, String::new()),
+    };
+    let Ok(target) = from.join(path).canonicalize() else {
+        return href.to_string();
+    };
+    let Ok(base) = std::path::absolute(to).map(|p| normalize(&p)) else {
+        return href.to_string();
+    };
+    let (t, b): (Vec<_>, Vec<_>) = (target.components().collect(), base.components().collect());
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut rel = PathBuf::new();
+    for _ in common..b.len() {
+        rel.push("..");
+    }
+    for c in &t[common..] {
+        rel.push(c.as_os_str());
+    }
+    format!("{}{fragment}", rel.display())
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }

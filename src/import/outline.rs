@@ -36,6 +36,8 @@ pub enum Block {
     Table(String),
     /// Anything else (quotes, HTML, rules), as written.
     Other(String),
+    /// YAML (`---`) or TOML (`+++`) front matter, as written.
+    Metadata(String),
 }
 
 #[derive(Debug, Clone)]
@@ -51,7 +53,12 @@ pub struct Section {
 
 /// The document's sections in order; index 0 is the preamble.
 pub fn sections(text: &str) -> Vec<Section> {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
+    let mut metadata: Option<String> = None;
     let mut out = vec![Section {
         level: 0,
         title: String::new(),
@@ -69,6 +76,7 @@ pub fn sections(text: &str) -> Vec<Section> {
     let mut in_item_code = false;
     let mut item_blocks_started = false;
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        let event_kind = if matches!(event, Event::Code(_)) { EventKind::Code } else { EventKind::Other };
         match event {
             Event::Start(tag) => {
                 if depth == 0 {
@@ -138,11 +146,21 @@ pub fn sections(text: &str) -> Vec<Section> {
                         ),
                         Tag::Paragraph => push(&mut out, Block::Paragraph(src)),
                         Tag::Table(_) => push(&mut out, Block::Table(src)),
+                        Tag::MetadataBlock(_) => push(&mut out, Block::Metadata(metadata.take().unwrap_or_default())),
                         _ => push(&mut out, Block::Other(src)),
                     }
                 }
             }
+            Event::Text(t) if matches!(top, Some((Tag::MetadataBlock(_), _))) => {
+                metadata.get_or_insert_with(String::new).push_str(&t);
+            }
             Event::Text(t) | Event::Code(t) => {
+                let inline_code = matches!(event_kind, EventKind::Code);
+                let t: pulldown_cmark::CowStr = if inline_code && code.is_none() && !matches!(top, Some((Tag::Heading { .. }, _))) {
+                    format!("`{t}`").into()
+                } else {
+                    t
+                };
                 if let Some(c) = code.as_mut() {
                     c.text.push_str(&t);
                 } else if matches!(top, Some((Tag::Heading { .. }, _))) {
@@ -187,6 +205,11 @@ pub fn sections(text: &str) -> Vec<Section> {
         }
     }
     out
+}
+
+enum EventKind {
+    Code,
+    Other,
 }
 
 fn push(out: &mut [Section], block: Block) {

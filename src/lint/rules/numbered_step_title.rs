@@ -54,19 +54,39 @@ pub fn without_number(title: &str) -> Option<&str> {
 
 impl Check for NumberedStepTitle {
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
+        // One finding per procedure: a document that numbers its titles
+        // numbers all of them, and twelve findings would say one thing.
         for (_, doc) in ctx.spec.procedures() {
-            for s in &doc.doc.steps {
-                let title = s.title.get_ref();
-                if let Some(rest) = without_number(title) {
-                    out.push(
-                        Diagnostic::finding(format!(
-                            "step title `{title}` starts with a number: rbgen numbers steps from their order"
-                        ))
-                        .at(ctx.in_value(doc, &s.title, 0..title.len()))
-                        .help(format!("write `title = \"{rest}\"`")),
-                    );
-                }
+            let numbered: Vec<_> = doc
+                .doc
+                .steps
+                .iter()
+                .filter_map(|s| without_number(s.title.get_ref()).map(|rest| (s, rest)))
+                .collect();
+            let Some((first, rest)) = numbered.first() else {
+                continue;
+            };
+            let title = first.title.get_ref();
+            let message = if numbered.len() == 1 {
+                format!("step title `{title}` starts with a number: rbgen numbers steps from their order")
+            } else {
+                format!(
+                    "{} step titles of `{}` start with a number (`{title}`, …): rbgen numbers steps from their order",
+                    numbered.len(),
+                    doc.doc.id.get_ref()
+                )
+            };
+            let mut d = Diagnostic::finding(message)
+                .at(ctx.in_value(doc, &first.title, 0..title.len()))
+                .help(format!("write `title = \"{rest}\"`{}", if numbered.len() > 1 { ", and drop the numbers of the others" } else { "" }));
+            if numbered.len() > 1 {
+                let others: Vec<String> = numbered[1..]
+                    .iter()
+                    .map(|(s, _)| ctx.in_value(doc, &s.title, 0..0).line_col().0.to_string())
+                    .collect();
+                d = d.label(format!("also at line {}", others.join(", ")));
             }
+            out.push(d);
         }
     }
 }

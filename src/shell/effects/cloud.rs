@@ -112,9 +112,14 @@ pub fn kubectl(c: &Command, out: &mut Vec<Action>) {
                 "`kubectl cnpg promote`",
                 pos[1].range.clone(),
             )),
+            // `cnpg destroy CLUSTER INSTANCE` deletes the instance's pod and
+            // its volumes.
+            Some("destroy") => out.push(Action::destroys(
+                "`kubectl cnpg destroy`",
+                pos[1].range.clone(),
+            )),
             Some(
-                "restart" | "reload" | "fencing" | "hibernate" | "destroy" | "backup"
-                | "maintenance",
+                "restart" | "reload" | "fencing" | "hibernate" | "backup" | "maintenance",
             ) => out.push(Action::changes(
                 format!("`kubectl cnpg {}`", pos[1].text),
                 pos[1].range.clone(),
@@ -213,12 +218,17 @@ pub fn machines(c: &Command, out: &mut Vec<Action>) {
         "aws" | "gcloud" | "az" => {
             // The verb is the last word before options: `aws ec2 stop-instances`,
             // `gcloud compute instances stop`, `az vm deallocate`.
-            let Some((i, verb)) = texts
-                .iter()
-                .enumerate()
-                .skip(1)
-                .find(|(_, t)| t.contains('-') || destroys(t) || is_mutating_verb(t) || promotes(t))
-            else {
+            // `aws SERVICE VERB`: the verb is always the second word.
+            let found = if c.name() == "aws" {
+                texts.get(1).map(|t| (1, t))
+            } else {
+                texts
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .find(|(_, t)| t.contains('-') || destroys(t) || is_mutating_verb(t) || promotes(t))
+            };
+            let Some((i, verb)) = found else {
                 return;
             };
             let what = format!("`{} {}`", c.name(), texts[..=i].join(" "));
@@ -231,7 +241,9 @@ pub fn machines(c: &Command, out: &mut Vec<Action>) {
                 out.push(Action::promotes(what, pos[i].range.clone()));
             } else if destroys(verb) {
                 out.push(Action::destroys(what, pos[i].range.clone()));
-            } else if is_mutating_verb(verb) {
+            } else if is_mutating_verb(verb) || (c.name() == "aws" && !aws_reads(verb)) {
+                // An AWS CLI verb reads only when it describes, lists, gets
+                // or waits; any other (`sns publish`, `remove-from-…`) acts.
                 out.push(Action::changes(what, pos[i].range.clone()));
             }
         }
@@ -263,6 +275,13 @@ pub fn machines(c: &Command, out: &mut Vec<Action>) {
         }
         _ => {}
     }
+}
+
+/// An AWS CLI verb that only reads.
+fn aws_reads(verb: &str) -> bool {
+    ["describe", "list", "get", "wait", "ls", "tail", "filter", "lookup", "search", "help", "validate"]
+        .iter()
+        .any(|p| verb.starts_with(p))
 }
 
 /// A cloud CLI verb that makes a new primary.
