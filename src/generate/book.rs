@@ -79,7 +79,18 @@ fn link_href(spec: &Spec, href: &str) -> String {
         .file_name()
         .map(|spec_dir| format!("{}/runbooks/{href}", spec_dir.to_string_lossy()))
         .unwrap_or_else(|| href.to_string());
-    format!("{}../../{from_project}", prose::ROOT)
+    // `spec/runbooks/../checklists/x.toml` → `spec/checklists/x.toml`.
+    let mut parts: Vec<&str> = Vec::new();
+    for part in from_project.split('/') {
+        match part {
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            "." | "" => {}
+            p => parts.push(p),
+        }
+    }
+    format!("{}../../{}", prose::ROOT, parts.join("/"))
 }
 
 fn checklist_value(spec: &Spec, id: &str) -> Value {
@@ -598,7 +609,7 @@ pub fn generate(sem: &Semantics, tera: &tera::Tera, out: &mut Output) -> Result<
         ));
     }
     for page in &spec.pages {
-        let md = prose::to_book(spec, page.doc.text.get_ref(), Breaks::Soft);
+        let md = prose::page_to_book(spec, page.doc.text.get_ref());
         add(&prose::page_file(&page.doc.id), md);
     }
     if base["has_cheatsheet"] == json!(true) {

@@ -63,6 +63,16 @@ pub enum Breaks {
 
 /// Prose as Markdown for the book; links start with [`ROOT`].
 pub fn to_book(spec: &Spec, text: &str, breaks: Breaks) -> String {
+    to_book_with(spec, text, breaks, false)
+}
+
+/// A reference page (`pages/*.md`) for the book: prose, but a chapter of
+/// its own, so its headings stay the levels its author wrote.
+pub fn page_to_book(spec: &Spec, text: &str) -> String {
+    to_book_with(spec, text, Breaks::Soft, true)
+}
+
+fn to_book_with(spec: &Spec, text: &str, breaks: Breaks, keep_headings: bool) -> String {
     let text = dedent(text).replace(ROOT, "");
     // Edits to the author's Markdown, as (range, replacement), applied from
     // the back so the ranges stay valid.
@@ -81,7 +91,7 @@ pub fn to_book(spec: &Spec, text: &str, breaks: Breaks) -> String {
                 edits.push((range.start..range.start, "\\".into()));
             }
             // A heading inside prose would become a chapter of the book.
-            Event::Start(Tag::Heading { .. }) => {
+            Event::Start(Tag::Heading { .. }) if !keep_headings => {
                 let hashes =
                     text[range.clone()].len() - text[range.clone()].trim_start_matches('#').len();
                 if hashes > 0 {

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 declare_rule! {
     /// ## What it catches
-    /// A `$VAR` in a step's `run` (or a fault's `cleanup`) that nothing defines.
+    /// A `$VAR` in a step's `run` (or a fault's `cleanup`), or a `$NAME` in
+    /// its `target`, that nothing defines.
     /// Defined means: in the environment's `[vars]`, `[secrets]` or node
     /// groups, a runbook parameter, a variable an earlier step declares in
     /// `sets`, an assignment, `read`, `for` or `local` earlier in the same
@@ -89,6 +90,36 @@ impl Check for UndefinedVariable {
                             if !entry.0.iter().any(|e| e == env_id) {
                                 entry.0.push(env_id.to_string());
                             }
+                        }
+                    }
+                    // A target's `$NAME`: the script resolves it just
+                    // before the step, so it must be defined by then too.
+                    if let Some(target) = &step.target {
+                        let text = target.get_ref();
+                        let mut offset = 0;
+                        for word in text.split(' ') {
+                            for name in crate::spec::model::target_word_vars(word).unwrap_or_default() {
+                                if defined.contains(name) || unsaved.contains_key(name) {
+                                    continue;
+                                }
+                                let at = offset + word.find(name).unwrap_or(0);
+                                let key = (target.span().start + at, name.to_string());
+                                let entry = found.entry(key).or_insert_with(|| {
+                                    let help = match crate::spec::loader::closest(name, defined.iter().map(String::as_str)) {
+                                        Some(s) => format!("the step's target names `${name}`: did you mean `${s}`?"),
+                                        None => "the step's target names it: make it a runbook [[params]], list it in an earlier step's `sets`, or define it in the environment's [vars]".to_string(),
+                                    };
+                                    let d = Diagnostic::finding(String::new())
+                                        .at(ctx.in_value(proc, target, at..at + name.len()))
+                                        .help(help)
+                                        .in_runbook(p.id.get_ref(), Some(step.id.get_ref()));
+                                    (Vec::new(), d)
+                                });
+                                if !entry.0.iter().any(|e| e == env_id) {
+                                    entry.0.push(env_id.to_string());
+                                }
+                            }
+                            offset += word.len() + 1;
                         }
                     }
                     defined.extend(step.sets.iter().map(|s| s.get_ref().clone()));
