@@ -235,7 +235,7 @@ rb_list() {
     '                                          asks you to type yes (--yes)' \
     '                                          only if step confirm-member-rejoined failed' \
     '12. confirm-config-restored [probe]       Confirm Patroni restores config from patroni.dynamic.json' \
-    '                                          timeout 2m' \
+    '                                          timeout 1m' \
     '13. confirm-etcd-complete   [wait]        Confirm every etcd member is healthy before closing the incident' \
     '                                          timeout 2m'
 }
@@ -1219,7 +1219,7 @@ rb_timed_step() {
     7) limit=300 ;;
     9) limit=300 ;;
     10) limit=300 ;;
-    12) limit=120 ;;
+    12) limit=60 ;;
     13) limit=120 ;;
     *) : ;;
   esac
