@@ -288,11 +288,11 @@ fn the_etcd_member_lost_drill_shows_where_runbook_d_stopped() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let sheet = String::from_utf8_lossy(&out.stdout);
     assert!(
-        sheet.contains("- Step confirm-config-restored of d-etcd-failure stopped. The operator saw: “rbgen: step confirm-config-restored timed out after 120s; stopping it”; after the resume the step succeeded 1.2 s later."),
+        sheet.contains("- Step confirm-config-restored of d-etcd-failure stopped. The operator saw: “rbgen: step confirm-config-restored timed out after 60s; stopping it”; after the resume the step succeeded 6.3 s later."),
         "{sheet}"
     );
     assert!(
-        sheet.contains("| Second member lost to every etcd member healthy again | within 10 min | 2.5 min (151.8 s) | OK |"),
+        sheet.contains("| Second member lost to every etcd member healthy again | within 10 min | 96.7 s | OK |"),
         "{sheet}"
     );
 }

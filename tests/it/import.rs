@@ -33,20 +33,24 @@ fn import(style: &str) -> tempfile::TempDir {
     dir
 }
 
-/// The spec files an import wrote (not init's project files and schemas).
-fn spec_files(project: &Path) -> Vec<(PathBuf, String)> {
-    let spec = project.join("spec");
-    let mut out: Vec<(PathBuf, String)> = walkdir::WalkDir::new(&spec)
+/// Every file under `dir` (relative path, text), sorted.
+fn files_under(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out: Vec<(PathBuf, String)> = walkdir::WalkDir::new(dir)
         .into_iter()
         .map(|e| e.unwrap().into_path())
         .filter(|p| p.is_file())
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
-            (p.strip_prefix(&spec).unwrap().to_path_buf(), text)
+            (p.strip_prefix(dir).unwrap().to_path_buf(), text)
         })
         .collect();
     out.sort();
     out
+}
+
+/// The spec files an import wrote (not init's project files and schemas).
+fn spec_files(project: &Path) -> Vec<(PathBuf, String)> {
+    files_under(&project.join("spec"))
 }
 
 #[test]
@@ -65,17 +69,7 @@ fn each_style_imports_to_its_expected_spec() {
             }
             continue;
         }
-        let expected: Vec<(PathBuf, String)> = walkdir::WalkDir::new(&expected_dir)
-            .into_iter()
-            .map(|e| e.unwrap().into_path())
-            .filter(|p| p.is_file())
-            .map(|p| {
-                let text = std::fs::read_to_string(&p).unwrap();
-                (p.strip_prefix(&expected_dir).unwrap().to_path_buf(), text)
-            })
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let expected = files_under(&expected_dir);
         if expected != actual {
             let names = |v: &[(PathBuf, String)]| v.iter().map(|(p, _)| p.display().to_string()).collect::<Vec<_>>().join(", ");
             let mut diff = format!("--- {style}: files expected [{}], actual [{}]\n", names(&expected), names(&actual));
