@@ -67,9 +67,9 @@ fn date(d: &Option<crate::spec::Spanned<toml::value::Datetime>>) -> String {
 }
 
 /// A related document's link as the book reaches it: a URL as written, a
-/// path (relative to the spec's runbooks, as RB030 checks it) from the
+/// path (relative to the procedure's file, as RB030 checks it) from the
 /// book's root, which `prose::at_page` then makes relative to the page.
-fn link_href(spec: &Spec, href: &str) -> String {
+fn link_href(spec: &Spec, kind: ProcKind, href: &str) -> String {
     if href.contains("://") || href.starts_with("mailto:") || href.starts_with('#') {
         return href.to_string();
     }
@@ -77,7 +77,10 @@ fn link_href(spec: &Spec, href: &str) -> String {
     let from_project = spec
         .root
         .file_name()
-        .map(|spec_dir| format!("{}/runbooks/{href}", spec_dir.to_string_lossy()))
+        .map(|spec_dir| {
+            let dir = if kind == ProcKind::Drill { "drills" } else { "runbooks" };
+            format!("{}/{dir}/{href}", spec_dir.to_string_lossy())
+        })
         .unwrap_or_else(|| href.to_string());
     // `spec/runbooks/../checklists/x.toml` → `spec/checklists/x.toml`.
     let mut parts: Vec<&str> = Vec::new();
@@ -199,7 +202,7 @@ fn proc_value(sem: &Semantics, kind: ProcKind, doc: &Doc<Procedure>) -> Value {
         "summary": block(spec, &p.summary),
         "description": block(spec, &p.description),
         "classification": inline(spec, &p.classification),
-        "links": p.links.iter().map(|l| json!({"title": l.title.get_ref(), "href": link_href(spec, l.href.get_ref())})).collect::<Vec<_>>(),
+        "links": p.links.iter().map(|l| json!({"title": l.title.get_ref(), "href": link_href(spec, kind, l.href.get_ref())})).collect::<Vec<_>>(),
         "after": p.after.iter().map(|c| checklist_value(spec, c.get_ref())).collect::<Vec<_>>(),
         "goal": inline(spec, &p.goal),
         "rto": inline(spec, &p.rto),

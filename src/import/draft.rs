@@ -494,6 +494,16 @@ fn section_prose(s: &Section) -> String {
         .join("\n\n")
 }
 
+/// An operations command written as inline code (`` `kubectl cnpg promote x` ``)
+/// in a document that has no command blocks: what the refusal points at.
+pub fn inline_command(text: &str) -> Option<String> {
+    static INLINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`([^`\n]+)`").unwrap());
+    INLINE.captures_iter(text).map(|m| m[1].to_string()).find(|code| {
+        let first = code.split_whitespace().next().unwrap_or_default();
+        OPS_COMMANDS.contains(&first) && code.split_whitespace().count() > 1
+    })
+}
+
 /// Whether the whole document is a runbook at all.
 pub fn looks_like_runbook(sections: &[Section]) -> bool {
     sections.iter().any(|s| {

@@ -41,8 +41,12 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
         };
         let sections = outline::sections(&text);
         if !draft::looks_like_runbook(&sections) {
+            let help = match draft::inline_command(&text) {
+                Some(cmd) => format!("its commands are written as inline code (`{cmd}`), not in fenced blocks: put each step's commands in a ```bash block under its heading, then import again; nothing was written for this file"),
+                None => "import Markdown runbooks, the procedures with their commands; nothing was written for this file".to_string(),
+            };
             eprintln!(
-                "error: {} is not a runbook: no shell or SQL block in it runs an operations command (psql, patronictl, kubectl, systemctl, aws, …)\n  help: import Markdown runbooks, the procedures with their commands; nothing was written for this file",
+                "error: {} is not a runbook: no shell or SQL block in it runs an operations command (psql, patronictl, kubectl, systemctl, aws, …)\n  help: {help}",
                 file.display()
             );
             rejected += 1;

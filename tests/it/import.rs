@@ -212,3 +212,20 @@ fn the_binder_has_the_reference_pages_and_follow_up_lists() {
     assert!(typ.contains("After the runbook: Follow\\-up actions"), "no follow-up list in the binder");
     assert!(typ.contains("owner: #box("), "no owner line on a follow-up item");
 }
+
+/// A runbook whose commands are all inline code is refused, and told why.
+#[test]
+fn a_runbook_of_inline_commands_is_told_to_fence_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("inline.md");
+    std::fs::write(
+        &md,
+        "# Promote a replica\n\n1. Check the cluster: `kubectl cnpg status pg-main`\n2. Promote: `kubectl cnpg promote pg-main pg-main-2`\n",
+    )
+    .unwrap();
+    let out = rbgen().current_dir(dir.path()).args(["import", "--into", "p"]).arg(&md).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("its commands are written as inline code (`kubectl cnpg status pg-main`)"), "{stderr}");
+    assert!(!dir.path().join("p").exists());
+}
