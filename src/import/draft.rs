@@ -51,6 +51,8 @@ pub struct Step {
     pub run: String,
     pub expect: String,
     pub sets: Vec<String>,
+    /// A checklist written under the step's own heading: its gate.
+    pub gate: Option<String>,
     /// Notes for the reviewer, written as comments above the step.
     pub notes: Vec<String>,
 }
@@ -62,6 +64,8 @@ pub struct Checklist {
     pub items: Vec<(String, Option<String>)>,
     /// Gating (before a runbook) or follow-up (after it).
     pub gating: bool,
+    /// Written under a step's heading: that step's `gate`, not the runbook's.
+    pub step_gate: bool,
     pub order: usize,
 }
 
@@ -561,6 +565,7 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
     let mut consumed = vec![false; sections.len()];
     for (i, s) in sections.iter().enumerate() {
         let lower = s.title.to_lowercase();
+        let mut section_gate: Option<String> = None;
         // An environment block or variables table.
         let mut env_found = false;
         for b in &s.blocks {
@@ -593,9 +598,27 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             let context = format!("{} {}", lower, section_prose(s).to_lowercase());
             let follow = FOLLOW_WORDS.iter().any(|w| lower.contains(w));
             let gating = !follow && GATING_WORDS.iter().any(|w| context.contains(w));
-            d.checklists.push(Checklist { id: slug(&s.title), title: s.title.clone(), items: tasks, gating, order: i });
+            // A step that carries its own checklist (a gate written under
+            // the step's heading) is still a step, gated by it.
+            let has_code = s.blocks.iter().any(|b| match b {
+                Block::Code(c) => is_shell(c) || is_sql(c),
+                Block::List { items, ordered, .. } => list_steps(items, *ordered),
+                _ => false,
+            });
+            let id = slug(&unnumbered(&s.title));
+            d.checklists.push(Checklist {
+                id: id.clone(),
+                title: unnumbered(&s.title),
+                items: tasks,
+                gating: gating || has_code,
+                step_gate: has_code,
+                order: i,
+            });
             consumed[i] = true;
-            continue;
+            if !has_code {
+                continue;
+            }
+            section_gate = Some(id);
         }
         // Related documents.
         if RELATED_WORDS.iter().any(|w| lower.contains(w)) {
@@ -609,7 +632,7 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
         }
         // Steps: an ordered list with code (the section is the runbook), or
         // code in the section itself (the section is a step).
-        let mut steps = Vec::new();
+        let mut steps: Vec<Step> = Vec::new();
         let mut direct_code = Vec::new();
         for b in &s.blocks {
             match b {
@@ -640,7 +663,13 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             is_step_section[i] = true;
             let owner = s.parent.unwrap_or(0);
             let prose = section_prose(s);
-            owner_of_steps.entry(owner).or_default().extend(step_from(&s.title, &prose, &direct_code));
+            let mut made = step_from(&s.title, &prose, &direct_code);
+            if let Some(gate) = &section_gate {
+                for st in &mut made {
+                    st.gate = Some(gate.clone());
+                }
+            }
+            owner_of_steps.entry(owner).or_default().extend(made);
             consumed[i] = true;
         } else if env_found {
             consumed[i] = true;
@@ -649,7 +678,16 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
     // Runbooks: each section that owns steps.
     for (&i, steps) in &owner_of_steps {
         let s = &sections[i];
-        let title = if s.level == 0 { d.title.clone() } else { unnumbered(&s.title) };
+        // "Steps", "Procedure": the procedure is named by the heading above.
+        let generic = ["steps", "procedure", "instructions", "runbook", "how to", "actions"]
+            .contains(&s.title.trim().trim_end_matches(':').to_lowercase().as_str());
+        let title = if s.level == 0 {
+            d.title.clone()
+        } else if generic {
+            s.parent.filter(|&p| sections[p].level > 0).map(|p| unnumbered(&sections[p].title)).unwrap_or_else(|| d.title.clone())
+        } else {
+            unnumbered(&s.title)
+        };
         consumed[i] = true;
         let mut rb = Runbook { id: slug(&title), title, description: section_prose(s), order: i, ..Runbook::default() };
         let mut ids = BTreeSet::new();
@@ -756,7 +794,7 @@ fn owner_split(text: &str) -> (String, Option<String>) {
 /// Place checklists, work out parameters and `sets`, and the tools named
 /// nowhere.
 fn finish(d: &mut Draft) {
-    for c in &d.checklists {
+    for c in d.checklists.iter().filter(|c| !c.step_gate) {
         let promotes = |r: &Runbook| r.steps.iter().any(|s| s.kind == "promotion");
         let next_promoting = d.runbooks.iter().filter(|r| r.order > c.order && promotes(r)).map(|r| r.order).min();
         let target = if c.gating {

@@ -57,7 +57,13 @@ pub fn checklist(c: &Checklist, source: &str) -> String {
     let _ = writeln!(
         t,
         "# Imported from {source}: a {} list.",
-        if c.gating { "gating (acknowledged before the runbook)" } else { "follow-up (done after the runbook)" }
+        if c.step_gate {
+            "gate (acknowledged before the step it was written under)"
+        } else if c.gating {
+            "gating (acknowledged before the runbook)"
+        } else {
+            "follow-up (done after the runbook)"
+        }
     );
     let _ = writeln!(t, "id = {}\ntitle = {}", q(&c.id), q(&c.title));
     for (n, (text, owner)) in c.items.iter().enumerate() {
@@ -124,6 +130,9 @@ pub fn runbook(r: &Runbook, d: &Draft, source: &str, today: &str, pages: &[Strin
         }
         if !s.expect.trim().is_empty() {
             let _ = writeln!(t, "expect = {}", prose(s.expect.trim()));
+        }
+        if let Some(g) = &s.gate {
+            let _ = writeln!(t, "gate = {}              # guessed: the document lists this checklist under the step", q(g));
         }
         if !s.sets.is_empty() {
             let _ = writeln!(t, "sets = [{}]              # later steps use these", list(&s.sets));

@@ -90,7 +90,7 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
                 "  checklist       spec/checklists/{}.toml  ({} items, {})",
                 c.id,
                 c.items.len(),
-                if c.gating { "gating" } else { "follow-up" }
+                if c.step_gate { "a step's gate" } else if c.gating { "gating" } else { "follow-up" }
             ));
         }
         for r in &mut d.runbooks {

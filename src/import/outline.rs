@@ -57,7 +57,8 @@ pub fn sections(text: &str) -> Vec<Section> {
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS
-        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS;
+        | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
+        | Options::ENABLE_HEADING_ATTRIBUTES;
     let mut metadata: Option<String> = None;
     let mut out = vec![Section {
         level: 0,

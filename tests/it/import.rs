@@ -229,3 +229,27 @@ fn a_runbook_of_inline_commands_is_told_to_fence_them() {
     assert!(stderr.contains("its commands are written as inline code (`kubectl cnpg status pg-main`)"), "{stderr}");
     assert!(!dir.path().join("p").exists());
 }
+
+/// The book's own Markdown is one more style (heading ids `{#…}`, a
+/// "Steps" heading, a checklist written under the promotion step): Runbook
+/// B's page imports back to its seven steps, the promotion gated by the
+/// checklist under it, and builds.
+#[test]
+fn the_books_runbook_page_imports_back_with_its_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = rbgen()
+        .current_dir(dir.path())
+        .args(["import", "--into", "p", "--today", "2026-11-26"])
+        .arg(root().join("generated/book/runbooks/b-full-dc-failure.md"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let spec = dir.path().join("p/spec");
+    let rb = std::fs::read_to_string(spec.join("runbooks/full-dc-failure-2dc-standby-cluster-manual.toml")).unwrap();
+    assert_eq!(rb.matches("[[steps]]").count(), 7, "{rb}");
+    assert!(rb.contains("title = \"Confirm DC1 is fully down\""), "heading ids are not titles: {rb}");
+    assert!(rb.contains("title = \"Promote the DC2 standby cluster\"\nkind = \"promotion\""), "{rb}");
+    assert!(rb.contains("gate = \"promote-the-dc2-standby-cluster\""), "{rb}");
+    let built = rbgen().current_dir(dir.path().join("p")).arg("build").output().unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+}
