@@ -66,6 +66,8 @@ pub struct Checklist {
     pub gating: bool,
     /// Written under a step's heading: that step's `gate`, not the runbook's.
     pub step_gate: bool,
+    /// The sections it is written under, nearest first.
+    pub ancestors: Vec<usize>,
     pub order: usize,
 }
 
@@ -605,7 +607,13 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
                 Block::List { items, ordered, .. } => list_steps(items, *ordered),
                 _ => false,
             });
-            let id = slug(&unnumbered(&s.title));
+            let mut id = slug(&unnumbered(&s.title));
+            let base = id.clone();
+            let mut n = 2;
+            while d.checklists.iter().any(|c| c.id == id) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
             d.checklists.push(Checklist {
                 id: id.clone(),
                 title: unnumbered(&s.title),
@@ -613,6 +621,7 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
                 gating: gating || has_code,
                 step_gate: has_code,
                 order: i,
+                ancestors: std::iter::successors(s.parent, |&p| sections[p].parent).collect(),
             });
             consumed[i] = true;
             if !has_code {
@@ -729,7 +738,14 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             append_section(&mut text, sub);
         }
         if text.lines().count() > 2 {
-            d.pages.push(Page { id: slug(&s.title), title: s.title.clone(), text });
+            let base = slug(&s.title);
+            let mut id = base.clone();
+            let mut n = 2;
+            while d.pages.iter().any(|p| p.id == id) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            d.pages.push(Page { id, title: s.title.clone(), text });
         }
     }
     let _ = is_step_section;
@@ -797,7 +813,11 @@ fn finish(d: &mut Draft) {
     for c in d.checklists.iter().filter(|c| !c.step_gate) {
         let promotes = |r: &Runbook| r.steps.iter().any(|s| s.kind == "promotion");
         let next_promoting = d.runbooks.iter().filter(|r| r.order > c.order && promotes(r)).map(|r| r.order).min();
-        let target = if c.gating {
+        // A list written inside a runbook's section belongs to it.
+        let enclosing = c.ancestors.iter().find_map(|a| d.runbooks.iter().position(|r| r.order == *a && *a != 0));
+        let target = if let Some(at) = enclosing {
+            d.runbooks.get_mut(at)
+        } else if c.gating {
             // The checks before a promotion belong to the runbook that
             // promotes, not to a "pre-failover" one that only looks.
             match next_promoting {

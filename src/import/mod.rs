@@ -77,8 +77,33 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
     let mut summary = Vec::new();
     let mut merged = draft::Draft::default();
     let mut taken_ids = std::collections::BTreeSet::new();
+    let mut taken_lists = std::collections::BTreeSet::new();
+    let mut taken_pages = std::collections::BTreeSet::new();
     for (file, d) in &mut drafts {
         let source = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        // Two sections (or two files) with the same title must not write
+        // the same file: the second becomes `<id>-2`, and what names it too.
+        for c in &mut d.checklists {
+            let old = c.id.clone();
+            c.id = unique(&old, &mut taken_lists);
+            if c.id != old {
+                for r in &mut d.runbooks {
+                    for id in r.before.iter_mut().chain(r.after.iter_mut()) {
+                        if *id == old {
+                            *id = c.id.clone();
+                        }
+                    }
+                    for st in &mut r.steps {
+                        if st.gate.as_deref() == Some(old.as_str()) {
+                            st.gate = Some(c.id.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for p in &mut d.pages {
+            p.id = unique(&p.id, &mut taken_pages);
+        }
         let page_ids: Vec<String> = d.pages.iter().map(|p| p.id.clone()).collect();
         for p in &d.pages {
             out.insert(PathBuf::from(format!("spec/pages/{}.md", p.id)), p.text.clone());
@@ -125,7 +150,11 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
         }
     }
     merged.tools_unstated.retain(|t| !merged.tools.contains_key(t));
-    let sources: Vec<String> = drafts.iter().map(|(f, _)| f.display().to_string()).collect();
+    // File names only: the draft must not depend on where the files were.
+    let sources: Vec<String> = drafts
+        .iter()
+        .map(|(f, _)| f.file_name().unwrap_or_default().to_string_lossy().into_owned())
+        .collect();
     if fresh {
         out.insert(PathBuf::from("spec/rbgen.toml"), emit::project(&merged.title));
         out.insert(
@@ -219,4 +248,15 @@ fn normalize(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `id`, or `id-2`, `id-3`… when it is taken; recorded as taken.
+fn unique(id: &str, taken: &mut std::collections::BTreeSet<String>) -> String {
+    let mut candidate = id.to_string();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{id}-{n}");
+        n += 1;
+    }
+    candidate
 }

@@ -253,3 +253,26 @@ fn the_books_runbook_page_imports_back_with_its_gate() {
     let built = rbgen().current_dir(dir.path().join("p")).arg("build").output().unwrap();
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
 }
+
+/// Two sections with one title write two files, each named where it is
+/// used, and a list inside a runbook's section belongs to that runbook.
+#[test]
+fn sections_of_the_same_title_never_share_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("two.md");
+    std::fs::write(
+        &md,
+        "# Failover\n\n## Checklist\n\n- [ ] Before you start: tell the team\n\n## Promote\n\n```bash\npatronictl -c /etc/patroni.yml failover --candidate pg2 --force\n```\n\n## Notes\n\nSome notes.\n\n## Checklist\n\n- [ ] After: write the ticket\n\n# Switchover\n\n## Notes\n\nOther notes.\n\n## Run it\n\n```bash\npatronictl -c /etc/patroni.yml switchover --candidate pg2 --force\n```\n",
+    )
+    .unwrap();
+    let out = rbgen().current_dir(dir.path()).args(["import", "--into", "p"]).arg(&md).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let spec = dir.path().join("p/spec");
+    for f in ["checklists/checklist.toml", "checklists/checklist-2.toml", "pages/notes.md", "pages/notes-2.md"] {
+        assert!(spec.join(f).is_file(), "{f} missing");
+    }
+    let failover = std::fs::read_to_string(spec.join("runbooks/failover.toml")).unwrap();
+    assert!(failover.contains("before = [\"checklist\"]"), "{failover}");
+    assert!(failover.contains("after = [\"checklist-2\"]"), "{failover}");
+    assert!(std::fs::read_to_string(spec.join("pages/notes-2.md")).unwrap().contains("Other notes."));
+}
