@@ -1237,10 +1237,15 @@ rb_timed_step() {
   pid=$!
   RB_STEP_PID=$pid
   (
+    # The trap first, and the sleep holding none of the run's output: a
+    # TERM that came before the trap left an orphan sleep holding stderr,
+    # and whatever read the script's output (a pipe to tee, a test) waited
+    # for it until the limit ran out.
+    sleeper=""
+    trap '[[ -n $sleeper ]] && kill "$sleeper" 2>/dev/null; exit 0' TERM
     exec 9>&- >/dev/null
-    sleep "$limit" &
+    sleep "$limit" >/dev/null 2>&1 &
     sleeper=$!
-    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
     wait "$sleeper"
     printf 'rbgen: step %s timed out after %ss; stopping it\n' "${RB_STEP_IDS[$i]}" "$limit" >&2
     ((RB_DRY_RUN)) || rb_log step_timed_out step "${RB_STEP_IDS[$i]}" index "$((i + 1))" seconds "$limit"
