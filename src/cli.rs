@@ -209,25 +209,27 @@ fn run(cli: Cli) -> Result<u8> {
             templates,
         } => build(spec, out, check, templates),
         Command::Init { dir, example } => crate::init::run(&dir, &example),
-        Command::Import { files, into, today } => match crate::import::run(&files, &into, today.as_deref())? {
-            Err(code) => Ok(code),
-            Ok(imported) => {
-                // The draft is linted as written; its findings are the
-                // document's open questions, so they do not fail the import.
-                lint(LintArgs {
-                    spec: Some(imported.spec_dir),
-                    format: Format::Human,
-                    deny: None,
-                    today: today.clone(),
-                    no_shellcheck: which_shellcheck().is_none(),
-                    out: None,
-                    templates: None,
-                    base: None,
-                    statistics: false,
-                })?;
-                Ok(0)
+        Command::Import { files, into, today } => {
+            match crate::import::run(&files, &into, today.as_deref())? {
+                Err(code) => Ok(code),
+                Ok(imported) => {
+                    // The draft is linted as written; its findings are the
+                    // document's open questions, so they do not fail the import.
+                    lint(LintArgs {
+                        spec: Some(imported.spec_dir),
+                        format: Format::Human,
+                        deny: None,
+                        today: today.clone(),
+                        no_shellcheck: which_shellcheck().is_none(),
+                        out: None,
+                        templates: None,
+                        base: None,
+                        statistics: false,
+                    })?;
+                    Ok(0)
+                }
             }
-        },
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory as _;
             clap_complete::generate(shell, &mut Cli::command(), "rbgen", &mut std::io::stdout());

@@ -353,7 +353,11 @@ fn stops(all: &[&Event]) -> Vec<String> {
                         text("step"),
                         t.value["seconds"]
                     ),
-                    None => format!("rbgen: step {} failed (exit {}).", text("step"), v["status"]),
+                    None => format!(
+                        "rbgen: step {} failed (exit {}).",
+                        text("step"),
+                        v["status"]
+                    ),
                 }
             }
             _ => continue,

@@ -4,8 +4,8 @@
 //! (single-quoting), and shell code (`run`, function bodies) verbatim; the
 //! template owns everything else. See `templates/script.sh.tera`.
 
-use super::script_context::*;
 use super::prose::{Breaks, to_terminal};
+use super::script_context::*;
 use super::{GENERATOR, OutFile, Output};
 use crate::shell::analysis::analyse;
 use crate::shell::quote::comment_text;
@@ -305,7 +305,11 @@ fn list_lines(spec: &Spec, p: &Procedure, steps: &[&Step]) -> Vec<String> {
             c.get_ref()
         ));
     }
-    let id_width = steps.iter().map(|s| s.id.get_ref().chars().count()).max().unwrap_or(0);
+    let id_width = steps
+        .iter()
+        .map(|s| s.id.get_ref().chars().count())
+        .max()
+        .unwrap_or(0);
     let kind_width = steps
         .iter()
         .map(|s| s.kind.get_ref().as_str().len() + 2)
@@ -333,7 +337,10 @@ fn list_lines(spec: &Spec, p: &Procedure, steps: &[&Step]) -> Vec<String> {
             details.push(format!("acts on {words}"));
         }
         if *s.kind.get_ref() == StepKind::Manual {
-            details.push(format!("waits for you to type done (--ack {})", s.id.get_ref()));
+            details.push(format!(
+                "waits for you to type done (--ack {})",
+                s.id.get_ref()
+            ));
         } else if s.asks_confirmation() && s.target.is_some() {
             details.push("asks you to type the target (--yes)".into());
         } else if s.asks_confirmation() {

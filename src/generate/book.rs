@@ -78,7 +78,11 @@ fn link_href(spec: &Spec, kind: ProcKind, href: &str) -> String {
         .root
         .file_name()
         .map(|spec_dir| {
-            let dir = if kind == ProcKind::Drill { "drills" } else { "runbooks" };
+            let dir = if kind == ProcKind::Drill {
+                "drills"
+            } else {
+                "runbooks"
+            };
             format!("{}/{dir}/{href}", spec_dir.to_string_lossy())
         })
         .unwrap_or_else(|| href.to_string());

@@ -301,12 +301,10 @@ fn procedure(
     let id = p.id.get_ref();
     let env_id = env.doc.id.get_ref();
     // Prose of this procedure: references to its own steps are short.
-    let md = |spec: &Spec, text: &str| {
-        prose::to_typst_in(spec, id, text, Breaks::Soft, CODE_COLUMNS)
-    };
-    let md_lines = |spec: &Spec, text: &str| {
-        prose::to_typst_in(spec, id, text, Breaks::Hard, CODE_COLUMNS)
-    };
+    let md =
+        |spec: &Spec, text: &str| prose::to_typst_in(spec, id, text, Breaks::Soft, CODE_COLUMNS);
+    let md_lines =
+        |spec: &Spec, text: &str| prose::to_typst_in(spec, id, text, Breaks::Hard, CODE_COLUMNS);
     let md_inline = |spec: &Spec, text: &str| format!("[{}]", md(spec, text).replace("\n\n", " "));
     // A runbook's letter ("B" of "Runbook B — …", else its place in the
     // binder) in the page corner, on its edge tab and in END OF RUNBOOK B.
@@ -317,7 +315,12 @@ fn procedure(
     let marks = calls_rb_mark(p, env_id);
     let end = short
         .as_ref()
-        .map(|short| format!("#end-of({})", typst_str(&format!("{} {short}", kind.as_str()))))
+        .map(|short| {
+            format!(
+                "#end-of({})",
+                typst_str(&format!("{} {short}", kind.as_str()))
+            )
+        })
         .unwrap_or_default();
     let version = p
         .version
@@ -330,8 +333,12 @@ fn procedure(
         typst_str(kind.as_str()),
         typst_str(id),
         typst_str(p.title.get_ref()),
-        short.as_deref().map(typst_str).unwrap_or_else(|| "none".into()),
-        tab.map(|t| (t % 12).to_string()).unwrap_or_else(|| "none".into()),
+        short
+            .as_deref()
+            .map(typst_str)
+            .unwrap_or_else(|| "none".into()),
+        tab.map(|t| (t % 12).to_string())
+            .unwrap_or_else(|| "none".into()),
         tab.is_some()
     );
     let _ = writeln!(
@@ -628,7 +635,11 @@ fn procedure(
             );
         }
         if let Some(desc) = &s.description {
-            let _ = writeln!(body, "#[#set text(9.5pt)\n{}\n]\n", md(spec, desc.get_ref()));
+            let _ = writeln!(
+                body,
+                "#[#set text(9.5pt)\n{}\n]\n",
+                md(spec, desc.get_ref())
+            );
         }
         if let Some(run) = &s.run {
             let _ = writeln!(body, "{}", code_block(run.get_ref(), CODE_COLUMNS));
@@ -659,7 +670,8 @@ fn procedure(
         if let Some(r) = &s.rollback {
             let _ = writeln!(body, "*Rollback:* {}\n", md(spec, r.get_ref()));
         }
-        if uses.functions.is_empty() && !marks && p.after.is_empty() && std::ptr::eq(s, *last_step) {
+        if uses.functions.is_empty() && !marks && p.after.is_empty() && std::ptr::eq(s, *last_step)
+        {
             body.push_str(&end);
         }
         let _ = writeln!(
@@ -672,7 +684,11 @@ fn procedure(
         );
     }
     // Follow-up lists: done after the runbook, ticked and owned on paper.
-    let follow_ups: Vec<_> = p.after.iter().filter_map(|c| spec.checklist(c.get_ref())).collect();
+    let follow_ups: Vec<_> = p
+        .after
+        .iter()
+        .filter_map(|c| spec.checklist(c.get_ref()))
+        .collect();
     for (i, list) in follow_ups.iter().enumerate() {
         let _ = writeln!(
             d,
@@ -903,7 +919,11 @@ fn record_sheet(d: &mut String, spec: &Spec, doc: &Doc<Procedure>, env_id: &str)
         .targets
         .iter()
         .filter_map(|t| {
-            let unit = t.unit.as_ref().map(|u| u.get_ref().as_str()).unwrap_or("seconds");
+            let unit = t
+                .unit
+                .as_ref()
+                .map(|u| u.get_ref().as_str())
+                .unwrap_or("seconds");
             t.mark.as_ref().map(|m| (m.get_ref().as_str(), unit))
         })
         .collect();
@@ -990,7 +1010,10 @@ fn reference_pages(d: &mut String, spec: &Spec) {
 fn strip_first_h1(text: &str) -> String {
     let trimmed = text.trim_start();
     match trimmed.strip_prefix("# ") {
-        Some(rest) => rest.split_once('\n').map(|(_, body)| body.to_string()).unwrap_or_default(),
+        Some(rest) => rest
+            .split_once('\n')
+            .map(|(_, body)| body.to_string())
+            .unwrap_or_default(),
         None => text.to_string(),
     }
 }

@@ -15,8 +15,7 @@
 
 pub use crate::semantics::references::{
     Reference, Resolved, checklist_fragment, options, page_file, question_fragment, references,
-    resolve,
-    step_fragment,
+    resolve, step_fragment,
 };
 use crate::spec::Spec;
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
@@ -416,7 +415,11 @@ fn is_hint(text: &str) -> bool {
 }
 
 fn form_item(content: &str) -> String {
-    let content = content.trim().trim_end_matches("...").trim_end_matches('…').trim_end();
+    let content = content
+        .trim()
+        .trim_end_matches("...")
+        .trim_end_matches('…')
+        .trim_end();
     let (label, value) = match content.split_once(": ") {
         Some((l, v)) => (format!("{l}:"), v.trim()),
         None if is_hint(content) || content.ends_with(')') => {
@@ -430,7 +433,10 @@ fn form_item(content: &str) -> String {
         return format!("{label} {blanks}");
     }
     if value.contains(" / ") {
-        let choices: Vec<String> = value.split(" / ").map(|c| format!("{FORM_TICK} {}", c.trim())).collect();
+        let choices: Vec<String> = value
+            .split(" / ")
+            .map(|c| format!("{FORM_TICK} {}", c.trim()))
+            .collect();
         return format!("{label} {}", choices.join("   "));
     }
     if is_hint(value) {

@@ -78,16 +78,53 @@ pub struct Page {
     pub text: String,
 }
 
-const SHELL_LANGS: &[&str] = &["bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession", "terminal"];
+const SHELL_LANGS: &[&str] = &[
+    "bash",
+    "sh",
+    "shell",
+    "zsh",
+    "console",
+    "shell-session",
+    "shellsession",
+    "terminal",
+];
 const SQL_LANGS: &[&str] = &["sql", "psql", "postgresql", "pgsql", "postgres", "plpgsql"];
 
 /// Commands that mark a block as operations work, not a project README's
 /// `cargo install`.
 const OPS_COMMANDS: &[&str] = &[
-    "psql", "patronictl", "pg_ctl", "pg_ctlcluster", "pg_basebackup", "pg_rewind", "pg_isready",
-    "repmgr", "pg_autoctl", "etcdctl", "consul", "kubectl", "oc", "helm", "aws", "gcloud", "az",
-    "systemctl", "service", "ssh", "curl", "pgbackrest", "barman", "docker", "podman", "ansible",
-    "ansible-playbook", "iptables", "journalctl", "pg_dump", "pg_restore", "pg_controldata",
+    "psql",
+    "patronictl",
+    "pg_ctl",
+    "pg_ctlcluster",
+    "pg_basebackup",
+    "pg_rewind",
+    "pg_isready",
+    "repmgr",
+    "pg_autoctl",
+    "etcdctl",
+    "consul",
+    "kubectl",
+    "oc",
+    "helm",
+    "aws",
+    "gcloud",
+    "az",
+    "systemctl",
+    "service",
+    "ssh",
+    "curl",
+    "pgbackrest",
+    "barman",
+    "docker",
+    "podman",
+    "ansible",
+    "ansible-playbook",
+    "iptables",
+    "journalctl",
+    "pg_dump",
+    "pg_restore",
+    "pg_controldata",
 ];
 
 static SLUG_DROP: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[^a-z0-9]+").unwrap());
@@ -101,8 +138,9 @@ static PART: LazyLock<Regex> = LazyLock::new(|| {
 static EXPORT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"$`]*)"|'([^']*)'|([^\s"'$`;|&]*))\s*(?:#.*)?$"#).unwrap()
 });
-static SECRET: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(PASS|PASSWORD|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE|CREDENTIAL)").unwrap());
+static SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(PASS|PASSWORD|SECRET|TOKEN|API_?KEY|ACCESS_KEY|PRIVATE|CREDENTIAL)").unwrap()
+});
 static VERSION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(patroni|postgresql|postgres|etcd|repmgr|pgbouncer|cloudnativepg|aws-cli|kubectl|pgbackrest)\s+v?(\d+(?:\.\d+){0,2})\b").unwrap()
 });
@@ -110,12 +148,16 @@ static READ_PROMPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\s*read\b(?:\s+-[a-zA-Z]+)*?\s+-[a-zA-Z]*p\s+(?:"([^"]*)"|'([^']*)')(?:\s+-[a-zA-Z]+)*\s*([A-Za-z_][A-Za-z0-9_]*)?"#).unwrap()
 });
 static LINK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[([^\]]+)\]\(([^)\s]+)\)").unwrap());
-static OWNER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\s*[(\[]?\s*(?:owner|assignee)\s*:\s*([^)\]]+?)\s*[)\]]?\s*$").unwrap());
+static OWNER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*[(\[]?\s*(?:owner|assignee)\s*:\s*([^)\]]+?)\s*[)\]]?\s*$").unwrap()
+});
 
 /// A file-name-safe id: lower case, digits and `-`.
 pub fn slug(text: &str) -> String {
-    let s = SLUG_DROP.replace_all(&text.to_lowercase(), "-").trim_matches('-').to_string();
+    let s = SLUG_DROP
+        .replace_all(&text.to_lowercase(), "-")
+        .trim_matches('-')
+        .to_string();
     // At most 48 characters, cut between words.
     let s = if s.len() > 48 {
         let cut: String = s.chars().take(48).collect();
@@ -134,7 +176,11 @@ pub fn slug(text: &str) -> String {
 pub fn unnumbered(title: &str) -> String {
     let t = PART.replace(title, "");
     let t = NUMBERED.replace(&t, "").trim().to_string();
-    if t.is_empty() { title.trim().to_string() } else { t }
+    if t.is_empty() {
+        title.trim().to_string()
+    } else {
+        t
+    }
 }
 
 fn is_shell(c: &Code) -> bool {
@@ -164,7 +210,10 @@ fn console(text: &str) -> (String, String) {
             commands.push_str(line);
             commands.push('\n');
             continued = line.trim_end().ends_with('\\');
-        } else if let Some(cmd) = line.strip_prefix("$ ").or_else(|| line.strip_prefix("# ").filter(|_| false)) {
+        } else if let Some(cmd) = line
+            .strip_prefix("$ ")
+            .or_else(|| line.strip_prefix("# ").filter(|_| false))
+        {
             commands.push_str(cmd);
             commands.push('\n');
             continued = cmd.trim_end().ends_with('\\');
@@ -192,7 +241,12 @@ fn env_block(c: &Code) -> Option<Vec<(String, String)>> {
             continue;
         }
         let m = EXPORT.captures(l)?;
-        let value = m.get(2).or(m.get(3)).or(m.get(4)).map(|v| v.as_str()).unwrap_or_default();
+        let value = m
+            .get(2)
+            .or(m.get(3))
+            .or(m.get(4))
+            .map(|v| v.as_str())
+            .unwrap_or_default();
         vars.push((m[1].to_string(), value.to_string()));
     }
     (!vars.is_empty()).then_some(vars)
@@ -201,16 +255,29 @@ fn env_block(c: &Code) -> Option<Vec<(String, String)>> {
 /// Variables of a table with a variable/name column and a value column.
 fn env_table(source: &str) -> Option<Vec<(String, String)>> {
     let mut rows = source.lines().map(|l| {
-        l.trim().trim_matches('|').split('|').map(|c| c.trim().trim_matches('`').to_string()).collect::<Vec<_>>()
+        l.trim()
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().trim_matches('`').to_string())
+            .collect::<Vec<_>>()
     });
     let header: Vec<String> = rows.next()?.iter().map(|h| h.to_lowercase()).collect();
-    let name = header.iter().position(|h| h.contains("variable") || h == "name")?;
-    let value = header.iter().position(|h| h.contains("value") || h.contains("example"))?;
+    let name = header
+        .iter()
+        .position(|h| h.contains("variable") || h == "name")?;
+    let value = header
+        .iter()
+        .position(|h| h.contains("value") || h.contains("example"))?;
     let mut vars = Vec::new();
     for row in rows.skip(1) {
-        let (Some(n), Some(v)) = (row.get(name), row.get(value)) else { continue };
+        let (Some(n), Some(v)) = (row.get(name), row.get(value)) else {
+            continue;
+        };
         let n = n.trim_start_matches('$');
-        if !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !n.starts_with(|c: char| c.is_ascii_digit()) {
+        if !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+        {
             vars.push((n.to_string(), v.clone()));
         }
     }
@@ -222,16 +289,97 @@ fn env_table(source: &str) -> Option<Vec<(String, String)>> {
 /// `change`, so `--dry-run` (which runs probes) never runs what rbgen
 /// cannot read.
 const READ_ONLY: &[&str] = &[
-    "echo", "printf", "grep", "egrep", "awk", "jq", "yq", "cat", "tail", "head", "less", "sleep",
-    "date", "ls", "df", "du", "free", "uptime", "ping", "dig", "host", "nslookup", "nc", "hostname",
-    "wc", "sort", "uniq", "cut", "tr", "test", "[", "[[", "true", "false", "seq", "ps", "ss",
-    "netstat", "watch", "timeout", "env", "id", "whoami", "stat", "find", "pg_lsclusters",
-    "column", "tee", "xargs", "openssl", "nproc", "lsblk", "mount", "read", "exit", "return",
-    "set", "export", "local", "cd", "pwd", "basename", "dirname", "which", "command", "type",
-    "pgrep", "top", "vmstat", "iostat", "sed", "diff", "md5sum", "sha256sum", "base64",
+    "echo",
+    "printf",
+    "grep",
+    "egrep",
+    "awk",
+    "jq",
+    "yq",
+    "cat",
+    "tail",
+    "head",
+    "less",
+    "sleep",
+    "date",
+    "ls",
+    "df",
+    "du",
+    "free",
+    "uptime",
+    "ping",
+    "dig",
+    "host",
+    "nslookup",
+    "nc",
+    "hostname",
+    "wc",
+    "sort",
+    "uniq",
+    "cut",
+    "tr",
+    "test",
+    "[",
+    "[[",
+    "true",
+    "false",
+    "seq",
+    "ps",
+    "ss",
+    "netstat",
+    "watch",
+    "timeout",
+    "env",
+    "id",
+    "whoami",
+    "stat",
+    "find",
+    "pg_lsclusters",
+    "column",
+    "tee",
+    "xargs",
+    "openssl",
+    "nproc",
+    "lsblk",
+    "mount",
+    "read",
+    "exit",
+    "return",
+    "set",
+    "export",
+    "local",
+    "cd",
+    "pwd",
+    "basename",
+    "dirname",
+    "which",
+    "command",
+    "type",
+    "pgrep",
+    "top",
+    "vmstat",
+    "iostat",
+    "sed",
+    "diff",
+    "md5sum",
+    "sha256sum",
+    "base64",
     // Shell builtins and wrappers (what a wrapper runs is read as its own command).
-    "break", "continue", "shift", "wait", "trap", ":", "sudo", "doas", "nohup", "time", "nice",
-    "ionice", "su", "runuser", "exec",
+    "break",
+    "continue",
+    "shift",
+    "wait",
+    "trap",
+    ":",
+    "sudo",
+    "doas",
+    "nohup",
+    "time",
+    "nice",
+    "ionice",
+    "su",
+    "runuser",
+    "exec",
 ];
 
 /// What a step's commands do, strongest first: the kind and why.
@@ -254,7 +402,10 @@ fn kind_of(run: &str) -> (&'static str, String) {
     }
     match best {
         Some((Effect::Promotes, what)) => ("promotion", format!("{what} promotes")),
-        Some((Effect::Destructive, what)) => ("destructive", format!("{what} destroys data or stops a service")),
+        Some((Effect::Destructive, what)) => (
+            "destructive",
+            format!("{what} destroys data or stops a service"),
+        ),
         Some((Effect::ChangesState, what)) => ("change", format!("{what} changes state")),
         None if unknown.is_some() => (
             "change",
@@ -263,9 +414,10 @@ fn kind_of(run: &str) -> (&'static str, String) {
                 unknown.map(|c| c.name.text.as_str()).unwrap_or_default()
             ),
         ),
-        None if model.commands.iter().any(|c| c.name.text == "sleep") => {
-            ("wait", "no command changes state, and it sleeps: a wait".into())
-        }
+        None if model.commands.iter().any(|c| c.name.text == "sleep") => (
+            "wait",
+            "no command changes state, and it sleeps: a wait".into(),
+        ),
         None => ("probe", "no command changes state".into()),
     }
 }
@@ -278,12 +430,19 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
     let mut reference = String::new();
     for c in code {
         if is_sql(c) {
-            notes.push("an `sql` block: psql runs it on $PGHOST; confirm the host, user and database".into());
+            notes.push(
+                "an `sql` block: psql runs it on $PGHOST; confirm the host, user and database"
+                    .into(),
+            );
             run.push_str(&format!(
                 "psql -X -v ON_ERROR_STOP=1 -h \"$PGHOST\" <<'SQL'\n{}SQL\n",
                 ensure_newline(&c.text)
             ));
-        } else if c.lang == "console" || c.lang == "shell-session" || c.lang == "shellsession" || c.lang == "terminal" {
+        } else if c.lang == "console"
+            || c.lang == "shell-session"
+            || c.lang == "shellsession"
+            || c.lang == "terminal"
+        {
             let (cmds, out) = console(&c.text);
             run.push_str(&cmds);
             if !out.is_empty() {
@@ -292,7 +451,11 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
         } else if is_shell(c) {
             run.push_str(&ensure_newline(&c.text));
         } else {
-            reference.push_str(&format!("```{}\n{}```\n\n", c.lang, ensure_newline(&c.text)));
+            reference.push_str(&format!(
+                "```{}\n{}```\n\n",
+                c.lang,
+                ensure_newline(&c.text)
+            ));
         }
     }
     let mut description = prose.trim().to_string();
@@ -306,7 +469,11 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
     // An interactive confirmation becomes a manual step the script asks and
     // logs; the lines that tested its answer go with it.
     if let Some((prompt, var, rest)) = split_read(&run) {
-        let question = prompt.trim().trim_end_matches("(yes/no)").trim_end_matches("[y/N]").trim();
+        let question = prompt
+            .trim()
+            .trim_end_matches("(yes/no)")
+            .trim_end_matches("[y/N]")
+            .trim();
         let manual_title = if title.to_lowercase().starts_with("confirm") {
             title.clone()
         } else {
@@ -321,7 +488,9 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
             ..Step::default()
         };
         if rest.trim().is_empty() {
-            manual.description = format!("{}\n\n{}", description, manual.description).trim().to_string();
+            manual.description = format!("{}\n\n{}", description, manual.description)
+                .trim()
+                .to_string();
             steps.push(manual);
             return steps;
         }
@@ -333,7 +502,11 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
     if !placeholders.is_empty() {
         notes.push(format!(
             "placeholders {} became variables: give them as parameters",
-            placeholders.iter().map(|(p, v)| format!("`{p}` → ${v}")).collect::<Vec<_>>().join(", ")
+            placeholders
+                .iter()
+                .map(|(p, v)| format!("`{p}` → ${v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         run = replaced;
     }
@@ -346,7 +519,9 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
                 title,
                 kind: "manual",
                 why: format!("bash cannot parse the block ({err}): kept as text to do by hand"),
-                description: format!("{}\n\n```bash\n{}```", description, ensure_newline(&run)).trim().to_string(),
+                description: format!("{}\n\n```bash\n{}```", description, ensure_newline(&run))
+                    .trim()
+                    .to_string(),
                 expect,
                 notes,
                 ..Step::default()
@@ -360,14 +535,28 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
             title,
             kind: "manual",
             why: "no shell commands: a manual step".into(),
-            description: if description.is_empty() { "Do this by hand.".into() } else { description },
+            description: if description.is_empty() {
+                "Do this by hand.".into()
+            } else {
+                description
+            },
             expect,
             ..Step::default()
         });
         return steps;
     }
     let (kind, why) = kind_of(&run);
-    steps.push(Step { id, title, kind, why, description, run, expect, notes, ..Step::default() });
+    steps.push(Step {
+        id,
+        title,
+        kind,
+        why,
+        description,
+        run,
+        expect,
+        notes,
+        ..Step::default()
+    });
     steps
 }
 
@@ -460,15 +649,29 @@ fn first_sentence(text: &str) -> (&str, &str) {
 }
 
 fn ensure_newline(s: &str) -> String {
-    if s.ends_with('\n') { s.to_string() } else { format!("{s}\n") }
+    if s.ends_with('\n') {
+        s.to_string()
+    } else {
+        format!("{s}\n")
+    }
 }
 
 /// `read -p PROMPT VAR` in `run`: the prompt, the variable, and the text
 /// without the read and the lines that test the answer.
 fn split_read(run: &str) -> Option<(String, String, String)> {
-    let (line_no, caps) = run.lines().enumerate().find_map(|(i, l)| READ_PROMPT.captures(l).map(|c| (i, c)))?;
-    let prompt = caps.get(1).or(caps.get(2)).map(|m| m.as_str().to_string()).unwrap_or_default();
-    let var = caps.get(3).map(|m| m.as_str().to_string()).unwrap_or_else(|| "REPLY".into());
+    let (line_no, caps) = run
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| READ_PROMPT.captures(l).map(|c| (i, c)))?;
+    let prompt = caps
+        .get(1)
+        .or(caps.get(2))
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
+    let var = caps
+        .get(3)
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "REPLY".into());
     let uses = [format!("${var}"), format!("${{{var}")];
     let rest: Vec<&str> = run
         .lines()
@@ -481,7 +684,10 @@ fn split_read(run: &str) -> Option<(String, String, String)> {
 
 /// Whether a list's items are steps: an ordered list with code in it.
 fn list_steps(items: &[Item], ordered: bool) -> bool {
-    ordered && items.iter().any(|i| i.code.iter().any(|c| is_shell(c) || is_sql(c)))
+    ordered
+        && items
+            .iter()
+            .any(|i| i.code.iter().any(|c| is_shell(c) || is_sql(c)))
 }
 
 fn section_prose(s: &Section) -> String {
@@ -493,7 +699,9 @@ fn section_prose(s: &Section) -> String {
             Block::Table(t) if env_table(t).is_none() => Some(t.trim().to_string()),
             Block::Other(o) => Some(o.trim().to_string()),
             Block::Metadata(_) => None,
-            Block::List { items, source, .. } if !items.iter().any(|i| !i.code.is_empty()) => Some(source.trim().to_string()),
+            Block::List { items, source, .. } if !items.iter().any(|i| !i.code.is_empty()) => {
+                Some(source.trim().to_string())
+            }
             _ => None,
         })
         .collect::<Vec<_>>()
@@ -504,10 +712,13 @@ fn section_prose(s: &Section) -> String {
 /// in a document that has no command blocks: what the refusal points at.
 pub fn inline_command(text: &str) -> Option<String> {
     static INLINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"`([^`\n]+)`").unwrap());
-    INLINE.captures_iter(text).map(|m| m[1].to_string()).find(|code| {
-        let first = code.split_whitespace().next().unwrap_or_default();
-        OPS_COMMANDS.contains(&first) && code.split_whitespace().count() > 1
-    })
+    INLINE
+        .captures_iter(text)
+        .map(|m| m[1].to_string())
+        .find(|code| {
+            let first = code.split_whitespace().next().unwrap_or_default();
+            OPS_COMMANDS.contains(&first) && code.split_whitespace().count() > 1
+        })
 }
 
 /// Whether the whole document is a runbook at all.
@@ -515,25 +726,62 @@ pub fn looks_like_runbook(sections: &[Section]) -> bool {
     sections.iter().any(|s| {
         s.blocks.iter().any(|b| match b {
             Block::Code(c) => (is_shell(c) && has_ops_command(&console(&c.text).0)) || is_sql(c),
-            Block::List { items, .. } => items.iter().any(|i| i.code.iter().any(|c| (is_shell(c) && has_ops_command(&console(&c.text).0)) || is_sql(c))),
+            Block::List { items, .. } => items.iter().any(|i| {
+                i.code
+                    .iter()
+                    .any(|c| (is_shell(c) && has_ops_command(&console(&c.text).0)) || is_sql(c))
+            }),
             _ => false,
         })
     })
 }
 
-const GATING_WORDS: &[&str] = &["before", "pre-", "prerequisite", "preflight", "pre flight", "readiness", "preparation"];
-const FOLLOW_WORDS: &[&str] = &["after", "follow", "post-", "post ", "short-term", "long-term", "cleanup", "clean-up", "tasks"];
-const RELATED_WORDS: &[&str] = &["related", "see also", "references", "links", "further reading"];
+const GATING_WORDS: &[&str] = &[
+    "before",
+    "pre-",
+    "prerequisite",
+    "preflight",
+    "pre flight",
+    "readiness",
+    "preparation",
+];
+const FOLLOW_WORDS: &[&str] = &[
+    "after",
+    "follow",
+    "post-",
+    "post ",
+    "short-term",
+    "long-term",
+    "cleanup",
+    "clean-up",
+    "tasks",
+];
+const RELATED_WORDS: &[&str] = &[
+    "related",
+    "see also",
+    "references",
+    "links",
+    "further reading",
+];
 
 /// Build the draft of one Markdown document.
 pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
     let mut d = Draft {
-        title: sections.iter().find(|s| s.level == 1).map(|s| s.title.clone()).unwrap_or_else(|| fallback_title.to_string()),
+        title: sections
+            .iter()
+            .find(|s| s.level == 1)
+            .map(|s| s.title.clone())
+            .unwrap_or_else(|| fallback_title.to_string()),
         ..Draft::default()
     };
-    if let Some(Block::Metadata(front)) = sections.first().and_then(|s| s.blocks.iter().find(|b| matches!(b, Block::Metadata(_)))) {
+    if let Some(Block::Metadata(front)) = sections
+        .first()
+        .and_then(|s| s.blocks.iter().find(|b| matches!(b, Block::Metadata(_))))
+    {
         for line in front.lines() {
-            let Some((k, v)) = line.split_once(':').or_else(|| line.split_once('=')) else { continue };
+            let Some((k, v)) = line.split_once(':').or_else(|| line.split_once('=')) else {
+                continue;
+            };
             let v = v.trim().trim_matches(['"', '\'']).trim();
             if v.is_empty() {
                 continue;
@@ -552,7 +800,10 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             }
         }
     }
-    let all_text: String = sections.iter().map(|s| format!("{}\n{}\n", s.title, section_prose(s))).collect();
+    let all_text: String = sections
+        .iter()
+        .map(|s| format!("{}\n{}\n", s.title, section_prose(s)))
+        .collect();
     for m in VERSION.captures_iter(&all_text) {
         let tool = match m[1].to_lowercase().as_str() {
             "postgres" => "postgresql".to_string(),
@@ -592,7 +843,11 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             .blocks
             .iter()
             .flat_map(|b| match b {
-                Block::List { items, .. } => items.iter().filter(|i| i.task.is_some()).map(|i| owner_split(&i.text)).collect(),
+                Block::List { items, .. } => items
+                    .iter()
+                    .filter(|i| i.task.is_some())
+                    .map(|i| owner_split(&i.text))
+                    .collect(),
                 _ => Vec::new(),
             })
             .collect();
@@ -631,8 +886,19 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
         }
         // Related documents.
         if RELATED_WORDS.iter().any(|w| lower.contains(w)) {
-            let src: String = s.blocks.iter().map(|b| match b { Block::List { source, .. } => source.clone(), Block::Paragraph(p) => p.clone(), _ => String::new() }).collect();
-            let links: Vec<(String, String)> = LINK.captures_iter(&src).map(|m| (m[1].to_string(), m[2].to_string())).collect();
+            let src: String = s
+                .blocks
+                .iter()
+                .map(|b| match b {
+                    Block::List { source, .. } => source.clone(),
+                    Block::Paragraph(p) => p.clone(),
+                    _ => String::new(),
+                })
+                .collect();
+            let links: Vec<(String, String)> = LINK
+                .captures_iter(&src)
+                .map(|m| (m[1].to_string(), m[2].to_string()))
+                .collect();
             if !links.is_empty() {
                 d.links.extend(links);
                 consumed[i] = true;
@@ -665,7 +931,11 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             owner_of_steps.entry(i).or_default().extend(steps);
             if has_runnable {
                 let prose = section_prose(s);
-                owner_of_steps.entry(i).or_default().extend(step_from(&s.title, &prose, &direct_code));
+                owner_of_steps.entry(i).or_default().extend(step_from(
+                    &s.title,
+                    &prose,
+                    &direct_code,
+                ));
             }
             consumed[i] = true;
         } else if has_runnable {
@@ -688,17 +958,33 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
     for (&i, steps) in &owner_of_steps {
         let s = &sections[i];
         // "Steps", "Procedure": the procedure is named by the heading above.
-        let generic = ["steps", "procedure", "instructions", "runbook", "how to", "actions"]
-            .contains(&s.title.trim().trim_end_matches(':').to_lowercase().as_str());
+        let generic = [
+            "steps",
+            "procedure",
+            "instructions",
+            "runbook",
+            "how to",
+            "actions",
+        ]
+        .contains(&s.title.trim().trim_end_matches(':').to_lowercase().as_str());
         let title = if s.level == 0 {
             d.title.clone()
         } else if generic {
-            s.parent.filter(|&p| sections[p].level > 0).map(|p| unnumbered(&sections[p].title)).unwrap_or_else(|| d.title.clone())
+            s.parent
+                .filter(|&p| sections[p].level > 0)
+                .map(|p| unnumbered(&sections[p].title))
+                .unwrap_or_else(|| d.title.clone())
         } else {
             unnumbered(&s.title)
         };
         consumed[i] = true;
-        let mut rb = Runbook { id: slug(&title), title, description: section_prose(s), order: i, ..Runbook::default() };
+        let mut rb = Runbook {
+            id: slug(&title),
+            title,
+            description: section_prose(s),
+            order: i,
+            ..Runbook::default()
+        };
         let mut ids = BTreeSet::new();
         for st in steps {
             let mut st = st.clone();
@@ -715,14 +1001,20 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
     // Reference pages: sections that are none of the above, with their
     // sub-sections (unless those are something else), one page per topmost.
     for (i, s) in sections.iter().enumerate() {
-        if consumed[i] || s.level == 0 || s.blocks.is_empty() && !has_reference_child(sections, i, &consumed) {
+        if consumed[i]
+            || s.level == 0
+            || s.blocks.is_empty() && !has_reference_child(sections, i, &consumed)
+        {
             continue;
         }
         if ancestor_is_page(sections, i, &consumed, &owner_of_steps) {
             continue;
         }
         // A runbook container's own prose went to its description.
-        if owner_of_steps.contains_key(&i) || (s.level == 1 && d.runbooks.iter().any(|r| r.order > i)) && s.blocks.iter().all(|b| matches!(b, Block::Paragraph(_))) {
+        if owner_of_steps.contains_key(&i)
+            || (s.level == 1 && d.runbooks.iter().any(|r| r.order > i))
+                && s.blocks.iter().all(|b| matches!(b, Block::Paragraph(_)))
+        {
             continue;
         }
         let mut text = format!("# {}\n\n", s.title);
@@ -734,7 +1026,11 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             if consumed[j] {
                 continue;
             }
-            text.push_str(&format!("{} {}\n\n", "#".repeat(usize::from(sub.level.saturating_sub(s.level) + 1).min(6)), sub.title));
+            text.push_str(&format!(
+                "{} {}\n\n",
+                "#".repeat(usize::from(sub.level.saturating_sub(s.level) + 1).min(6)),
+                sub.title
+            ));
             append_section(&mut text, sub);
         }
         if text.lines().count() > 2 {
@@ -745,7 +1041,11 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
                 id = format!("{base}-{n}");
                 n += 1;
             }
-            d.pages.push(Page { id, title: s.title.clone(), text });
+            d.pages.push(Page {
+                id,
+                title: s.title.clone(),
+                text,
+            });
         }
     }
     let _ = is_step_section;
@@ -754,7 +1054,10 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
 }
 
 fn has_reference_child(sections: &[Section], i: usize, consumed: &[bool]) -> bool {
-    sections.iter().enumerate().any(|(j, s)| s.parent == Some(i) && !consumed[j] && !s.blocks.is_empty())
+    sections
+        .iter()
+        .enumerate()
+        .any(|(j, s)| s.parent == Some(i) && !consumed[j] && !s.blocks.is_empty())
 }
 
 fn descends_from(sections: &[Section], mut j: usize, i: usize) -> bool {
@@ -768,7 +1071,12 @@ fn descends_from(sections: &[Section], mut j: usize, i: usize) -> bool {
 }
 
 /// Whether an ancestor of `i` is itself made a reference page.
-fn ancestor_is_page(sections: &[Section], i: usize, consumed: &[bool], owners: &BTreeMap<usize, Vec<Step>>) -> bool {
+fn ancestor_is_page(
+    sections: &[Section],
+    i: usize,
+    consumed: &[bool],
+    owners: &BTreeMap<usize, Vec<Step>>,
+) -> bool {
     let mut j = i;
     while let Some(p) = sections[j].parent {
         if p != 0 && !consumed[p] && !owners.contains_key(&p) && sections[p].level > 1 {
@@ -790,7 +1098,11 @@ fn append_section(text: &mut String, s: &Section) {
                 text.push_str(source.trim());
                 text.push_str("\n\n");
             }
-            Block::Code(c) => text.push_str(&format!("```{}\n{}```\n\n", c.lang, ensure_newline(&c.text))),
+            Block::Code(c) => text.push_str(&format!(
+                "```{}\n{}```\n\n",
+                c.lang,
+                ensure_newline(&c.text)
+            )),
             Block::Metadata(_) => {}
         }
     }
@@ -801,7 +1113,14 @@ fn owner_split(text: &str) -> (String, Option<String>) {
     match OWNER.captures(text) {
         Some(m) if m.get(0).is_some_and(|all| all.start() > 0) => {
             let start = m.get(0).map(|a| a.start()).unwrap_or(text.len());
-            (text[..start].trim().trim_end_matches(['—', '-', ',']).trim().to_string(), Some(m[1].trim().to_string()))
+            (
+                text[..start]
+                    .trim()
+                    .trim_end_matches(['—', '-', ','])
+                    .trim()
+                    .to_string(),
+                Some(m[1].trim().to_string()),
+            )
         }
         _ => (text.to_string(), None),
     }
@@ -812,9 +1131,17 @@ fn owner_split(text: &str) -> (String, Option<String>) {
 fn finish(d: &mut Draft) {
     for c in d.checklists.iter().filter(|c| !c.step_gate) {
         let promotes = |r: &Runbook| r.steps.iter().any(|s| s.kind == "promotion");
-        let next_promoting = d.runbooks.iter().filter(|r| r.order > c.order && promotes(r)).map(|r| r.order).min();
+        let next_promoting = d
+            .runbooks
+            .iter()
+            .filter(|r| r.order > c.order && promotes(r))
+            .map(|r| r.order)
+            .min();
         // A list written inside a runbook's section belongs to it.
-        let enclosing = c.ancestors.iter().find_map(|a| d.runbooks.iter().position(|r| r.order == *a && *a != 0));
+        let enclosing = c
+            .ancestors
+            .iter()
+            .find_map(|a| d.runbooks.iter().position(|r| r.order == *a && *a != 0));
         let target = if let Some(at) = enclosing {
             d.runbooks.get_mut(at)
         } else if c.gating {
@@ -822,17 +1149,28 @@ fn finish(d: &mut Draft) {
             // promotes, not to a "pre-failover" one that only looks.
             match next_promoting {
                 Some(at) => d.runbooks.iter_mut().find(|r| r.order == at),
-                None => d.runbooks.iter_mut().filter(|r| r.order > c.order).min_by_key(|r| r.order),
+                None => d
+                    .runbooks
+                    .iter_mut()
+                    .filter(|r| r.order > c.order)
+                    .min_by_key(|r| r.order),
             }
         } else {
-            d.runbooks.iter_mut().filter(|r| r.order < c.order).max_by_key(|r| r.order)
+            d.runbooks
+                .iter_mut()
+                .filter(|r| r.order < c.order)
+                .max_by_key(|r| r.order)
         };
         let target = match target {
             Some(t) => Some(t),
             None => d.runbooks.iter_mut().next(),
         };
         if let Some(rb) = target {
-            if c.gating { rb.before.push(c.id.clone()) } else { rb.after.push(c.id.clone()) }
+            if c.gating {
+                rb.before.push(c.id.clone())
+            } else {
+                rb.after.push(c.id.clone())
+            }
         }
     }
     let env: BTreeSet<String> = d.vars.keys().chain(d.secrets.iter()).cloned().collect();
@@ -840,23 +1178,37 @@ fn finish(d: &mut Draft) {
     for rb in &mut d.runbooks {
         let mut defined: BTreeSet<String> = BTreeSet::new();
         let mut params: Vec<String> = Vec::new();
-        let analyses: Vec<_> = rb.steps.iter().map(|s| crate::shell::analysis::analyse(&s.run)).collect();
+        let analyses: Vec<_> = rb
+            .steps
+            .iter()
+            .map(|s| crate::shell::analysis::analyse(&s.run))
+            .collect();
         for (n, a) in analyses.iter().enumerate() {
             for u in &a.uses {
                 let name = u.name.as_str();
-                if u.guarded || env.contains(name) || known.contains(&name) || a.defined_before(name, u.range.start) || name.chars().all(|c| c.is_ascii_digit()) {
+                if u.guarded
+                    || env.contains(name)
+                    || known.contains(&name)
+                    || a.defined_before(name, u.range.start)
+                    || name.chars().all(|c| c.is_ascii_digit())
+                {
                     continue;
                 }
                 if defined.contains(name) {
                     // Set by an earlier step: that step `sets` it.
-                    if let Some(k) = (0..n).rev().find(|&k| analyses[k].defs.iter().any(|d| d.name == name)) {
+                    if let Some(k) = (0..n)
+                        .rev()
+                        .find(|&k| analyses[k].defs.iter().any(|d| d.name == name))
+                    {
                         if !rb.steps[k].sets.iter().any(|s| s == name) {
                             rb.steps[k].sets.push(name.to_string());
                         }
                     }
                     continue;
                 }
-                if name.chars().any(|c| c.is_ascii_lowercase()) && !name.chars().any(|c| c.is_ascii_uppercase()) {
+                if name.chars().any(|c| c.is_ascii_lowercase())
+                    && !name.chars().any(|c| c.is_ascii_uppercase())
+                {
                     // a lower-case loop variable or the like, defined elsewhere in the text
                     if a.defs.iter().any(|d| d.name == name) {
                         continue;
@@ -870,7 +1222,13 @@ fn finish(d: &mut Draft) {
         }
         rb.params = params;
         for s in &rb.steps {
-            for (cmd, tool) in [("patronictl", "patroni"), ("psql", "postgresql"), ("pg_ctl", "postgresql"), ("etcdctl", "etcd"), ("repmgr", "repmgr")] {
+            for (cmd, tool) in [
+                ("patronictl", "patroni"),
+                ("psql", "postgresql"),
+                ("pg_ctl", "postgresql"),
+                ("etcdctl", "etcd"),
+                ("repmgr", "repmgr"),
+            ] {
                 if s.run.contains(cmd) && !d.tools.contains_key(tool) {
                     d.tools_unstated.insert(tool.to_string());
                 }
@@ -885,11 +1243,17 @@ mod tests {
 
     #[test]
     fn numbering_is_stripped() {
-        assert_eq!(unnumbered("Step 3: Run the switchover"), "Run the switchover");
+        assert_eq!(
+            unnumbered("Step 3: Run the switchover"),
+            "Run the switchover"
+        );
         assert_eq!(unnumbered("1. Check the cluster"), "Check the cluster");
         assert_eq!(unnumbered("2) Promote"), "Promote");
         assert_eq!(unnumbered("Promote DC2"), "Promote DC2");
-        assert_eq!(unnumbered("Procedure 2: Unplanned failover"), "Unplanned failover");
+        assert_eq!(
+            unnumbered("Procedure 2: Unplanned failover"),
+            "Unplanned failover"
+        );
     }
 
     #[test]
@@ -902,15 +1266,26 @@ mod tests {
 
     #[test]
     fn a_read_prompt_becomes_a_manual_step() {
-        let (prompt, var, rest) = split_read("read -p \"Proceed? (yes/no) \" ans\n[ \"$ans\" = yes ] || exit 1\necho go\n").unwrap();
-        assert_eq!((prompt.as_str(), var.as_str()), ("Proceed? (yes/no) ", "ans"));
+        let (prompt, var, rest) = split_read(
+            "read -p \"Proceed? (yes/no) \" ans\n[ \"$ans\" = yes ] || exit 1\necho go\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (prompt.as_str(), var.as_str()),
+            ("Proceed? (yes/no) ", "ans")
+        );
         assert_eq!(rest, "echo go\n");
     }
 
     #[test]
     fn placeholders_become_variables_quoted_where_they_stand() {
-        let (run, found) = placeholders_to_vars("fly ssh console -a <app-name>\npsql \"host=<host>\" <<EOF\nx\nEOF\n");
-        assert_eq!(run, "fly ssh console -a \"${APP_NAME}\"\npsql \"host=${HOST}\" <<EOF\nx\nEOF\n");
+        let (run, found) = placeholders_to_vars(
+            "fly ssh console -a <app-name>\npsql \"host=<host>\" <<EOF\nx\nEOF\n",
+        );
+        assert_eq!(
+            run,
+            "fly ssh console -a \"${APP_NAME}\"\npsql \"host=${HOST}\" <<EOF\nx\nEOF\n"
+        );
         assert_eq!(found.len(), 2);
         assert!(bash_cannot_parse(&run).is_none());
         assert!(bash_cannot_parse("fly ssh console -a <app-name>\n").is_some());
@@ -920,13 +1295,19 @@ mod tests {
     fn unknown_commands_are_changes_not_probes() {
         assert_eq!(kind_of("touch postgresql.base.conf").0, "change");
         assert_eq!(kind_of("mysql -e 'INSERT INTO t VALUES (1)'").0, "change");
-        assert_eq!(kind_of("aws sns publish --topic-arn x --message y").0, "change");
+        assert_eq!(
+            kind_of("aws sns publish --topic-arn x --message y").0,
+            "change"
+        );
         assert_eq!(kind_of("aws rds describe-db-clusters").0, "probe");
     }
 
     #[test]
     fn owners_are_split_from_items() {
-        assert_eq!(owner_split("Rotate the password (owner: security)"), ("Rotate the password".into(), Some("security".into())));
+        assert_eq!(
+            owner_split("Rotate the password (owner: security)"),
+            ("Rotate the password".into(), Some("security".into()))
+        );
         assert_eq!(owner_split("Plain item"), ("Plain item".into(), None));
     }
 }

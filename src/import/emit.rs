@@ -12,7 +12,14 @@ fn q(s: &str) -> String {
 /// A multi-line string: literal when it can be (shell reads as written).
 fn ml(s: &str) -> String {
     if !s.contains("'''") && !s.contains('\r') {
-        format!("'''\n{}'''", if s.ends_with('\n') { s.to_string() } else { format!("{s}\n") })
+        format!(
+            "'''\n{}'''",
+            if s.ends_with('\n') {
+                s.to_string()
+            } else {
+                format!("{s}\n")
+            }
+        )
     } else {
         q(s)
     }
@@ -30,14 +37,24 @@ fn prose(s: &str) -> String {
 
 pub fn environment(d: &Draft, id: &str, source: &str) -> String {
     let mut t = String::new();
-    let _ = writeln!(t, "# Imported by `rbgen import` from {source}: check every value.");
+    let _ = writeln!(
+        t,
+        "# Imported by `rbgen import` from {source}: check every value."
+    );
     let _ = writeln!(t, "id = {}\ntitle = {}", q(id), q("Production (imported)"));
     t.push_str("\n[tools]\n");
     for (tool, v) in &d.tools {
-        let _ = writeln!(t, "{tool} = {}                # stated in the document", q(v));
+        let _ = writeln!(
+            t,
+            "{tool} = {}                # stated in the document",
+            q(v)
+        );
     }
     for tool in &d.tools_unstated {
-        let _ = writeln!(t, "# {tool} = \"?\"   # rbgen import: the commands use {tool}, the document names no version: write the deployed one (RB007 checks commands against it)");
+        let _ = writeln!(
+            t,
+            "# {tool} = \"?\"   # rbgen import: the commands use {tool}, the document names no version: write the deployed one (RB007 checks commands against it)"
+        );
     }
     t.push_str("\n[vars]\n");
     for (k, v) in &d.vars {
@@ -46,7 +63,13 @@ pub fn environment(d: &Draft, id: &str, source: &str) -> String {
     if !d.secrets.is_empty() {
         t.push_str("\n# Secret-looking names: their values were dropped; the operator exports them.\n[secrets]\n");
         for k in &d.secrets {
-            let _ = writeln!(t, "{k} = {}", q("rbgen import: was set in the document; describe it and export it before running"));
+            let _ = writeln!(
+                t,
+                "{k} = {}",
+                q(
+                    "rbgen import: was set in the document; describe it and export it before running"
+                )
+            );
         }
     }
     t
@@ -67,7 +90,12 @@ pub fn checklist(c: &Checklist, source: &str) -> String {
     );
     let _ = writeln!(t, "id = {}\ntitle = {}", q(&c.id), q(&c.title));
     for (n, (text, owner)) in c.items.iter().enumerate() {
-        let _ = writeln!(t, "\n[[items]]\nid = {}\ntext = {}", q(&format!("item-{}", n + 1)), q(text));
+        let _ = writeln!(
+            t,
+            "\n[[items]]\nid = {}\ntext = {}",
+            q(&format!("item-{}", n + 1)),
+            q(text)
+        );
         if let Some(o) = owner {
             let _ = writeln!(t, "owner = {}", q(o));
         }
@@ -77,12 +105,30 @@ pub fn checklist(c: &Checklist, source: &str) -> String {
 
 pub fn runbook(r: &Runbook, d: &Draft, source: &str, today: &str, pages: &[String]) -> String {
     let mut t = String::new();
-    let _ = writeln!(t, "# Imported by `rbgen import` from {source}. Every `# guessed:` comment is a");
-    let _ = writeln!(t, "# guess to confirm; `rbgen lint` lists what the document leaves open.");
-    let _ = writeln!(t, "id = {}\ntitle = {}\nversion = \"0.1.0\"", q(&r.id), q(&r.title));
-    let _ = writeln!(t, "last_reviewed = {today}              # the import date: set it when a person has reviewed this");
+    let _ = writeln!(
+        t,
+        "# Imported by `rbgen import` from {source}. Every `# guessed:` comment is a"
+    );
+    let _ = writeln!(
+        t,
+        "# guess to confirm; `rbgen lint` lists what the document leaves open."
+    );
+    let _ = writeln!(
+        t,
+        "id = {}\ntitle = {}\nversion = \"0.1.0\"",
+        q(&r.id),
+        q(&r.title)
+    );
+    let _ = writeln!(
+        t,
+        "last_reviewed = {today}              # the import date: set it when a person has reviewed this"
+    );
     if let Some(o) = &d.owner {
-        let _ = writeln!(t, "owner = {}                 # from the document's front matter", q(o));
+        let _ = writeln!(
+            t,
+            "owner = {}                 # from the document's front matter",
+            q(o)
+        );
     }
     if let Some(c) = &d.classification {
         let _ = writeln!(t, "classification = {}", q(c));
@@ -99,10 +145,18 @@ pub fn runbook(r: &Runbook, d: &Draft, source: &str, today: &str, pages: &[Strin
         let _ = writeln!(t, "description = {}", prose(&description));
     }
     if !r.before.is_empty() {
-        let _ = writeln!(t, "before = [{}]              # guessed: the document puts these before the procedure", list(&r.before));
+        let _ = writeln!(
+            t,
+            "before = [{}]              # guessed: the document puts these before the procedure",
+            list(&r.before)
+        );
     }
     if !r.after.is_empty() {
-        let _ = writeln!(t, "after = [{}]               # guessed: follow-up lists, done after the runbook", list(&r.after));
+        let _ = writeln!(
+            t,
+            "after = [{}]               # guessed: follow-up lists, done after the runbook",
+            list(&r.after)
+        );
     }
     for (title, href) in &d.links {
         let _ = writeln!(t, "\n[[links]]\ntitle = {}\nhref = {}", q(title), q(href));
@@ -112,7 +166,9 @@ pub fn runbook(r: &Runbook, d: &Draft, source: &str, today: &str, pages: &[Strin
             t,
             "\n[[params]]              # used but never defined in the document\nname = {}\ndescription = {}",
             q(p),
-            q(&format!("rbgen import: `${p}` is used but not defined; describe it"))
+            q(&format!(
+                "rbgen import: `${p}` is used but not defined; describe it"
+            ))
         );
     }
     for s in &r.steps {
@@ -121,7 +177,12 @@ pub fn runbook(r: &Runbook, d: &Draft, source: &str, today: &str, pages: &[Strin
             let _ = writeln!(t, "# rbgen import: {n}");
         }
         let _ = writeln!(t, "[[steps]]\nid = {}\ntitle = {}", q(&s.id), q(&s.title));
-        let _ = writeln!(t, "kind = {}          # guessed: {}", q(s.kind), s.why.replace('\n', " "));
+        let _ = writeln!(
+            t,
+            "kind = {}          # guessed: {}",
+            q(s.kind),
+            s.why.replace('\n', " ")
+        );
         if !s.description.trim().is_empty() {
             let _ = writeln!(t, "description = {}", prose(s.description.trim()));
         }
@@ -132,10 +193,18 @@ pub fn runbook(r: &Runbook, d: &Draft, source: &str, today: &str, pages: &[Strin
             let _ = writeln!(t, "expect = {}", prose(s.expect.trim()));
         }
         if let Some(g) = &s.gate {
-            let _ = writeln!(t, "gate = {}              # guessed: the document lists this checklist under the step", q(g));
+            let _ = writeln!(
+                t,
+                "gate = {}              # guessed: the document lists this checklist under the step",
+                q(g)
+            );
         }
         if !s.sets.is_empty() {
-            let _ = writeln!(t, "sets = [{}]              # later steps use these", list(&s.sets));
+            let _ = writeln!(
+                t,
+                "sets = [{}]              # later steps use these",
+                list(&s.sets)
+            );
         }
     }
     t

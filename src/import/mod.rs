@@ -35,7 +35,10 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t.replace("\r\n", "\n"),
             Err(err) => {
-                eprintln!("error: cannot read {}: {err}\n  help: pass Markdown files (`rbgen import runbooks/*.md`)", file.display());
+                eprintln!(
+                    "error: cannot read {}: {err}\n  help: pass Markdown files (`rbgen import runbooks/*.md`)",
+                    file.display()
+                );
                 return Ok(Err(2));
             }
         };
@@ -52,7 +55,11 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
             rejected += 1;
             continue;
         }
-        let stem = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let stem = file
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let d = draft::draft(&sections, &stem);
         if d.runbooks.is_empty() {
             eprintln!(
@@ -66,7 +73,9 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
     }
     if drafts.is_empty() || rejected > 0 {
         if !drafts.is_empty() {
-            eprintln!("nothing was written: fix or leave out the files above, then run `rbgen import` again");
+            eprintln!(
+                "nothing was written: fix or leave out the files above, then run `rbgen import` again"
+            );
         }
         return Ok(Err(2));
     }
@@ -80,7 +89,11 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
     let mut taken_lists = std::collections::BTreeSet::new();
     let mut taken_pages = std::collections::BTreeSet::new();
     for (file, d) in &mut drafts {
-        let source = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let source = file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         // Two sections (or two files) with the same title must not write
         // the same file: the second becomes `<id>-2`, and what names it too.
         for c in &mut d.checklists {
@@ -106,16 +119,31 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
         }
         let page_ids: Vec<String> = d.pages.iter().map(|p| p.id.clone()).collect();
         for p in &d.pages {
-            out.insert(PathBuf::from(format!("spec/pages/{}.md", p.id)), p.text.clone());
-            summary.push(format!("  reference page  spec/pages/{}.md  ({})", p.id, p.title));
+            out.insert(
+                PathBuf::from(format!("spec/pages/{}.md", p.id)),
+                p.text.clone(),
+            );
+            summary.push(format!(
+                "  reference page  spec/pages/{}.md  ({})",
+                p.id, p.title
+            ));
         }
         for c in &d.checklists {
-            out.insert(PathBuf::from(format!("spec/checklists/{}.toml", c.id)), emit::checklist(c, &source));
+            out.insert(
+                PathBuf::from(format!("spec/checklists/{}.toml", c.id)),
+                emit::checklist(c, &source),
+            );
             summary.push(format!(
                 "  checklist       spec/checklists/{}.toml  ({} items, {})",
                 c.id,
                 c.items.len(),
-                if c.step_gate { "a step's gate" } else if c.gating { "gating" } else { "follow-up" }
+                if c.step_gate {
+                    "a step's gate"
+                } else if c.gating {
+                    "gating"
+                } else {
+                    "follow-up"
+                }
             ));
         }
         for r in &mut d.runbooks {
@@ -134,29 +162,52 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
             *href = rebase(href, &md_dir, &runbooks_dir);
         }
         for r in &d.runbooks {
-            out.insert(PathBuf::from(format!("spec/runbooks/{}.toml", r.id)), emit::runbook(r, d, &source, &today, &page_ids));
+            out.insert(
+                PathBuf::from(format!("spec/runbooks/{}.toml", r.id)),
+                emit::runbook(r, d, &source, &today, &page_ids),
+            );
             let kinds: Vec<String> = r.steps.iter().map(|s| s.kind.to_string()).collect();
-            summary.push(format!("  runbook         spec/runbooks/{}.toml  ({} steps: {})", r.id, r.steps.len(), kinds.join(", ")));
+            summary.push(format!(
+                "  runbook         spec/runbooks/{}.toml  ({} steps: {})",
+                r.id,
+                r.steps.len(),
+                kinds.join(", ")
+            ));
             if !r.params.is_empty() {
-                summary.push(format!("                  parameters (used, never defined): {}", r.params.join(", ")));
+                summary.push(format!(
+                    "                  parameters (used, never defined): {}",
+                    r.params.join(", ")
+                ));
             }
         }
         merged.vars.extend(std::mem::take(&mut d.vars));
         merged.secrets.extend(std::mem::take(&mut d.secrets));
         merged.tools.extend(std::mem::take(&mut d.tools));
-        merged.tools_unstated.extend(std::mem::take(&mut d.tools_unstated));
+        merged
+            .tools_unstated
+            .extend(std::mem::take(&mut d.tools_unstated));
         if merged.title.is_empty() {
             merged.title = d.title.clone();
         }
     }
-    merged.tools_unstated.retain(|t| !merged.tools.contains_key(t));
+    merged
+        .tools_unstated
+        .retain(|t| !merged.tools.contains_key(t));
     // File names only: the draft must not depend on where the files were.
     let sources: Vec<String> = drafts
         .iter()
-        .map(|(f, _)| f.file_name().unwrap_or_default().to_string_lossy().into_owned())
+        .map(|(f, _)| {
+            f.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     if fresh {
-        out.insert(PathBuf::from("spec/rbgen.toml"), emit::project(&merged.title));
+        out.insert(
+            PathBuf::from("spec/rbgen.toml"),
+            emit::project(&merged.title),
+        );
         out.insert(
             PathBuf::from(format!("spec/environments/{ENV_ID}.toml")),
             emit::environment(&merged, ENV_ID, &sources.join(", ")),
@@ -165,7 +216,11 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
             out.insert(path, text);
         }
     }
-    let taken: Vec<String> = out.keys().filter(|p| into.join(p).exists()).map(|p| p.display().to_string()).collect();
+    let taken: Vec<String> = out
+        .keys()
+        .filter(|p| into.join(p).exists())
+        .map(|p| p.display().to_string())
+        .collect();
     if !taken.is_empty() {
         eprintln!(
             "error: {} already has {}; rbgen import never overwrites a file\n  help: import into a new directory (`--into DIR`), or move those files away first",
@@ -181,7 +236,11 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
         }
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    eprintln!("imported {} into {}:", sources.join(", "), spec_dir.display());
+    eprintln!(
+        "imported {} into {}:",
+        sources.join(", "),
+        spec_dir.display()
+    );
     for line in &summary {
         eprintln!("{line}");
     }
@@ -189,20 +248,39 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
         eprintln!(
             "  environment     spec/environments/{ENV_ID}.toml  ({} variables{})",
             merged.vars.len(),
-            if merged.secrets.is_empty() { String::new() } else { format!(", {} secrets", merged.secrets.len()) }
+            if merged.secrets.is_empty() {
+                String::new()
+            } else {
+                format!(", {} secrets", merged.secrets.len())
+            }
         );
     } else if !merged.vars.is_empty() || !merged.secrets.is_empty() {
-        let names: Vec<&str> = merged.vars.keys().chain(merged.secrets.iter()).map(String::as_str).collect();
-        eprintln!("  not written: spec/ exists, so add these to an environment by hand: {}", names.join(", "));
+        let names: Vec<&str> = merged
+            .vars
+            .keys()
+            .chain(merged.secrets.iter())
+            .map(String::as_str)
+            .collect();
+        eprintln!(
+            "  not written: spec/ exists, so add these to an environment by hand: {}",
+            names.join(", ")
+        );
     }
     if !merged.secrets.is_empty() {
         let names: Vec<&str> = merged.secrets.iter().map(String::as_str).collect();
-        eprintln!("  secrets: {} were set in the document; their values were dropped (export them before a run, and rotate them if the document was shared)", names.join(", "));
+        eprintln!(
+            "  secrets: {} were set in the document; their values were dropped (export them before a run, and rotate them if the document was shared)",
+            names.join(", ")
+        );
     }
     for tool in &merged.tools_unstated {
-        eprintln!("  asked: which {tool} version runs in {ENV_ID}? The document does not say; write it in [tools]");
+        eprintln!(
+            "  asked: which {tool} version runs in {ENV_ID}? The document does not say; write it in [tools]"
+        );
     }
-    eprintln!("\nEvery `# guessed:` comment in the files is a guess to confirm (docs/import.md). Lint follows:\n");
+    eprintln!(
+        "\nEvery `# guessed:` comment in the files is a guess to confirm (docs/import.md). Lint follows:\n"
+    );
     Ok(Ok(Imported { spec_dir }))
 }
 

@@ -32,7 +32,11 @@ pub struct Item {
 pub enum Block {
     Paragraph(String),
     Code(Code),
-    List { ordered: bool, items: Vec<Item>, source: String },
+    List {
+        ordered: bool,
+        items: Vec<Item>,
+        source: String,
+    },
     Table(String),
     /// Anything else (quotes, HTML, rules), as written.
     Other(String),
@@ -77,7 +81,11 @@ pub fn sections(text: &str) -> Vec<Section> {
     let mut in_item_code = false;
     let mut item_blocks_started = false;
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
-        let event_kind = if matches!(event, Event::Code(_)) { EventKind::Code } else { EventKind::Other };
+        let event_kind = if matches!(event, Event::Code(_)) {
+            EventKind::Code
+        } else {
+            EventKind::Other
+        };
         match event {
             Event::Start(tag) => {
                 if depth == 0 {
@@ -85,7 +93,10 @@ pub fn sections(text: &str) -> Vec<Section> {
                     heading.clear();
                     items.clear();
                     if let Tag::CodeBlock(kind) = &tag {
-                        code = Some(Code { lang: lang_of(kind), text: String::new() });
+                        code = Some(Code {
+                            lang: lang_of(kind),
+                            text: String::new(),
+                        });
                     }
                 } else if matches!(top, Some((Tag::List(_), _))) {
                     match &tag {
@@ -98,10 +109,16 @@ pub fn sections(text: &str) -> Vec<Section> {
                             in_item_code = true;
                             item_blocks_started = true;
                             if let Some(item) = items.last_mut() {
-                                item.code.push(Code { lang: lang_of(kind), text: String::new() });
+                                item.code.push(Code {
+                                    lang: lang_of(kind),
+                                    text: String::new(),
+                                });
                             }
                         }
-                        Tag::Paragraph if depth > item_depth + 1 || !items.last().is_some_and(|i| i.text.is_empty()) => {
+                        Tag::Paragraph
+                            if depth > item_depth + 1
+                                || !items.last().is_some_and(|i| i.text.is_empty()) =>
+                        {
                             item_blocks_started = true;
                             if let Some(item) = items.last_mut() {
                                 if let Some(src) = text.get(range.clone()) {
@@ -122,8 +139,13 @@ pub fn sections(text: &str) -> Vec<Section> {
                     in_item_code = false;
                 }
                 if depth == 0 {
-                    let Some((tag, start)) = top.take() else { continue };
-                    let src = text.get(start.start..range.end).unwrap_or_default().to_string();
+                    let Some((tag, start)) = top.take() else {
+                        continue;
+                    };
+                    let src = text
+                        .get(start.start..range.end)
+                        .unwrap_or_default()
+                        .to_string();
                     match tag {
                         Tag::Heading { level, .. } => {
                             let level = heading_level(level);
@@ -143,11 +165,18 @@ pub fn sections(text: &str) -> Vec<Section> {
                         }
                         Tag::List(first) => push(
                             &mut out,
-                            Block::List { ordered: first.is_some(), items: std::mem::take(&mut items), source: src },
+                            Block::List {
+                                ordered: first.is_some(),
+                                items: std::mem::take(&mut items),
+                                source: src,
+                            },
                         ),
                         Tag::Paragraph => push(&mut out, Block::Paragraph(src)),
                         Tag::Table(_) => push(&mut out, Block::Table(src)),
-                        Tag::MetadataBlock(_) => push(&mut out, Block::Metadata(metadata.take().unwrap_or_default())),
+                        Tag::MetadataBlock(_) => push(
+                            &mut out,
+                            Block::Metadata(metadata.take().unwrap_or_default()),
+                        ),
                         _ => push(&mut out, Block::Other(src)),
                     }
                 }
@@ -157,7 +186,10 @@ pub fn sections(text: &str) -> Vec<Section> {
             }
             Event::Text(t) | Event::Code(t) => {
                 let inline_code = matches!(event_kind, EventKind::Code);
-                let t: pulldown_cmark::CowStr = if inline_code && code.is_none() && !matches!(top, Some((Tag::Heading { .. }, _))) {
+                let t: pulldown_cmark::CowStr = if inline_code
+                    && code.is_none()
+                    && !matches!(top, Some((Tag::Heading { .. }, _)))
+                {
                     format!("`{t}`").into()
                 } else {
                     t
@@ -252,13 +284,24 @@ mod tests {
         assert_eq!(s.len(), 4);
         assert_eq!(s[2].title, "Env");
         assert_eq!(s[2].parent, Some(1));
-        let Block::Code(c) = &s[2].blocks[0] else { panic!("{:?}", s[2].blocks) };
+        let Block::Code(c) = &s[2].blocks[0] else {
+            panic!("{:?}", s[2].blocks)
+        };
         assert_eq!((c.lang.as_str(), c.text.as_str()), ("bash", "export A=1\n"));
-        let Block::List { ordered: true, items, .. } = &s[3].blocks[0] else { panic!("{:?}", s[3].blocks) };
+        let Block::List {
+            ordered: true,
+            items,
+            ..
+        } = &s[3].blocks[0]
+        else {
+            panic!("{:?}", s[3].blocks)
+        };
         assert_eq!(items[0].text, "Check");
         assert_eq!(items[0].code[0].text, "psql -c 'select 1'\n");
         assert_eq!(items[1].text, "Done");
-        let Block::List { items, .. } = &s[3].blocks[1] else { panic!() };
+        let Block::List { items, .. } = &s[3].blocks[1] else {
+            panic!()
+        };
         assert_eq!(items[0].task, Some(false));
         assert_eq!(items[1].task, Some(true));
         assert_eq!(items[1].text, "second");
@@ -266,7 +309,9 @@ mod tests {
 
     #[test]
     fn setext_headings_count() {
-        let s = sections("Failover\n========\n\nStep one\n--------\n\n```bash\naws rds describe-db-clusters\n```\n");
+        let s = sections(
+            "Failover\n========\n\nStep one\n--------\n\n```bash\naws rds describe-db-clusters\n```\n",
+        );
         assert_eq!(s[1].title, "Failover");
         assert_eq!(s[2].title, "Step one");
         assert_eq!(s[2].level, 2);

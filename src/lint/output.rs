@@ -105,7 +105,13 @@ pub fn human(diags: &[Diagnostic], color: bool) -> String {
 /// What makes two findings repeats of one another.
 fn repeat_key(d: &Diagnostic) -> (Severity, &'static str, Option<&str>, String, &str) {
     let file = d.position().map(|(f, _, _)| f).unwrap_or_default();
-    (d.severity, d.code, d.subcode.as_deref(), file, d.message.as_str())
+    (
+        d.severity,
+        d.code,
+        d.subcode.as_deref(),
+        file,
+        d.message.as_str(),
+    )
 }
 
 /// `--statistics`: how many findings of each code (and external check),
@@ -128,7 +134,10 @@ pub fn statistics(diags: &[Diagnostic]) -> Vec<Statistic> {
                 count: 1,
                 name: match &d.subcode {
                     // ShellCheck's message says what the check is.
-                    Some(_) => d.message.split_once(": ").map_or(d.message.clone(), |(_, m)| m.to_string()),
+                    Some(_) => d
+                        .message
+                        .split_once(": ")
+                        .map_or(d.message.clone(), |(_, m)| m.to_string()),
                     None => super::registry::rule(d.code)
                         .map_or_else(String::new, |r| r.name().to_string()),
                 },

@@ -24,8 +24,9 @@ pub fn words(when: &When) -> String {
         return says.get_ref().trim().to_string();
     }
     match when.test.as_ref().map(|t| t.get_ref().trim()) {
-        Some(test) => test_words(test)
-            .unwrap_or_else(|| "the shell check of this step succeeds".to_string()),
+        Some(test) => {
+            test_words(test).unwrap_or_else(|| "the shell check of this step succeeds".to_string())
+        }
         None => "always".to_string(),
     }
 }
@@ -36,7 +37,10 @@ pub fn needs_test_shown(when: &When) -> bool {
     when.step.is_none()
         && when.var.is_none()
         && when.says.is_none()
-        && when.test.as_ref().is_some_and(|t| test_words(t.get_ref().trim()).is_none())
+        && when
+            .test
+            .as_ref()
+            .is_some_and(|t| test_words(t.get_ref().trim()).is_none())
 }
 
 fn shown(value: &str) -> String {
@@ -84,7 +88,10 @@ fn split_words(test: &str) -> Option<Vec<Word>> {
                 }
             }
             '\'' | '"' => {
-                let w = cur.get_or_insert(Word { text: String::new(), quoted: false });
+                let w = cur.get_or_insert(Word {
+                    text: String::new(),
+                    quoted: false,
+                });
                 w.quoted = true;
                 loop {
                     match chars.next()? {
@@ -95,11 +102,17 @@ fn split_words(test: &str) -> Option<Vec<Word>> {
                 }
             }
             '\\' => cur
-                .get_or_insert(Word { text: String::new(), quoted: false })
+                .get_or_insert(Word {
+                    text: String::new(),
+                    quoted: false,
+                })
                 .text
                 .push(chars.next()?),
             other => cur
-                .get_or_insert(Word { text: String::new(), quoted: false })
+                .get_or_insert(Word {
+                    text: String::new(),
+                    quoted: false,
+                })
                 .text
                 .push(other),
         }
@@ -132,7 +145,12 @@ fn is_name(s: &str) -> bool {
 
 fn expression(words: &[Word]) -> Option<String> {
     // `a && b`, `a || b`, `a -a b`, `a -o b`: lowest precedence first.
-    for (op, joiner) in [("||", " or "), ("-o", " or "), ("&&", " and "), ("-a", " and ")] {
+    for (op, joiner) in [
+        ("||", " or "),
+        ("-o", " or "),
+        ("&&", " and "),
+        ("-a", " and "),
+    ] {
         if let Some(i) = words.iter().rposition(|w| w.text == op && !w.quoted) {
             let left = expression(&words[..i])?;
             let right = expression(&words[i + 1..])?;
@@ -171,10 +189,7 @@ fn binary(a: &Word, op: &str, b: &Word) -> Option<String> {
     // `" $LIST " == *" $X "*`: is X one of the words of LIST.
     if matches!(op, "==" | "=" | "!=") {
         if let Some(list) = a.text.strip_prefix(' ').and_then(|t| t.strip_suffix(' ')) {
-            let item = b
-                .text
-                .strip_prefix("* ")
-                .and_then(|t| t.strip_suffix(" *"));
+            let item = b.text.strip_prefix("* ").and_then(|t| t.strip_suffix(" *"));
             if let Some(item) = item {
                 let (list, item) = (name(list), name(item));
                 return Some(if op == "!=" {
@@ -216,13 +231,22 @@ mod tests {
     #[test]
     fn usual_tests_in_words() {
         let cases = [
-            (r#"[[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]"#, Some("OLD_PRIMARY is not one of DC2_NODES")),
-            (r#"[[ " $DC2_NODES " == *" $OLD_PRIMARY "* ]]"#, Some("OLD_PRIMARY is one of DC2_NODES")),
+            (
+                r#"[[ " $DC2_NODES " != *" $OLD_PRIMARY "* ]]"#,
+                Some("OLD_PRIMARY is not one of DC2_NODES"),
+            ),
+            (
+                r#"[[ " $DC2_NODES " == *" $OLD_PRIMARY "* ]]"#,
+                Some("OLD_PRIMARY is one of DC2_NODES"),
+            ),
             (r#"[ -n "$CANDIDATE" ]"#, Some("CANDIDATE is not empty")),
             ("[[ -z ${LEADER} ]]", Some("LEADER is empty")),
             (r#"test "$MODE" = async"#, Some("MODE is async")),
             (r#"[ "$LAG" -gt 16 ] && [ -f /tmp/x ]"#, None),
-            (r#"[[ $LAG -gt 16 && -f /tmp/x ]]"#, Some("LAG is greater than 16 and file /tmp/x exists")),
+            (
+                r#"[[ $LAG -gt 16 && -f /tmp/x ]]"#,
+                Some("LAG is greater than 16 and file /tmp/x exists"),
+            ),
             ("[[ ! -d /srv/pg ]]", Some("not (directory /srv/pg exists)")),
             ("[[ $X == a* ]]", None),
             ("[[ $(curl -s x) == ok ]]", None),

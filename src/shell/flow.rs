@@ -248,7 +248,9 @@ pub fn sourced_values(text: &str) -> Vec<Sourced> {
     if let Some(tree) = super::analysis::parse_tree(text) {
         walk(tree.root_node(), &mut |node| {
             let is_select = node.kind() == "for_statement"
-                && node.child(0).is_some_and(|k| &text[k.byte_range()] == "select");
+                && node
+                    .child(0)
+                    .is_some_and(|k| &text[k.byte_range()] == "select");
             if let Some(var) = node.child_by_field_name("variable").filter(|_| is_select) {
                 out.push(Sourced {
                     name: text[var.byte_range()].to_string(),
@@ -276,7 +278,11 @@ pub fn read_names(c: &Command) -> Vec<(String, Range<usize>)> {
             skip = w.text.len() == 2 && "ptndNuai".contains(&w.text[1..]);
             continue;
         }
-        if w.is_static && w.text.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+        if w.is_static
+            && w.text
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+        {
             out.push((w.text.clone(), w.range.clone()));
         }
     }
@@ -314,9 +320,7 @@ pub fn checked_non_empty(text: &str, name: &str, before: usize) -> bool {
     }
     let model = commands(text);
     model.commands.iter().any(|c| {
-        c.range.start < before
-            && matches!(c.name(), "[" | "test" | "[[")
-            && mentions(c, name)
+        c.range.start < before && matches!(c.name(), "[" | "test" | "[[") && mentions(c, name)
     }) || test_commands(text)
         .iter()
         .any(|(range, t)| range.start < before && mentions_text(t, name))
@@ -463,7 +467,8 @@ mod tests {
         assert_eq!(falls(t), [false]);
         let t = "ok=0\nfor i in 1 2 3; do check && { ok=1; break; }; sleep 1; done\n[ \"$ok\" = 1 ] || exit 1\n";
         assert_eq!(falls(t), [false]);
-        let t = "for i in $(seq 30); do check && break; [ \"$i\" -eq 30 ] && exit 1; sleep 2; done\n";
+        let t =
+            "for i in $(seq 30); do check && break; [ \"$i\" -eq 30 ] && exit 1; sleep 2; done\n";
         assert_eq!(falls(t), [false]);
         let t = "for i in 1 2 3; do check && break; sleep 1; done || exit 1\n";
         assert_eq!(falls(t), [false]);
@@ -471,7 +476,8 @@ mod tests {
         let t = "for i in 1 2 3; do check && break; sleep 1; done\necho \"n=$n\"\nif [ \"$n\" -lt 3 ]; then exit 1; fi\n";
         assert_eq!(falls(t), [false]);
         // The step ends with the check: its status is the step's.
-        let t = "for i in 1 2 3; do check && break; sleep 1; done\necho \"n=$n\"\n[ \"$n\" -ge 3 ]\n";
+        let t =
+            "for i in 1 2 3; do check && break; sleep 1; done\necho \"n=$n\"\n[ \"$n\" -ge 3 ]\n";
         assert_eq!(falls(t), [false]);
     }
 
@@ -487,8 +493,15 @@ mod tests {
 
     #[test]
     fn read_and_select_prompts() {
-        let m = commands("read -r -p 'Proceed? (yes/no) ' ans\nread -r line <<< \"$x\"\nwhile read -r l; do :; done < f\n");
-        let p: Vec<bool> = m.commands.iter().filter(|c| c.name() == "read").map(prompts_person).collect();
+        let m = commands(
+            "read -r -p 'Proceed? (yes/no) ' ans\nread -r line <<< \"$x\"\nwhile read -r l; do :; done < f\n",
+        );
+        let p: Vec<bool> = m
+            .commands
+            .iter()
+            .filter(|c| c.name() == "read")
+            .map(prompts_person)
+            .collect();
         assert_eq!(p, [true, false, false]);
         assert_eq!(selects("select opt in a b; do break; done\n").len(), 1);
     }
@@ -502,21 +515,40 @@ mod tests {
         let use_at = t.rfind("$T").unwrap();
         assert!(!checked_non_empty(t, "T", use_at));
         let guarded = "T=$(x)\n[ -n \"$T\" ] || exit 1\ny \"$T\"\n";
-        assert!(checked_non_empty(guarded, "T", guarded.rfind("$T").unwrap()));
+        assert!(checked_non_empty(
+            guarded,
+            "T",
+            guarded.rfind("$T").unwrap()
+        ));
         let guarded = "T=$(x)\n: \"${T:?no candidate}\"\ny \"$T\"\n";
-        assert!(checked_non_empty(guarded, "T", guarded.rfind("$T").unwrap()));
+        assert!(checked_non_empty(
+            guarded,
+            "T",
+            guarded.rfind("$T").unwrap()
+        ));
         let guarded = "T=$(x)\nif [[ -z $T ]]; then exit 1; fi\ny \"$T\"\n";
-        assert!(checked_non_empty(guarded, "T", guarded.rfind("$T").unwrap()));
+        assert!(checked_non_empty(
+            guarded,
+            "T",
+            guarded.rfind("$T").unwrap()
+        ));
         let prompt = "T=$(x)\necho \"use $T? (yes/no)\"\ny \"$T\"\n";
         assert!(!checked_non_empty(prompt, "T", prompt.rfind("$T").unwrap()));
     }
 
     #[test]
     fn endless_commands() {
-        let m = commands("watch -n1 patronictl list\ntail -n 50 f\ntail -F f\nkubectl logs --tail=100 p\nkubectl logs -f p\nkubectl --context \"$C\" -n ns logs -f p\nping -c 3 h\nping h\netcdctl watch /k\npatronictl list -W\n");
+        let m = commands(
+            "watch -n1 patronictl list\ntail -n 50 f\ntail -F f\nkubectl logs --tail=100 p\nkubectl logs -f p\nkubectl --context \"$C\" -n ns logs -f p\nping -c 3 h\nping h\netcdctl watch /k\npatronictl list -W\n",
+        );
         let e: Vec<bool> = m.commands.iter().map(|c| endless(c).is_some()).collect();
         // `watch` runs `patronictl list` (the second command): that one ends.
-        assert_eq!(e, [true, false, false, true, false, true, true, false, true, true, true]);
+        assert_eq!(
+            e,
+            [
+                true, false, false, true, false, true, true, false, true, true, true
+            ]
+        );
     }
 
     #[test]

@@ -86,11 +86,18 @@ impl Statement {
         };
         match w.first().copied() {
             Some("DROP") if w.get(1) == Some(&"TABLE") => {
-                let from = if w.get(2..4) == Some(&["IF", "EXISTS"]) { 4 } else { 2 };
+                let from = if w.get(2..4) == Some(&["IF", "EXISTS"]) {
+                    4
+                } else {
+                    2
+                };
                 names(from, &["CASCADE", "RESTRICT"])
             }
             Some("TRUNCATE") => {
-                let from = 1 + w[1..].iter().take_while(|x| matches!(**x, "TABLE" | "ONLY")).count();
+                let from = 1 + w[1..]
+                    .iter()
+                    .take_while(|x| matches!(**x, "TABLE" | "ONLY"))
+                    .count();
                 names(from, &["RESTART", "CONTINUE", "CASCADE", "RESTRICT"])
             }
             Some("DELETE") if w.get(1) == Some(&"FROM") => w.get(2).copied().into_iter().collect(),
@@ -373,11 +380,15 @@ mod session_local_tests {
     #[test]
     fn statements_on_a_temp_table_of_the_same_session_are_local() {
         assert_eq!(
-            mask("CREATE TEMP TABLE canary (t timestamptz); INSERT INTO canary VALUES (now()); SELECT * FROM canary; DROP TABLE canary;"),
+            mask(
+                "CREATE TEMP TABLE canary (t timestamptz); INSERT INTO canary VALUES (now()); SELECT * FROM canary; DROP TABLE canary;"
+            ),
             [true, true, false, true]
         );
         assert_eq!(
-            mask("create temporary table if not exists c(x int); truncate table c; drop table if exists c cascade"),
+            mask(
+                "create temporary table if not exists c(x int); truncate table c; drop table if exists c cascade"
+            ),
             [true, true, true]
         );
     }
@@ -394,6 +405,9 @@ mod session_local_tests {
             mask("CREATE TEMP TABLE a (x int); DROP TABLE a, orders;"),
             [true, false]
         );
-        assert_eq!(mask("CREATE TABLE canary (x int); DROP TABLE canary;"), [false, false]);
+        assert_eq!(
+            mask("CREATE TABLE canary (x int); DROP TABLE canary;"),
+            [false, false]
+        );
     }
 }

@@ -158,13 +158,20 @@ fn read_pages(root: &Path, errors: &mut Vec<Diagnostic>) -> Vec<Doc<Page>> {
     let mut pages = Vec::new();
     for path in paths {
         let shown = display_path(&path);
-        let id = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let id = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t.replace("\r\n", "\n"),
             Err(err) => {
                 errors.push(
-                    Diagnostic::error("spec-io", format!("cannot read `{}`: {err}", shown.display()))
-                        .help("reference pages are UTF-8 Markdown files"),
+                    Diagnostic::error(
+                        "spec-io",
+                        format!("cannot read `{}`: {err}", shown.display()),
+                    )
+                    .help("reference pages are UTF-8 Markdown files"),
                 );
                 continue;
             }
@@ -380,10 +387,12 @@ fn remove_key_at(
         let value_holds = holds(value.span());
         let inner = match value.get_mut() {
             toml::de::DeValue::Table(t) => remove_key_at(t, span),
-            toml::de::DeValue::Array(items) => items.iter_mut().find_map(|item| match item.get_mut() {
-                toml::de::DeValue::Table(t) => remove_key_at(t, span),
-                _ => None,
-            }),
+            toml::de::DeValue::Array(items) => {
+                items.iter_mut().find_map(|item| match item.get_mut() {
+                    toml::de::DeValue::Table(t) => remove_key_at(t, span),
+                    _ => None,
+                })
+            }
             _ => None,
         };
         if inner.is_some() {
@@ -494,4 +503,3 @@ pub fn closest<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) -> Op
         .min()
         .map(|(_, c)| c)
 }
-

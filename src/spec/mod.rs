@@ -36,17 +36,19 @@ impl<T> Doc<T> {
     /// finding about a value the model keeps without a span (an empty
     /// list); the start of the file when it is not written at all.
     pub fn key_loc(&self, path: &[&str]) -> Location {
-        let span = toml::de::DeTable::parse(&self.file.text).ok().and_then(|root| {
-            let mut table = root.get_ref();
-            let (last, parents) = path.split_last()?;
-            for key in parents {
-                match table.get(*key)?.get_ref() {
-                    toml::de::DeValue::Table(t) => table = t,
-                    _ => return None,
+        let span = toml::de::DeTable::parse(&self.file.text)
+            .ok()
+            .and_then(|root| {
+                let mut table = root.get_ref();
+                let (last, parents) = path.split_last()?;
+                for key in parents {
+                    match table.get(*key)?.get_ref() {
+                        toml::de::DeValue::Table(t) => table = t,
+                        _ => return None,
+                    }
                 }
-            }
-            table.get_key_value(*last).map(|(k, _)| k.span())
-        });
+                table.get_key_value(*last).map(|(k, _)| k.span())
+            });
         Location::new(&self.file, span.unwrap_or(0..0))
     }
 }

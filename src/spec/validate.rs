@@ -545,8 +545,7 @@ impl<'a> Checker<'a> {
         for text in step.target_items() {
             let Some(t) = &step.target else { break };
             // `$NAME`, `${NAME}`, or a word built from them (`$CLUSTER-0`).
-            let is_var = text.contains('$')
-                && crate::spec::model::target_word_vars(text).is_some();
+            let is_var = text.contains('$') && crate::spec::model::target_word_vars(text).is_some();
             let known = self.spec.environments.iter().any(|e| {
                 e.doc.nodes.iter().any(|n| n.name.get_ref() == text)
                     || e.doc.groups.keys().any(|g| g.get_ref() == text)
@@ -607,7 +606,12 @@ impl<'a> Checker<'a> {
         }
         if let Some(max) = &step.max_targets {
             if *max.get_ref() == 0 {
-                self.err("spec-invalid", "`max_targets` is 0: the step could act on nothing".into(), doc.loc(max), "set it to the most hosts the step may touch (1 or more)");
+                self.err(
+                    "spec-invalid",
+                    "`max_targets` is 0: the step could act on nothing".into(),
+                    doc.loc(max),
+                    "set it to the most hosts the step may touch (1 or more)",
+                );
             }
         }
     }

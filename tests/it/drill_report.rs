@@ -270,7 +270,9 @@ fn the_new_leader_lost_drill_measures_the_recovery_from_the_second_fault() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let sheet = String::from_utf8_lossy(&out.stdout);
     assert!(
-        sheet.contains("| New leader lost to first write through the endpoint | within 5 min | 19.3 s | OK |"),
+        sheet.contains(
+            "| New leader lost to first write through the endpoint | within 5 min | 19.3 s | OK |"
+        ),
         "{sheet}"
     );
     // Nothing refused on the way.
@@ -283,7 +285,9 @@ fn the_new_leader_lost_drill_measures_the_recovery_from_the_second_fault() {
 /// member's restart and the resume.
 #[test]
 fn the_etcd_member_lost_drill_shows_where_runbook_d_stopped() {
-    let out = report(&[logs().join("drill-d-member-lost-during-rebuild.jsonl").as_os_str()]);
+    let out = report(&[logs()
+        .join("drill-d-member-lost-during-rebuild.jsonl")
+        .as_os_str()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let sheet = String::from_utf8_lossy(&out.stdout);

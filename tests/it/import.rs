@@ -9,7 +9,13 @@ use crate::common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const STYLES: &[&str] = &["patroni-ssh", "repmgr-numbered", "cnpg-console", "streaming-plain", "cloud-managed"];
+const STYLES: &[&str] = &[
+    "patroni-ssh",
+    "repmgr-numbered",
+    "cnpg-console",
+    "streaming-plain",
+    "cloud-managed",
+];
 
 fn import(style: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -29,7 +35,10 @@ fn import(style: &str) -> tempfile::TempDir {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("imported "), "{style}: {stderr}");
-    assert!(stderr.contains("rbgen lint:"), "{style}: the import lints what it wrote: {stderr}");
+    assert!(
+        stderr.contains("rbgen lint:"),
+        "{style}: the import lints what it wrote: {stderr}"
+    );
     dir
 }
 
@@ -71,12 +80,30 @@ fn each_style_imports_to_its_expected_spec() {
         }
         let expected = files_under(&expected_dir);
         if expected != actual {
-            let names = |v: &[(PathBuf, String)]| v.iter().map(|(p, _)| p.display().to_string()).collect::<Vec<_>>().join(", ");
-            let mut diff = format!("--- {style}: files expected [{}], actual [{}]\n", names(&expected), names(&actual));
+            let names = |v: &[(PathBuf, String)]| {
+                v.iter()
+                    .map(|(p, _)| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut diff = format!(
+                "--- {style}: files expected [{}], actual [{}]\n",
+                names(&expected),
+                names(&actual)
+            );
             for (rel, text) in &actual {
-                let want = expected.iter().find(|(p, _)| p == rel).map(|(_, t)| t.as_str()).unwrap_or("");
+                let want = expected
+                    .iter()
+                    .find(|(p, _)| p == rel)
+                    .map(|(_, t)| t.as_str())
+                    .unwrap_or("");
                 if want != text {
-                    diff.push_str(&similar::TextDiff::from_lines(want, text).unified_diff().header(&rel.display().to_string(), "actual").to_string());
+                    diff.push_str(
+                        &similar::TextDiff::from_lines(want, text)
+                            .unified_diff()
+                            .header(&rel.display().to_string(), "actual")
+                            .to_string(),
+                    );
                 }
             }
             failures.push(diff);
@@ -93,7 +120,11 @@ fn each_import_builds_first_try_and_lints_to_the_documents_defects() {
         let dir = import(style);
         let project = dir.path().join("project");
         let built = rbgen().current_dir(&project).arg("build").output().unwrap();
-        assert!(built.status.success(), "{style}: {}", String::from_utf8_lossy(&built.stderr));
+        assert!(
+            built.status.success(),
+            "{style}: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
         let scripts: Vec<PathBuf> = walkdir::WalkDir::new(project.join("generated/scripts"))
             .into_iter()
             .map(|e| e.unwrap().into_path())
@@ -108,19 +139,46 @@ fn each_import_builds_first_try_and_lints_to_the_documents_defects() {
             // Warnings and errors; the document's own code may carry
             // ShellCheck's info and style notes, which lint shows (RB014)
             // and which do not fail a gate.
-            let sc = Command::new("shellcheck").args(["-s", "bash", "-S", "warning", "-f", "gcc"]).args(&scripts).output().unwrap();
-            assert!(sc.status.success(), "{style}: {}", String::from_utf8_lossy(&sc.stdout));
+            let sc = Command::new("shellcheck")
+                .args(["-s", "bash", "-S", "warning", "-f", "gcc"])
+                .args(&scripts)
+                .output()
+                .unwrap();
+            assert!(
+                sc.status.success(),
+                "{style}: {}",
+                String::from_utf8_lossy(&sc.stdout)
+            );
         }
         // The book shows reference pages and follow-up lists.
         let summary = std::fs::read_to_string(project.join("generated/book/SUMMARY.md")).unwrap();
-        for page in std::fs::read_dir(project.join("spec/pages")).into_iter().flatten() {
-            let id = page.unwrap().path().file_stem().unwrap().to_string_lossy().to_string();
-            assert!(summary.contains(&format!("(pages/{id}.md)")), "{style}: page {id} not in the book: {summary}");
+        for page in std::fs::read_dir(project.join("spec/pages"))
+            .into_iter()
+            .flatten()
+        {
+            let id = page
+                .unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            assert!(
+                summary.contains(&format!("(pages/{id}.md)")),
+                "{style}: page {id} not in the book: {summary}"
+            );
         }
-        let args: &[&str] = if shellcheck { &[] } else { &["--no-shellcheck"] };
+        let args: &[&str] = if shellcheck {
+            &[]
+        } else {
+            &["--no-shellcheck"]
+        };
         let (_, findings) = lint_json(&project, args);
         let actual: String = findings.iter().map(|f| finding_line(f) + "\n").collect();
-        let path = fixtures().join("import").join(style).join("expected-lint.txt");
+        let path = fixtures()
+            .join("import")
+            .join(style)
+            .join("expected-lint.txt");
         if bless() {
             std::fs::write(&path, &actual).unwrap();
             continue;
@@ -129,7 +187,9 @@ fn each_import_builds_first_try_and_lints_to_the_documents_defects() {
         if expected != actual {
             failures.push(format!(
                 "--- {style}\n{}",
-                similar::TextDiff::from_lines(&expected, &actual).unified_diff().header("expected-lint.txt", "actual")
+                similar::TextDiff::from_lines(&expected, &actual)
+                    .unified_diff()
+                    .header("expected-lint.txt", "actual")
             ));
         }
     }
@@ -142,16 +202,29 @@ fn the_imports_guesses_are_marked_and_the_documents_contents_kept() {
     let spec = dir.path().join("project/spec");
     let failover = std::fs::read_to_string(spec.join("runbooks/unplanned-failover.toml")).unwrap();
     // Numbering stripped, kinds guessed from the command model and marked.
-    assert!(failover.contains("title = \"Fence the old leader\""), "{failover}");
-    assert!(failover.contains("kind = \"promotion\"          # guessed: `patronictl failover` promotes"), "{failover}");
+    assert!(
+        failover.contains("title = \"Fence the old leader\""),
+        "{failover}"
+    );
+    assert!(
+        failover
+            .contains("kind = \"promotion\"          # guessed: `patronictl failover` promotes"),
+        "{failover}"
+    );
     // The interactive confirmation is a manual step now.
     assert!(failover.contains("title = \"Confirm with the incident lead\"\nkind = \"manual\"          # guessed: was an interactive `read -p`"), "{failover}");
     assert!(!failover.contains("read -p \""), "{failover}");
     // The variable the document never defines is a parameter; the follow-up
     // list comes after the runbook; the links are kept.
     assert!(failover.contains("name = \"NODE2_NAME\""), "{failover}");
-    assert!(failover.contains("after = [\"follow-up-actions\"]"), "{failover}");
-    assert!(failover.contains("href = \"https://patroni.readthedocs.io/en/latest/rest_api.html\""), "{failover}");
+    assert!(
+        failover.contains("after = [\"follow-up-actions\"]"),
+        "{failover}"
+    );
+    assert!(
+        failover.contains("href = \"https://patroni.readthedocs.io/en/latest/rest_api.html\""),
+        "{failover}"
+    );
     // Secrets lose their value; versions stated become [tools].
     let env = std::fs::read_to_string(spec.join("environments/production.toml")).unwrap();
     assert!(env.contains("[secrets]\nPGPASSWORD = "), "{env}");
@@ -176,7 +249,10 @@ fn a_readme_or_a_changelog_is_refused_and_nothing_is_written() {
         assert_eq!(out.status.code(), Some(2), "{file}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("is not a runbook"), "{file}: {stderr}");
-        assert!(!dir.path().join("project").exists(), "{file}: files were written");
+        assert!(
+            !dir.path().join("project").exists(),
+            "{file}: files were written"
+        );
     }
 }
 
@@ -203,14 +279,34 @@ fn the_binder_has_the_reference_pages_and_follow_up_lists() {
     let project = dir.path().join("project");
     let out = rbgen()
         .current_dir(&project)
-        .args(["print", "--env", "production", "--typst", "--out", "binder.typ"])
+        .args([
+            "print",
+            "--env",
+            "production",
+            "--typst",
+            "--out",
+            "binder.typ",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let typ = std::fs::read_to_string(project.join("binder.typ")).unwrap();
-    assert!(typ.contains("Reference: Thresholds"), "no reference page in the binder");
-    assert!(typ.contains("After the runbook: Follow\\-up actions"), "no follow-up list in the binder");
-    assert!(typ.contains("owner: #box("), "no owner line on a follow-up item");
+    assert!(
+        typ.contains("Reference: Thresholds"),
+        "no reference page in the binder"
+    );
+    assert!(
+        typ.contains("After the runbook: Follow\\-up actions"),
+        "no follow-up list in the binder"
+    );
+    assert!(
+        typ.contains("owner: #box("),
+        "no owner line on a follow-up item"
+    );
 }
 
 /// A runbook whose commands are all inline code is refused, and told why.
@@ -223,10 +319,18 @@ fn a_runbook_of_inline_commands_is_told_to_fence_them() {
         "# Promote a replica\n\n1. Check the cluster: `kubectl cnpg status pg-main`\n2. Promote: `kubectl cnpg promote pg-main pg-main-2`\n",
     )
     .unwrap();
-    let out = rbgen().current_dir(dir.path()).args(["import", "--into", "p"]).arg(&md).output().unwrap();
+    let out = rbgen()
+        .current_dir(dir.path())
+        .args(["import", "--into", "p"])
+        .arg(&md)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("its commands are written as inline code (`kubectl cnpg status pg-main`)"), "{stderr}");
+    assert!(
+        stderr.contains("its commands are written as inline code (`kubectl cnpg status pg-main`)"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("p").exists());
 }
 
@@ -243,15 +347,40 @@ fn the_books_runbook_page_imports_back_with_its_gate() {
         .arg(root().join("generated/book/runbooks/b-full-dc-failure.md"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let spec = dir.path().join("p/spec");
-    let rb = std::fs::read_to_string(spec.join("runbooks/full-dc-failure-2dc-standby-cluster-manual.toml")).unwrap();
+    let rb = std::fs::read_to_string(
+        spec.join("runbooks/full-dc-failure-2dc-standby-cluster-manual.toml"),
+    )
+    .unwrap();
     assert_eq!(rb.matches("[[steps]]").count(), 7, "{rb}");
-    assert!(rb.contains("title = \"Confirm DC1 is fully down\""), "heading ids are not titles: {rb}");
-    assert!(rb.contains("title = \"Promote the DC2 standby cluster\"\nkind = \"promotion\""), "{rb}");
-    assert!(rb.contains("gate = \"promote-the-dc2-standby-cluster\""), "{rb}");
-    let built = rbgen().current_dir(dir.path().join("p")).arg("build").output().unwrap();
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(
+        rb.contains("title = \"Confirm DC1 is fully down\""),
+        "heading ids are not titles: {rb}"
+    );
+    assert!(
+        rb.contains("title = \"Promote the DC2 standby cluster\"\nkind = \"promotion\""),
+        "{rb}"
+    );
+    assert!(
+        rb.contains("gate = \"promote-the-dc2-standby-cluster\""),
+        "{rb}"
+    );
+    let built = rbgen()
+        .current_dir(dir.path().join("p"))
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
 }
 
 /// Two sections with one title write two files, each named where it is
@@ -265,14 +394,33 @@ fn sections_of_the_same_title_never_share_a_file() {
         "# Failover\n\n## Checklist\n\n- [ ] Before you start: tell the team\n\n## Promote\n\n```bash\npatronictl -c /etc/patroni.yml failover --candidate pg2 --force\n```\n\n## Notes\n\nSome notes.\n\n## Checklist\n\n- [ ] After: write the ticket\n\n# Switchover\n\n## Notes\n\nOther notes.\n\n## Run it\n\n```bash\npatronictl -c /etc/patroni.yml switchover --candidate pg2 --force\n```\n",
     )
     .unwrap();
-    let out = rbgen().current_dir(dir.path()).args(["import", "--into", "p"]).arg(&md).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = rbgen()
+        .current_dir(dir.path())
+        .args(["import", "--into", "p"])
+        .arg(&md)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let spec = dir.path().join("p/spec");
-    for f in ["checklists/checklist.toml", "checklists/checklist-2.toml", "pages/notes.md", "pages/notes-2.md"] {
+    for f in [
+        "checklists/checklist.toml",
+        "checklists/checklist-2.toml",
+        "pages/notes.md",
+        "pages/notes-2.md",
+    ] {
         assert!(spec.join(f).is_file(), "{f} missing");
     }
     let failover = std::fs::read_to_string(spec.join("runbooks/failover.toml")).unwrap();
     assert!(failover.contains("before = [\"checklist\"]"), "{failover}");
     assert!(failover.contains("after = [\"checklist-2\"]"), "{failover}");
-    assert!(std::fs::read_to_string(spec.join("pages/notes-2.md")).unwrap().contains("Other notes."));
+    assert!(
+        std::fs::read_to_string(spec.join("pages/notes-2.md"))
+            .unwrap()
+            .contains("Other notes.")
+    );
 }

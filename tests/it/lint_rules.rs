@@ -142,11 +142,16 @@ fn exit_codes_and_deny_warnings() {
     // The mini spec declares no target yet: RB027 is a note there (a spec
     // that predates targets is not blocked by them).
     assert!(
-        findings.iter().all(|f| f["severity"] == "warning"
-            || (f["code"] == "RB027" && f["severity"] == "note")),
+        findings.iter().all(
+            |f| f["severity"] == "warning" || (f["code"] == "RB027" && f["severity"] == "note")
+        ),
         "{findings:?}"
     );
-    assert!(findings.iter().any(|f| f["code"] == "RB027" && f["severity"] == "note"));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["code"] == "RB027" && f["severity"] == "note")
+    );
     assert_eq!(code, Some(0), "warnings alone exit 0");
     let (code, _) = lint_json(project.path(), &["--no-shellcheck", "--deny", "warnings"]);
     assert_eq!(code, Some(1), "--deny warnings");

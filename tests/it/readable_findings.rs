@@ -96,23 +96,29 @@ fn eighty_style_findings_come_last_in_one_block_and_do_not_hide_the_defects() {
     let project = noisy_project(true);
     let (code, stdout, stderr) = lint_human(project.path(), &[]);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("2 error(s)") && stderr.contains("80 note(s)"), "{stderr}");
+    assert!(
+        stderr.contains("2 error(s)") && stderr.contains("80 note(s)"),
+        "{stderr}"
+    );
     let heads = headings(&stdout);
     // The two defects open the output, before any warning or note.
     assert!(heads[0].starts_with("error[RB022]"), "{heads:?}");
     assert!(heads[1].starts_with("error[RB021]"), "{heads:?}");
     let first_note = heads.iter().position(|h| h.starts_with("note[")).unwrap();
-    assert!(heads[first_note..].iter().all(|h| h.starts_with("note[")), "{heads:?}");
+    assert!(
+        heads[first_note..].iter().all(|h| h.starts_with("note[")),
+        "{heads:?}"
+    );
     // 80 SC2086 findings are one block naming how many more there are.
     let sc2086 = heads.iter().filter(|h| h.contains("SC2086")).count();
     assert_eq!(sc2086, 1, "{stdout}");
     assert!(stdout.contains("79 more in this file at"), "{stdout}");
     // Everything that is not a note fits a first screen of 50 lines.
-    let before_notes = stdout
-        .lines()
-        .position(|l| l.starts_with("note["))
-        .unwrap();
-    assert!(before_notes <= 50, "{before_notes} lines before the notes:\n{stdout}");
+    let before_notes = stdout.lines().position(|l| l.starts_with("note[")).unwrap();
+    assert!(
+        before_notes <= 50,
+        "{before_notes} lines before the notes:\n{stdout}"
+    );
     assert!(stdout.lines().count() < 80, "{stdout}");
 }
 
@@ -125,15 +131,24 @@ fn notes_never_fail_a_run_even_with_deny_warnings() {
     let (_, findings) = lint_json(project.path(), &[]);
     let notes = findings.iter().filter(|f| f["severity"] == "note").count();
     assert_eq!(notes, 80, "{findings:#?}");
-    assert!(findings.iter().all(|f| f["severity"] != "error"), "{findings:#?}");
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{findings:#?}"
+    );
     let (code, _, stderr) = lint_human(project.path(), &[]);
     assert_eq!(code, Some(0), "{stderr}");
     // With warnings denied the run fails on the warnings, and says so
     // without counting the notes as warnings.
     let (code, _, stderr) = lint_human(project.path(), &["--deny", "warnings"]);
-    let warnings = findings.iter().filter(|f| f["severity"] == "warning").count();
+    let warnings = findings
+        .iter()
+        .filter(|f| f["severity"] == "warning")
+        .count();
     assert_eq!(code, Some(if warnings > 0 { 1 } else { 0 }), "{stderr}");
-    assert!(stderr.contains(&format!("{warnings} warning(s), 80 note(s)")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{warnings} warning(s), 80 note(s)")),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -142,12 +157,21 @@ fn statistics_counts_each_code_once_most_severe_first() {
     let project = noisy_project(true);
     let (_, stdout, _) = lint_human(project.path(), &["--statistics"]);
     let rows: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
-    let sc2086 = rows.iter().find(|r| r.contains("SC2086")).expect("an SC2086 row");
-    assert!(sc2086.trim_start().starts_with("80 ") && sc2086.contains("note"), "{stdout}");
+    let sc2086 = rows
+        .iter()
+        .find(|r| r.contains("SC2086"))
+        .expect("an SC2086 row");
+    assert!(
+        sc2086.trim_start().starts_with("80 ") && sc2086.contains("note"),
+        "{stdout}"
+    );
     let rb022 = rows.iter().position(|r| r.contains("RB022")).unwrap();
     let note = rows.iter().position(|r| r.contains("note")).unwrap();
     assert!(rb022 < note, "errors are counted before notes:\n{stdout}");
-    assert!(!stdout.contains("-->"), "statistics print no snippets:\n{stdout}");
+    assert!(
+        !stdout.contains("-->"),
+        "statistics print no snippets:\n{stdout}"
+    );
 }
 
 #[test]
@@ -159,7 +183,11 @@ fn an_sc_code_can_be_turned_off_or_raised_in_rbgen_toml() {
     let base = std::fs::read_to_string(&toml).unwrap();
     std::fs::write(&toml, format!("{base}SC2086 = \"off\"\n")).unwrap();
     let (_, findings) = lint_json(project.path(), &[]);
-    assert!(!findings.iter().any(|f| f["message"].as_str().unwrap().contains("SC2086")));
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("SC2086"))
+    );
     std::fs::write(&toml, format!("{base}SC2086 = \"error\"\n")).unwrap();
     let (code, findings) = lint_json(project.path(), &[]);
     let raised = findings
@@ -178,7 +206,9 @@ fn a_shellcheckrc_beside_the_spec_is_honoured() {
     std::fs::write(project.path().join(".shellcheckrc"), "disable=SC2086\n").unwrap();
     let (_, findings) = lint_json(project.path(), &[]);
     assert!(
-        !findings.iter().any(|f| f["message"].as_str().unwrap().contains("SC2086")),
+        !findings
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("SC2086")),
         "{findings:#?}"
     );
 }
@@ -195,7 +225,12 @@ fn a_reader_that_stops_early_is_not_a_crash() {
         .unwrap();
     drop(child.stdout.take());
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let status = child.wait().unwrap();
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(

@@ -45,7 +45,9 @@ impl Check for EndlessCommand {
                         if c.via.iter().any(|v| v == "timeout") {
                             continue;
                         }
-                        let Some((what, at)) = endless(&c) else { continue };
+                        let Some((what, at)) = endless(&c) else {
+                            continue;
+                        };
                         if seen.contains(&at) {
                             continue;
                         }

@@ -48,7 +48,9 @@ impl Check for ImplicitHost {
                     }
                     for f in ctx.sem.actions_in(env, text).iter() {
                         let c = &f.command;
-                        let Some(missing) = unnamed_host(c) else { continue };
+                        let Some(missing) = unnamed_host(c) else {
+                            continue;
+                        };
                         if reported.contains(&f.action.at) {
                             continue;
                         }

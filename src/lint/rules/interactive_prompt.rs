@@ -45,9 +45,18 @@ impl Check for InteractivePrompt {
                     .commands
                     .iter()
                     .filter(|c| prompts_person(c))
-                    .map(|c| (c.name.range.clone(), "`read` waits for an answer at the terminal"))
+                    .map(|c| {
+                        (
+                            c.name.range.clone(),
+                            "`read` waits for an answer at the terminal",
+                        )
+                    })
                     .collect();
-                places.extend(selects(text).into_iter().map(|r| (r, "`select` waits for a choice at the terminal")));
+                places.extend(
+                    selects(text)
+                        .into_iter()
+                        .map(|r| (r, "`select` waits for a choice at the terminal")),
+                );
                 for (at, what) in places {
                     out.push(
                         Diagnostic::finding(format!(

@@ -48,7 +48,9 @@ pub fn without_number(title: &str) -> Option<&str> {
         .or_else(|| rest.strip_prefix(" –"))
         .or_else(|| rest.strip_prefix(" —"))
         .or_else(|| (after_word.len() != t.len()).then_some(rest))?;
-    let rest = rest.trim_start_matches([' ', ':', '-', '—', '–']).trim_start();
+    let rest = rest
+        .trim_start_matches([' ', ':', '-', '—', '–'])
+        .trim_start();
     (!rest.is_empty() && rest.starts_with(|c: char| !c.is_ascii_digit())).then_some(rest)
 }
 
@@ -68,7 +70,9 @@ impl Check for NumberedStepTitle {
             };
             let title = first.title.get_ref();
             let message = if numbered.len() == 1 {
-                format!("step title `{title}` starts with a number: rbgen numbers steps from their order")
+                format!(
+                    "step title `{title}` starts with a number: rbgen numbers steps from their order"
+                )
             } else {
                 format!(
                     "{} step titles of `{}` start with a number (`{title}`, …): rbgen numbers steps from their order",
@@ -78,7 +82,14 @@ impl Check for NumberedStepTitle {
             };
             let mut d = Diagnostic::finding(message)
                 .at(ctx.in_value(doc, &first.title, 0..title.len()))
-                .help(format!("write `title = \"{rest}\"`{}", if numbered.len() > 1 { ", and drop the numbers of the others" } else { "" }));
+                .help(format!(
+                    "write `title = \"{rest}\"`{}",
+                    if numbered.len() > 1 {
+                        ", and drop the numbers of the others"
+                    } else {
+                        ""
+                    }
+                ));
             if numbered.len() > 1 {
                 let others: Vec<String> = numbered[1..]
                     .iter()

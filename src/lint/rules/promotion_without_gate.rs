@@ -203,7 +203,11 @@ fn check_procedure(
                 needed.iter().all(|c| held.contains(c))
             }
         };
-        let gates = if planned { gated_by.len() } else { failover_gates };
+        let gates = if planned {
+            gated_by.len()
+        } else {
+            failover_gates
+        };
         if satisfied(&held, gates) {
             continue;
         }

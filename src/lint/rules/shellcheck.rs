@@ -231,7 +231,11 @@ fn shell_expands_it(ctx: &LintContext, text: &str, line: usize, column: usize) -
     let exported = |name: &str| {
         super::WELL_KNOWN.contains(&name)
             || ctx.spec.environments.iter().any(|e| {
-                e.doc.vars.keys().chain(e.doc.secrets.keys()).any(|k| k.get_ref() == name)
+                e.doc
+                    .vars
+                    .keys()
+                    .chain(e.doc.secrets.keys())
+                    .any(|k| k.get_ref() == name)
             })
             || ctx
                 .spec

@@ -46,10 +46,25 @@ declare_rule! {
 /// A name for the host that holds the primary role now.
 fn names_current_role(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    ["PRIMARY", "LEADER", "MASTER"].iter().any(|r| n.contains(r))
+    ["PRIMARY", "LEADER", "MASTER"]
+        .iter()
+        .any(|r| n.contains(r))
         && ![
-            "OLD", "FAILED", "FORMER", "PREV", "ORIG", "DEAD", "LOST", "DOWN", "NEW",
-            "CANDIDATE", "TARGET", "STANDBY", "REPLICA", "DEMOTED", "EX_",
+            "OLD",
+            "FAILED",
+            "FORMER",
+            "PREV",
+            "ORIG",
+            "DEAD",
+            "LOST",
+            "DOWN",
+            "NEW",
+            "CANDIDATE",
+            "TARGET",
+            "STANDBY",
+            "REPLICA",
+            "DEMOTED",
+            "EX_",
         ]
         .iter()
         .any(|w| n.contains(w))
@@ -82,7 +97,8 @@ fn moves_primary(ctx: &LintContext, p: &Procedure, step: &crate::spec::model::St
                 .collect()
         })
         .unwrap_or_default();
-    let cluster_level = |what: &String| what.contains("promote-cluster") || what.contains("standby_cluster");
+    let cluster_level =
+        |what: &String| what.contains("promote-cluster") || what.contains("standby_cluster");
     match promotions.is_empty() {
         true => *step.kind.get_ref() == StepKind::Promotion,
         false => !promotions.iter().all(cluster_level),
@@ -139,16 +155,25 @@ impl Check for StaleRoleHost {
                             .iter()
                             .filter(|c| c.range.contains(&u.range.start))
                             .min_by_key(|c| c.range.len());
-                        if command.is_none_or(|c| matches!(c.name(), "echo" | "printf" | "logger" | ":" | "jq")) {
+                        if command.is_none_or(|c| {
+                            matches!(c.name(), "echo" | "printf" | "logger" | ":" | "jq")
+                        }) {
                             continue;
                         }
                         // The last step before this one that sets it.
                         let set_by = p.steps[..i].iter().enumerate().rev().find(|(_, s)| {
-                            shell_fields(s).any(|f| ctx.analyse(f.text.get_ref()).defs.iter().any(|d| d.name == u.name))
+                            shell_fields(s).any(|f| {
+                                ctx.analyse(f.text.get_ref())
+                                    .defs
+                                    .iter()
+                                    .any(|d| d.name == u.name)
+                            })
                         });
                         let whence = match set_by {
                             Some((j, _)) if j >= promotion => continue,
-                            Some((_, s)) => format!("step `{}`, before the promotion", s.id.get_ref()),
+                            Some((_, s)) => {
+                                format!("step `{}`, before the promotion", s.id.get_ref())
+                            }
                             None => match in_vars(&u.name) {
                                 Some(env) => format!("`[vars]` of environment `{env}`"),
                                 None => continue,

@@ -98,7 +98,9 @@ impl Check for UndefinedVariable {
                         let text = target.get_ref();
                         let mut offset = 0;
                         for word in text.split(' ') {
-                            for name in crate::spec::model::target_word_vars(word).unwrap_or_default() {
+                            for name in
+                                crate::spec::model::target_word_vars(word).unwrap_or_default()
+                            {
                                 if defined.contains(name) || unsaved.contains_key(name) {
                                     continue;
                                 }

@@ -39,7 +39,10 @@ declare_rule! {
 /// Commands that run a procedure kept elsewhere: what they do is what the
 /// step says it does.
 fn opaque_runner(name: &str) -> bool {
-    matches!(name, "ansible-playbook" | "terraform" | "salt" | "fab" | "make") || name.contains('/') && !name.starts_with('/')
+    matches!(
+        name,
+        "ansible-playbook" | "terraform" | "salt" | "fab" | "make"
+    ) || name.contains('/') && !name.starts_with('/')
 }
 
 impl Check for UnguardedTarget {
@@ -70,8 +73,11 @@ impl Check for UnguardedTarget {
                                 .filter(|_| !analysis.defined_before(&u.name, u.range.start))
                                 .map(|(from, src)| (*src, Some(from.clone())))
                         });
-                    let Some((source, from_step)) = origin else { continue };
-                    if checked_non_empty(text, &u.name, u.range.start) || reported.contains(&u.name) {
+                    let Some((source, from_step)) = origin else {
+                        continue;
+                    };
+                    if checked_non_empty(text, &u.name, u.range.start) || reported.contains(&u.name)
+                    {
                         continue;
                     }
                     // The outermost command holding the use, and what it does.
@@ -86,7 +92,10 @@ impl Check for UnguardedTarget {
                     // The use is not the command's own input (`psql -c "… '$X' …"`
                     // text is data; a `--candidate`, a host, a path is a target).
                     let kind = *step.kind.get_ref();
-                    let acts_on = match actions.iter().find(|f| outer.range.contains(&f.action.at.start)) {
+                    let acts_on = match actions
+                        .iter()
+                        .find(|f| outer.range.contains(&f.action.at.start))
+                    {
                         Some(f) => f.describe(),
                         // A playbook or a script the model cannot see into
                         // does what the step's kind declares.
@@ -111,7 +120,9 @@ impl Check for UnguardedTarget {
                         (Source::Read, None) => "`read`".to_string(),
                         (Source::Output, Some(s)) => format!("a command's output in step `{s}`"),
                         (Source::Read, Some(s)) => format!("`read` in step `{s}`"),
-                        (Source::Select, None) => "a `select` menu (an answer not on it leaves it empty)".to_string(),
+                        (Source::Select, None) => {
+                            "a `select` menu (an answer not on it leaves it empty)".to_string()
+                        }
                         (Source::Select, Some(s)) => format!("a `select` menu in step `{s}`"),
                     };
                     out.push(

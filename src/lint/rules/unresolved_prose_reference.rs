@@ -36,7 +36,12 @@ declare_rule! {
 }
 
 fn check<T>(ctx: &LintContext, doc: &Doc<T>, value: &Spanned<String>, out: &mut Vec<Diagnostic>) {
-    check_at(ctx, value.get_ref(), |range| ctx.in_value(doc, value, range), out);
+    check_at(
+        ctx,
+        value.get_ref(),
+        |range| ctx.in_value(doc, value, range),
+        out,
+    );
 }
 
 /// The references of `text` that resolve to nothing; `at` places a range
@@ -88,7 +93,12 @@ fn known_targets(ctx: &LintContext) -> Vec<String> {
     }
     for p in &spec.pages {
         out.push(p.doc.id.clone());
-        out.extend(p.doc.headings.iter().map(|(a, _)| format!("{}#{a}", p.doc.id)));
+        out.extend(
+            p.doc
+                .headings
+                .iter()
+                .map(|(a, _)| format!("{}#{a}", p.doc.id)),
+        );
     }
     if let Some(t) = &spec.decision_tree {
         out.push("decision-tree".into());
@@ -107,9 +117,17 @@ impl Check for UnresolvedProseReference {
         let spec = ctx.spec;
         for (_, doc) in spec.procedures() {
             let p = &doc.doc;
-            for v in [&p.summary, &p.description, &p.classification, &p.trigger, &p.goal, &p.rto, &p.rpo]
-                .into_iter()
-                .flatten()
+            for v in [
+                &p.summary,
+                &p.description,
+                &p.classification,
+                &p.trigger,
+                &p.goal,
+                &p.rto,
+                &p.rpo,
+            ]
+            .into_iter()
+            .flatten()
             {
                 check(ctx, doc, v, out);
             }

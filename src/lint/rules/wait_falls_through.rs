@@ -43,7 +43,10 @@ impl Check for WaitFallsThrough {
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         for (_, proc, step) in ctx.steps() {
             for field in shell_fields(step) {
-                for poll in polls(field.text.get_ref()).iter().filter(|p| p.falls_through) {
+                for poll in polls(field.text.get_ref())
+                    .iter()
+                    .filter(|p| p.falls_through)
+                {
                     out.push(
                         Diagnostic::finding(format!(
                             "step `{}`: this polling loop can run out of tries and end as if it had succeeded; nothing after it fails",

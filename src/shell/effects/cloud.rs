@@ -118,12 +118,11 @@ pub fn kubectl(c: &Command, out: &mut Vec<Action>) {
                 "`kubectl cnpg destroy`",
                 pos[1].range.clone(),
             )),
-            Some(
-                "restart" | "reload" | "fencing" | "hibernate" | "backup" | "maintenance",
-            ) => out.push(Action::changes(
-                format!("`kubectl cnpg {}`", pos[1].text),
-                pos[1].range.clone(),
-            )),
+            Some("restart" | "reload" | "fencing" | "hibernate" | "backup" | "maintenance") => out
+                .push(Action::changes(
+                    format!("`kubectl cnpg {}`", pos[1].text),
+                    pos[1].range.clone(),
+                )),
             _ => {}
         },
         _ => {}
@@ -222,11 +221,9 @@ pub fn machines(c: &Command, out: &mut Vec<Action>) {
             let found = if c.name() == "aws" {
                 texts.get(1).map(|t| (1, t))
             } else {
-                texts
-                    .iter()
-                    .enumerate()
-                    .skip(1)
-                    .find(|(_, t)| t.contains('-') || destroys(t) || is_mutating_verb(t) || promotes(t))
+                texts.iter().enumerate().skip(1).find(|(_, t)| {
+                    t.contains('-') || destroys(t) || is_mutating_verb(t) || promotes(t)
+                })
             };
             let Some((i, verb)) = found else {
                 return;
@@ -236,7 +233,10 @@ pub fn machines(c: &Command, out: &mut Vec<Action>) {
             // (`aws rds failover-db-cluster`, `promote-read-replica`,
             // `reboot-db-instance --force-failover`, `gcloud sql instances
             // failover`, `az postgres flexible-server replica promote`).
-            let forced = c.args.iter().any(|a| a.text == "--force-failover" || a.text.starts_with("--failover"));
+            let forced = c
+                .args
+                .iter()
+                .any(|a| a.text == "--force-failover" || a.text.starts_with("--failover"));
             if promotes(verb) || (verb.starts_with("reboot-db") && forced) {
                 out.push(Action::promotes(what, pos[i].range.clone()));
             } else if destroys(verb) {
@@ -279,9 +279,12 @@ pub fn machines(c: &Command, out: &mut Vec<Action>) {
 
 /// An AWS CLI verb that only reads.
 fn aws_reads(verb: &str) -> bool {
-    ["describe", "list", "get", "wait", "ls", "tail", "filter", "lookup", "search", "help", "validate"]
-        .iter()
-        .any(|p| verb.starts_with(p))
+    [
+        "describe", "list", "get", "wait", "ls", "tail", "filter", "lookup", "search", "help",
+        "validate",
+    ]
+    .iter()
+    .any(|p| verb.starts_with(p))
 }
 
 /// A cloud CLI verb that makes a new primary.
