@@ -70,7 +70,7 @@ fn date(d: &Option<crate::spec::Spanned<toml::value::Datetime>>) -> String {
 /// path (relative to the procedure's file, as RB030 checks it) from the
 /// book's root, which `prose::at_page` then makes relative to the page.
 fn link_href(spec: &Spec, kind: ProcKind, href: &str) -> String {
-    if href.contains("://") || href.starts_with("mailto:") || href.starts_with('#') {
+    if crate::spec::model::is_url(href) {
         return href.to_string();
     }
     // generated/book/ is two levels under the project root, where spec/ is.

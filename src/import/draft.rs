@@ -172,6 +172,18 @@ pub fn slug(text: &str) -> String {
     if s.is_empty() { "untitled".into() } else { s }
 }
 
+/// `id`, or `id-2`, `id-3`… when it is taken; recorded as taken. Two
+/// sections (or files) of one title must not write one file.
+pub fn unique(id: &str, taken: &mut BTreeSet<String>) -> String {
+    let mut candidate = id.to_string();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{id}-{n}");
+        n += 1;
+    }
+    candidate
+}
+
 /// A heading or list item without its own numbering ("Step 3: X", "3. X").
 pub fn unnumbered(title: &str) -> String {
     let t = PART.replace(title, "");
@@ -210,10 +222,7 @@ fn console(text: &str) -> (String, String) {
             commands.push_str(line);
             commands.push('\n');
             continued = line.trim_end().ends_with('\\');
-        } else if let Some(cmd) = line
-            .strip_prefix("$ ")
-            .or_else(|| line.strip_prefix("# ").filter(|_| false))
-        {
+        } else if let Some(cmd) = line.strip_prefix("$ ") {
             commands.push_str(cmd);
             commands.push('\n');
             continued = cmd.trim_end().ends_with('\\');
@@ -468,7 +477,7 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
     let mut steps = Vec::new();
     // An interactive confirmation becomes a manual step the script asks and
     // logs; the lines that tested its answer go with it.
-    if let Some((prompt, var, rest)) = split_read(&run) {
+    if let Some((prompt, _var, rest)) = split_read(&run) {
         let question = prompt
             .trim()
             .trim_end_matches("(yes/no)")
@@ -494,7 +503,6 @@ fn step_from(title: &str, prose: &str, code: &[Code]) -> Vec<Step> {
             steps.push(manual);
             return steps;
         }
-        let _ = var;
         steps.push(manual);
         run = rest;
     }
@@ -814,7 +822,6 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
 
     // What each section is.
     let mut owner_of_steps: BTreeMap<usize, Vec<Step>> = BTreeMap::new();
-    let mut is_step_section = vec![false; sections.len()];
     let mut consumed = vec![false; sections.len()];
     for (i, s) in sections.iter().enumerate() {
         let lower = s.title.to_lowercase();
@@ -862,13 +869,8 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
                 Block::List { items, ordered, .. } => list_steps(items, *ordered),
                 _ => false,
             });
-            let mut id = slug(&unnumbered(&s.title));
-            let base = id.clone();
-            let mut n = 2;
-            while d.checklists.iter().any(|c| c.id == id) {
-                id = format!("{base}-{n}");
-                n += 1;
-            }
+            let mut taken: BTreeSet<String> = d.checklists.iter().map(|c| c.id.clone()).collect();
+            let id = unique(&slug(&unnumbered(&s.title)), &mut taken);
             d.checklists.push(Checklist {
                 id: id.clone(),
                 title: unnumbered(&s.title),
@@ -939,7 +941,6 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             }
             consumed[i] = true;
         } else if has_runnable {
-            is_step_section[i] = true;
             let owner = s.parent.unwrap_or(0);
             let prose = section_prose(s);
             let mut made = step_from(&s.title, &prose, &direct_code);
@@ -988,12 +989,7 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
         let mut ids = BTreeSet::new();
         for st in steps {
             let mut st = st.clone();
-            let base = st.id.clone();
-            let mut n = 2;
-            while !ids.insert(st.id.clone()) {
-                st.id = format!("{base}-{n}");
-                n += 1;
-            }
+            st.id = unique(&st.id, &mut ids);
             rb.steps.push(st);
         }
         d.runbooks.push(rb);
@@ -1034,13 +1030,8 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             append_section(&mut text, sub);
         }
         if text.lines().count() > 2 {
-            let base = slug(&s.title);
-            let mut id = base.clone();
-            let mut n = 2;
-            while d.pages.iter().any(|p| p.id == id) {
-                id = format!("{base}-{n}");
-                n += 1;
-            }
+            let mut taken: BTreeSet<String> = d.pages.iter().map(|p| p.id.clone()).collect();
+            let id = unique(&slug(&s.title), &mut taken);
             d.pages.push(Page {
                 id,
                 title: s.title.clone(),
@@ -1048,7 +1039,6 @@ pub fn draft(sections: &[Section], fallback_title: &str) -> Draft {
             });
         }
     }
-    let _ = is_step_section;
     finish(&mut d);
     d
 }

@@ -6,6 +6,7 @@
 //! then runs lint on the result.
 
 pub mod draft;
+use draft::unique;
 mod emit;
 pub mod outline;
 
@@ -147,12 +148,7 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
             ));
         }
         for r in &mut d.runbooks {
-            let base = r.id.clone();
-            let mut n = 2;
-            while !taken_ids.insert(r.id.clone()) {
-                r.id = format!("{base}-{n}");
-                n += 1;
-            }
+            r.id = unique(&r.id, &mut taken_ids);
         }
         // A related document's path is relative to the Markdown file; in
         // the spec it is relative to the runbook's file.
@@ -288,7 +284,7 @@ pub fn run(files: &[PathBuf], into: &Path, today: Option<&str>) -> Result<Result
 /// is a path to a file that exists; a URL or a missing file stays as written
 /// (RB030 reports the missing one).
 fn rebase(href: &str, from: &Path, to: &Path) -> String {
-    if href.contains("://") || href.starts_with("mailto:") || href.starts_with('#') {
+    if crate::spec::model::is_url(href) {
         return href.to_string();
     }
     let (path, fragment) = match href.split_once('#') {
@@ -326,15 +322,4 @@ fn normalize(p: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// `id`, or `id-2`, `id-3`… when it is taken; recorded as taken.
-fn unique(id: &str, taken: &mut std::collections::BTreeSet<String>) -> String {
-    let mut candidate = id.to_string();
-    let mut n = 2;
-    while !taken.insert(candidate.clone()) {
-        candidate = format!("{id}-{n}");
-        n += 1;
-    }
-    candidate
 }

@@ -213,6 +213,12 @@ pub struct Link {
     pub href: S,
 }
 
+/// Whether a link target is a URL (or an in-page anchor) rather than a path
+/// in the repository: lint checks paths only, the book rebases paths only.
+pub fn is_url(href: &str) -> bool {
+    href.contains("://") || href.starts_with("mailto:") || href.starts_with('#')
+}
+
 /// A runbook (`runbooks/*.toml`) or a drill (`drills/*.toml`). Both compile to
 /// the same kind of script; the drill-only fields are rejected in runbooks by
 /// the loader.

@@ -26,11 +26,6 @@ declare_rule! {
     pub struct BrokenLink { code: "RB030", name: "broken-link", severity: Warning }
 }
 
-/// Whether `href` is a URL (or an in-page anchor) rather than a path.
-fn is_url(href: &str) -> bool {
-    href.contains("://") || href.starts_with("mailto:") || href.starts_with('#')
-}
-
 impl Check for BrokenLink {
     fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         for (kind, doc) in ctx.spec.procedures() {
@@ -42,7 +37,7 @@ impl Check for BrokenLink {
                 .unwrap_or_default();
             for link in &doc.doc.links {
                 let href = link.href.get_ref();
-                if is_url(href) {
+                if crate::spec::model::is_url(href) {
                     continue;
                 }
                 let path = href.split('#').next().unwrap_or_default();
